@@ -1,0 +1,51 @@
+//! Analysis of Goldilocks experiments: escape times, the paper's statistic and its spread
+//! over seed subsets, the summary table, comparison with the published numbers, SVG plots
+//! and the markdown report; and, in [`theory`], the exit time tau(mu).
+//!
+//! The crate takes plain Rust data ([`RunTrajectory`]) and depends on no other Goldilocks
+//! crate, so it can be reused on records from anywhere.
+//!
+//! # Example
+//! ```
+//! use goldilocks_analysis::{escape_step, paper_time, summarize, RunTrajectory, SummaryParams};
+//!
+//! // m_V after every step: index i holds the value after i + 1 steps.
+//! let m_v: Vec<f64> = (0..100).map(|i| 0.01 * (i + 1) as f64).collect();
+//! assert_eq!(escape_step(&m_v, 0.5), Some(50));
+//! // Mean index at which the (seed-averaged) curve is within 0.5 +- 0.045: indices 45..=53.
+//! assert_eq!(paper_time(&[&m_v], 0.5, 0.045), Some(49.0));
+//!
+//! let run = RunTrajectory {
+//!     activation: "linear".into(), mu: 0.5, rank: 1, start: "random-start".into(),
+//!     initial_overlap: None, seed: 0, m_v, max_steps: 100,
+//! };
+//! let rows = summarize(&[run], &SummaryParams::paper()).unwrap();
+//! assert_eq!(rows[0].median_escape, Some(50.0));
+//! ```
+
+pub mod comparison;
+pub mod error;
+pub mod escape;
+mod format;
+pub mod paper_statistic;
+pub mod plot;
+pub mod published;
+pub mod report;
+pub mod rng;
+pub mod subsets;
+pub mod summary;
+pub mod summary_csv;
+pub mod theory;
+pub mod trajectory;
+
+pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
+pub use error::AnalysisError;
+pub use escape::{escape_step, median_escape};
+pub use paper_statistic::{paper_time, seed_average};
+pub use plot::{escape_time_plot, overlap_curves_plot};
+pub use published::PublishedNumbers;
+pub use report::{render_report, ReportInput};
+pub use subsets::{quantile, subset_interval, subset_statistics};
+pub use summary::{summarize, SummaryParams, SummaryRow, SUBSET_QUANTILES};
+pub use summary_csv::{read_summary_csv, write_summary_csv, SUMMARY_COLUMNS};
+pub use trajectory::RunTrajectory;

@@ -1,0 +1,45 @@
+//! SVG plots of an experiment, rendered into strings with plotters' SVG backend.
+//!
+//! - [`escape_plot`]: escape time versus pre-training strength (log axis), with the spread
+//!   over seeds and the published numbers;
+//! - [`overlap_plot`]: seed-averaged m_V curves over steps.
+
+pub mod escape_plot;
+pub mod overlap_plot;
+
+pub use escape_plot::escape_time_plot;
+pub use overlap_plot::overlap_curves_plot;
+
+use plotters::style::RGBColor;
+
+use crate::error::AnalysisError;
+
+/// Size of every plot, in pixels.
+pub(crate) const PLOT_SIZE: (u32, u32) = (900, 600);
+
+/// Distinct line colors (the "tab10" palette), used in order and cycled.
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The `i`-th palette color, cycling.
+pub(crate) fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Turns a drawing error into an [`AnalysisError::Plot`] for `plot`.
+pub(crate) fn plot_error<E: std::fmt::Display>(plot: &'static str) -> impl Fn(E) -> AnalysisError {
+    move |e| AnalysisError::Plot {
+        plot,
+        reason: e.to_string(),
+    }
+}

@@ -1,0 +1,353 @@
+//! Experiment configs: serde types read from TOML, with defaults and validation.
+//!
+//! A config names an experiment, the model (N, K, B, test set, frozen-weight source), the
+//! LoRA adapter, training (learning rate, budget, stopping), the sweep (activations, mu,
+//! ranks), the starting conditions (each with its seeds and optional initial overlap m0) and
+//! what to record. See `configs/default.toml` for an annotated example.
+
+use std::path::Path;
+
+use goldilocks_lora::LoraInit;
+use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
+use goldilocks_schedule::StepSchedule;
+use serde::{Deserialize, Serialize};
+
+use crate::ExperimentError;
+
+/// The config `cargo xtask experiment` runs when given none.
+pub const DEFAULT_CONFIG: &str = include_str!("../../../configs/default.toml");
+
+/// A whole experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Name; results go to `results/<name>/`.
+    pub name: String,
+    /// One or two sentences on what the experiment shows.
+    #[serde(default)]
+    pub description: String,
+    /// The data and the student.
+    pub model: ModelConfig,
+    /// The adapter.
+    #[serde(default)]
+    pub lora: AdapterConfig,
+    /// SGD and stopping.
+    pub training: TrainingConfig,
+    /// The grid of runs.
+    pub sweep: SweepConfig,
+    /// Starting conditions of V, each with its seeds.
+    pub starts: Vec<StartConfig>,
+    /// What to record and how to measure escape.
+    #[serde(default)]
+    pub record: RecordConfig,
+}
+
+/// Data and student.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Input dimension N.
+    pub input_dim: usize,
+    /// Readout width K (1: the single-index model).
+    #[serde(default = "one")]
+    pub width: usize,
+    /// Batch size B of one-pass SGD.
+    pub batch: usize,
+    /// Size of the fixed test set.
+    #[serde(default = "default_test_size")]
+    pub test_size: usize,
+    /// Standard deviation of Gaussian label noise (training labels only).
+    #[serde(default)]
+    pub label_noise: f64,
+    /// How the frozen weight w0 is built from the teacher and mu.
+    #[serde(default = "default_source")]
+    pub source: FrozenWeightSource,
+}
+
+/// The adapter's options (the rank comes from the sweep).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterConfig {
+    /// Init mode: "paper", "gaussian" or "kaiming".
+    #[serde(default = "default_init")]
+    pub init: LoraInit,
+    /// PEFT's lora_alpha (ignored by the paper's init, whose scaling is 1).
+    #[serde(default = "one_f64")]
+    pub alpha: f64,
+    /// PEFT's use_rslora.
+    #[serde(default)]
+    pub use_rslora: bool,
+}
+
+impl Default for AdapterConfig {
+    fn default() -> Self {
+        Self { init: LoraInit::Paper, alpha: 1.0, use_rslora: false }
+    }
+}
+
+/// SGD and when to stop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// Learning rate of plain SGD.
+    pub learning_rate: f64,
+    /// Divide the learning rate by k! * k for a Hermite student of degree k.
+    #[serde(default = "yes")]
+    pub hermite_lr_rule: bool,
+    /// Step budget of every run; a run that has not escaped by then is censored.
+    pub max_steps: usize,
+    /// Stop an ensemble early once every run has finished: its m_V has stayed at or above
+    /// max(threshold, mu + band) for `settle_steps` consecutive steps.
+    #[serde(default = "yes")]
+    pub stop_when_finished: bool,
+    /// Consecutive steps above the finishing level that make a run finished.
+    #[serde(default = "default_settle")]
+    pub settle_steps: usize,
+}
+
+/// The grid of runs: every activation pair x mu x rank, under every starting condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Activations: a name (teacher = student) or `{ teacher = "...", student = "..." }`.
+    pub activations: Vec<ActivationSpec>,
+    /// Pre-training strengths mu in [0, 1].
+    pub mu: Vec<f64>,
+    /// LoRA ranks r (1 <= r <= N).
+    #[serde(default = "default_ranks")]
+    pub ranks: Vec<usize>,
+}
+
+/// An activation pair as written in a config.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ActivationSpec {
+    /// The same activation for teacher and student.
+    Same(Activation),
+    /// Different activations.
+    Pair {
+        /// Teacher activation phi.
+        teacher: Activation,
+        /// Student activation sigma.
+        student: Activation,
+    },
+}
+
+impl ActivationSpec {
+    /// The pair it stands for.
+    pub fn pair(&self) -> ActivationPair {
+        match *self {
+            ActivationSpec::Same(activation) => ActivationPair::matching(activation),
+            ActivationSpec::Pair { teacher, student } => ActivationPair { teacher, student },
+        }
+    }
+}
+
+/// A starting condition of V and the seeds run under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartConfig {
+    /// Name used in tables, e.g. "published-start".
+    pub name: String,
+    /// Prescribed overlap m0 in (0, 1) of every row of V with the teacher; absent for random V.
+    #[serde(default)]
+    pub initial_overlap: Option<f64>,
+    /// Number of seeds, run as seeds first_seed, first_seed + 1, ...
+    pub seeds: usize,
+    /// The first seed.
+    #[serde(default)]
+    pub first_seed: u64,
+}
+
+impl StartConfig {
+    /// The seeds of this condition.
+    pub fn seed_list(&self) -> Vec<u64> {
+        (0..self.seeds as u64).map(|i| self.first_seed + i).collect()
+    }
+}
+
+/// What to record and how escape is measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordConfig {
+    /// Escape threshold theta on m_V.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// Half-width of the paper statistic's band [mu - band, mu + band].
+    #[serde(default = "default_band")]
+    pub band: f64,
+    /// Steps at which test loss, |U| and the other overlaps are recorded (m_V is recorded at every step).
+    #[serde(default = "default_grid")]
+    pub grid: StepSchedule,
+    /// Seeds per subset for the paper statistic's interval (the published numbers use 3).
+    #[serde(default = "default_subset_size")]
+    pub subset_size: usize,
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        Self { threshold: default_threshold(), band: default_band(), grid: default_grid(), subset_size: default_subset_size() }
+    }
+}
+
+fn one() -> usize {
+    1
+}
+fn one_f64() -> f64 {
+    1.0
+}
+fn yes() -> bool {
+    true
+}
+fn default_test_size() -> usize {
+    1000
+}
+fn default_source() -> FrozenWeightSource {
+    FrozenWeightSource::Aligned
+}
+fn default_init() -> LoraInit {
+    LoraInit::Paper
+}
+fn default_settle() -> usize {
+    20
+}
+fn default_ranks() -> Vec<usize> {
+    vec![1]
+}
+fn default_threshold() -> f64 {
+    0.5
+}
+fn default_band() -> f64 {
+    0.05
+}
+fn default_grid() -> StepSchedule {
+    StepSchedule::Log { points: 60, include_zero: true }
+}
+fn default_subset_size() -> usize {
+    3
+}
+
+impl ExperimentConfig {
+    /// Parses and validates a config; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+        let config: ExperimentConfig = toml::from_str(text)
+            .map_err(|error| ExperimentError::ParseConfig { origin: origin.to_string(), message: error.to_string() })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The embedded default config.
+    pub fn default_config() -> Self {
+        Self::from_toml(DEFAULT_CONFIG, "configs/default.toml").expect("the embedded default config is valid")
+    }
+
+    /// The resolved config (defaults filled in) as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("configs serialize to TOML")
+    }
+
+    /// Checks every field, naming the first one at fault.
+    pub fn validate(&self) -> Result<(), ExperimentError> {
+        let name_ok = !self.name.is_empty()
+            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            && !self.name.starts_with('.');
+        if !name_ok {
+            return Err(ExperimentError::invalid("name", format!("must be a non-empty file name of letters, digits, '-', '_' or '.', got {:?}", self.name)));
+        }
+        let model = &self.model;
+        if model.input_dim == 0 {
+            return Err(ExperimentError::invalid("model.input_dim", "must be at least 1, got 0"));
+        }
+        if model.width == 0 {
+            return Err(ExperimentError::invalid("model.width", "must be at least 1, got 0"));
+        }
+        if model.width > model.input_dim {
+            return Err(ExperimentError::invalid("model.width", format!("must be at most model.input_dim = {}, got {}", model.input_dim, model.width)));
+        }
+        if model.batch == 0 {
+            return Err(ExperimentError::invalid("model.batch", "must be at least 1, got 0"));
+        }
+        if model.test_size == 0 {
+            return Err(ExperimentError::invalid("model.test_size", "must be at least 1, got 0"));
+        }
+        if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
+            return Err(ExperimentError::invalid("model.label_noise", format!("must be a non-negative number, got {}", model.label_noise)));
+        }
+        model.source.validate().map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
+        if !(self.lora.alpha.is_finite() && self.lora.alpha > 0.0) {
+            return Err(ExperimentError::invalid("lora.alpha", format!("must be a positive number, got {}", self.lora.alpha)));
+        }
+        let training = &self.training;
+        if !(training.learning_rate.is_finite() && training.learning_rate > 0.0) {
+            return Err(ExperimentError::invalid("training.learning_rate", format!("must be a positive number, got {}", training.learning_rate)));
+        }
+        if training.max_steps == 0 {
+            return Err(ExperimentError::invalid("training.max_steps", "must be at least 1, got 0"));
+        }
+        if training.settle_steps == 0 {
+            return Err(ExperimentError::invalid("training.settle_steps", "must be at least 1, got 0"));
+        }
+        let sweep = &self.sweep;
+        if sweep.activations.is_empty() {
+            return Err(ExperimentError::invalid("sweep.activations", "must list at least one activation"));
+        }
+        for (i, spec) in sweep.activations.iter().enumerate() {
+            spec.pair().validate().map_err(|e| ExperimentError::invalid(format!("sweep.activations[{i}]"), e.to_string()))?;
+        }
+        if sweep.mu.is_empty() {
+            return Err(ExperimentError::invalid("sweep.mu", "must list at least one strength"));
+        }
+        for (i, &mu) in sweep.mu.iter().enumerate() {
+            if !(0.0..=1.0).contains(&mu) {
+                return Err(ExperimentError::invalid(format!("sweep.mu[{i}]"), format!("must be in [0, 1], got {mu}")));
+            }
+        }
+        if sweep.ranks.is_empty() {
+            return Err(ExperimentError::invalid("sweep.ranks", "must list at least one rank"));
+        }
+        for (i, &rank) in sweep.ranks.iter().enumerate() {
+            if rank == 0 || rank > model.input_dim {
+                return Err(ExperimentError::invalid(format!("sweep.ranks[{i}]"), format!("must be between 1 and model.input_dim = {}, got {rank}", model.input_dim)));
+            }
+        }
+        if self.starts.is_empty() {
+            return Err(ExperimentError::invalid("starts", "must list at least one starting condition"));
+        }
+        for (i, start) in self.starts.iter().enumerate() {
+            let field = |name: &str| format!("starts[{i}].{name}");
+            if start.name.is_empty() {
+                return Err(ExperimentError::invalid(field("name"), "must not be empty"));
+            }
+            if self.starts[..i].iter().any(|other| other.name == start.name) {
+                return Err(ExperimentError::invalid(field("name"), format!("{:?} is used twice", start.name)));
+            }
+            if start.seeds == 0 {
+                return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
+            }
+            if let Some(m0) = start.initial_overlap {
+                if !(m0 > 0.0 && m0 < 1.0) {
+                    return Err(ExperimentError::invalid(field("initial_overlap"), format!("must be in (0, 1), got {m0}")));
+                }
+            }
+        }
+        let record = &self.record;
+        if !(record.threshold > 0.0 && record.threshold <= 1.0) {
+            return Err(ExperimentError::invalid("record.threshold", format!("must be in (0, 1], got {}", record.threshold)));
+        }
+        if !(record.band > 0.0 && record.band < 1.0) {
+            return Err(ExperimentError::invalid("record.band", format!("must be in (0, 1), got {}", record.band)));
+        }
+        if record.subset_size == 0 {
+            return Err(ExperimentError::invalid("record.subset_size", "must be at least 1, got 0"));
+        }
+        record.grid.validate().map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
+        Ok(())
+    }
+}

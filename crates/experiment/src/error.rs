@@ -1,0 +1,56 @@
+//! Errors of the experiment runner.
+
+use std::path::PathBuf;
+
+/// Everything that can stop an experiment, each naming the field or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The config is not valid TOML or does not match the expected fields.
+    #[error("invalid config {origin}: {message}")]
+    ParseConfig {
+        /// Where the config came from.
+        origin: String,
+        /// The parser's message, naming the field and line.
+        message: String,
+    },
+    /// A field has a value outside its valid range.
+    #[error("invalid config: `{field}` {message}")]
+    InvalidField {
+        /// Dotted path of the field, e.g. `sweep.mu[2]`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A results file could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        message: String,
+    },
+    /// A model part could not be built.
+    #[error(transparent)]
+    Model(#[from] goldilocks_model::ModelError),
+    /// The LoRA factors could not be built.
+    #[error(transparent)]
+    Lora(#[from] goldilocks_lora::LoraError),
+    /// The analysis failed.
+    #[error(transparent)]
+    Analysis(#[from] goldilocks_analysis::AnalysisError),
+}
+
+impl ExperimentError {
+    /// An invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ExperimentError::InvalidField { field: field.into(), message: message.into() }
+    }
+}

@@ -1,0 +1,32 @@
+//! Experiment configs and the runner that wires the Goldilocks crates together.
+//!
+//! Data flows one way: a [`ExperimentConfig`] is planned into ensembles
+//! ([`plan_ensembles`]), each ensemble runs as one batched tensor program on any burn backend
+//! ([`run_ensemble`]), its per-run records are stored atomically, and the analysis turns them
+//! into `summary.csv`, SVG plots and `report.md` ([`run_experiment`]). The backend is chosen by
+//! the caller through the type parameter `B`.
+//!
+//! ```no_run
+//! use burn::backend::NdArray;
+//! use goldilocks_experiment::{run_experiment, ExperimentConfig, RunOptions};
+//!
+//! let config = ExperimentConfig::default_config();
+//! let outcome = run_experiment::<NdArray>(&config, &RunOptions::new("results"), &Default::default()).unwrap();
+//! println!("report: {}", outcome.report.display());
+//! ```
+
+pub mod config;
+mod ensemble;
+mod error;
+mod outputs;
+mod plan;
+mod progress;
+mod record;
+mod runner;
+
+pub use config::{ActivationSpec, AdapterConfig, ExperimentConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};
+pub use ensemble::{learning_rate, run_ensemble, EnsembleProgress};
+pub use error::ExperimentError;
+pub use plan::{plan_ensembles, EnsemblePlan, Variant};
+pub use record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
+pub use runner::{run_experiment, ExperimentOutcome, RunOptions};

@@ -1,0 +1,73 @@
+//! The analysis outputs of an experiment: summary.csv, SVG plots and report.md.
+
+use std::path::{Path, PathBuf};
+
+use goldilocks_analysis::{
+    escape_time_plot, overlap_curves_plot, render_report, summarize, write_summary_csv, PublishedNumbers, ReportInput,
+    RunTrajectory, SummaryParams, SummaryRow,
+};
+
+use crate::record::RunRecord;
+use crate::runner::write;
+use crate::{ExperimentConfig, ExperimentError};
+
+/// How summaries are computed for `config`.
+pub fn summary_params(config: &ExperimentConfig) -> SummaryParams {
+    SummaryParams {
+        threshold: config.record.threshold,
+        half_width: config.record.band,
+        subset_size: config.record.subset_size,
+        ..SummaryParams::paper()
+    }
+}
+
+/// Writes summary.csv, plots/*.svg and report.md into `dir`; returns the rows and the report path.
+pub fn write_outputs(
+    config: &ExperimentConfig,
+    dir: &Path,
+    records: &[RunRecord],
+    command: &str,
+) -> Result<(Vec<SummaryRow>, PathBuf), ExperimentError> {
+    let trajectories: Vec<RunTrajectory> = records.iter().map(RunRecord::trajectory).collect();
+    let params = summary_params(config);
+    let rows = summarize(&trajectories, &params)?;
+    let mut csv = Vec::new();
+    write_summary_csv(&rows, &mut csv)?;
+    write(&dir.join("summary.csv"), &csv)?;
+
+    let published = PublishedNumbers::load();
+    let mut plots: Vec<(String, String)> = Vec::new();
+    let escape_svg = escape_time_plot(&rows, &published, &format!("{}: escape time versus pre-training strength", config.name))?;
+    write(&dir.join("plots/escape-time.svg"), escape_svg.as_bytes())?;
+    plots.push(("Escape time (the paper's statistic) versus mu; bars: 5%-95% over 3-seed subsets".into(), "plots/escape-time.svg".into()));
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    for row in &rows {
+        let key = (row.activation.clone(), row.start.clone(), row.rank);
+        if seen.contains(&key) {
+            continue;
+        }
+        let file = format!("plots/overlap-{}-{}-r{}.svg", file_safe(&row.activation), file_safe(&row.start), row.rank);
+        let title = format!("m_V over steps: {}, {}, r = {}", row.activation, row.start, row.rank);
+        let svg = overlap_curves_plot(&trajectories, &row.activation, &row.start, row.rank, config.record.threshold, &title)?;
+        write(&dir.join(&file), svg.as_bytes())?;
+        plots.push((format!("Seed-averaged m_V over steps ({}, {}, r = {})", row.activation, row.start, row.rank), file));
+        seen.push(key);
+    }
+
+    let report = render_report(&ReportInput {
+        experiment: &config.name,
+        description: &config.description,
+        rows: &rows,
+        published: &published,
+        params: &params,
+        plots: &plots,
+        commands: command,
+    });
+    let report_path = dir.join("report.md");
+    write(&report_path, report.as_bytes())?;
+    Ok((rows, report_path))
+}
+
+fn file_safe(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+}

@@ -1,0 +1,88 @@
+//! Expands a config into ensembles: one per (rank, starting condition), each holding every
+//! seed of that condition (data groups) and every (activation, mu) variant (runs per group).
+
+use goldilocks_model::ActivationPair;
+use serde::Serialize;
+
+use crate::config::{ExperimentConfig, StartConfig};
+
+/// Version of the record format; part of every ensemble key, so that records written by an
+/// older format are recomputed rather than misread.
+const RECORD_FORMAT: u32 = 1;
+
+/// One run of a data group: an activation pair at a pre-training strength.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Variant {
+    /// Teacher and student activations.
+    #[serde(serialize_with = "serialize_pair")]
+    pub pair: ActivationPair,
+    /// Pre-training strength mu.
+    pub mu: f64,
+}
+
+fn serialize_pair<S: serde::Serializer>(pair: &ActivationPair, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format!("{}->{}", pair.teacher, pair.student))
+}
+
+/// Runs executed together as one batched tensor program.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnsemblePlan {
+    /// LoRA rank shared by the runs.
+    pub rank: usize,
+    /// Starting condition shared by the runs.
+    pub start: StartConfig,
+    /// Seeds: one data group each.
+    pub seeds: Vec<u64>,
+    /// Variants: the runs of every group, grouped by activation pair.
+    pub variants: Vec<Variant>,
+}
+
+impl EnsemblePlan {
+    /// Number of runs.
+    pub fn run_count(&self) -> usize {
+        self.seeds.len() * self.variants.len()
+    }
+
+    /// A file-name key that changes whenever anything that affects the ensemble's records
+    /// changes: `r<rank>-<start>-<hash>`.
+    pub fn key(&self, config: &ExperimentConfig) -> String {
+        #[derive(Serialize)]
+        struct Identity<'a> {
+            format: u32,
+            model: &'a crate::config::ModelConfig,
+            lora: &'a crate::config::AdapterConfig,
+            training: &'a crate::config::TrainingConfig,
+            record: &'a crate::config::RecordConfig,
+            plan: &'a EnsemblePlan,
+        }
+        let identity = Identity {
+            format: RECORD_FORMAT,
+            model: &config.model,
+            lora: &config.lora,
+            training: &config.training,
+            record: &config.record,
+            plan: self,
+        };
+        let json = serde_json::to_string(&identity).expect("plans serialize");
+        let hash = goldilocks_store::sha256_hex(json.as_bytes());
+        let start: String = self.start.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        format!("r{}-{}-{}", self.rank, start, &hash[..12])
+    }
+}
+
+/// The ensembles of an experiment, in a fixed order.
+pub fn plan_ensembles(config: &ExperimentConfig) -> Vec<EnsemblePlan> {
+    let mut variants = Vec::new();
+    for spec in &config.sweep.activations {
+        for &mu in &config.sweep.mu {
+            variants.push(Variant { pair: spec.pair(), mu });
+        }
+    }
+    let mut plans = Vec::new();
+    for &rank in &config.sweep.ranks {
+        for start in &config.starts {
+            plans.push(EnsemblePlan { rank, start: start.clone(), seeds: start.seed_list(), variants: variants.clone() });
+        }
+    }
+    plans
+}

@@ -1,0 +1,96 @@
+//! Per-run records: what one run measured, written as JSON lines.
+
+use std::path::Path;
+
+use goldilocks_analysis::RunTrajectory;
+use serde::{Deserialize, Serialize};
+
+/// Observables recorded on the step grid.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GridRecord {
+    /// Steps (0 = before training).
+    pub step: Vec<usize>,
+    /// Loss on the fixed test set (noise-free labels).
+    pub test_loss: Vec<f64>,
+    /// Loss of the training batch of that step, before its update (none at step 0).
+    pub train_loss: Vec<Option<f64>>,
+    /// |<V_j, w*>| / |V_j| for every LoRA row j (maximum over teacher rows when K > 1).
+    pub m_v_rows: Vec<Vec<f64>>,
+    /// Frobenius norm |U|.
+    pub u_norm: Vec<f64>,
+    /// The LoRA update along the teacher, scaling * sum_j U_j <V_j, w*> (first unit and teacher row).
+    pub lora_along_teacher: Vec<f64>,
+    /// <S, w*> (first unit and teacher row).
+    pub student_overlap: Vec<f64>,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Display name of the activation pair ("relu", "sign->tanh").
+    pub activation: String,
+    /// Teacher activation.
+    pub teacher: String,
+    /// Student activation.
+    pub student: String,
+    /// Pre-training strength mu.
+    pub mu: f64,
+    /// LoRA rank.
+    pub rank: usize,
+    /// Starting condition.
+    pub start: String,
+    /// Prescribed initial overlap m0, if any.
+    pub initial_overlap: Option<f64>,
+    /// Seed.
+    pub seed: u64,
+    /// Learning rate used (after the Hermite rule).
+    pub learning_rate: f64,
+    /// Step budget.
+    pub max_steps: usize,
+    /// Steps actually run.
+    pub steps_run: usize,
+    /// First step at which m_V reached the threshold; None when censored.
+    pub escape_step: Option<usize>,
+    /// Whether the run never reached the threshold within the steps run.
+    pub censored: bool,
+    /// m_V = max_j |<V_j, w*>| / |V_j| after every step (index i: after i + 1 steps).
+    pub m_v: Vec<f32>,
+    /// Observables on the step grid.
+    pub grid: GridRecord,
+}
+
+impl RunRecord {
+    /// The run as the analysis sees it.
+    pub fn trajectory(&self) -> RunTrajectory {
+        RunTrajectory {
+            activation: self.activation.clone(),
+            mu: self.mu,
+            rank: self.rank,
+            start: self.start.clone(),
+            initial_overlap: self.initial_overlap,
+            seed: self.seed,
+            m_v: self.m_v.iter().map(|&x| f64::from(x)).collect(),
+            max_steps: self.max_steps,
+        }
+    }
+}
+
+/// Serializes records as JSON lines.
+pub fn to_json_lines(records: &[RunRecord]) -> String {
+    let mut text = String::new();
+    for record in records {
+        text.push_str(&serde_json::to_string(record).expect("records serialize"));
+        text.push('\n');
+    }
+    text
+}
+
+/// Reads a JSON-lines records file; the error names the file and line.
+pub fn read_json_lines(path: &Path) -> Result<Vec<RunRecord>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| serde_json::from_str(line).map_err(|e| format!("{} line {}: {e}", path.display(), i + 1)))
+        .collect()
+}

@@ -1,0 +1,160 @@
+//! The LoRA factors of an ensemble of runs as burn tensors, trained by SGD.
+
+use burn::tensor::{backend::Backend, Tensor, TensorData};
+
+use crate::{InitialFactors, LoraConfig, LoraError};
+
+/// U and V of every run of an ensemble, with a leading group axis G and run axis R.
+///
+/// The effective weight of run (g, j) is W0[g, j] + scaling * U[g, j] V[g, j].
+#[derive(Debug, Clone)]
+pub struct LoraFactors<B: Backend> {
+    /// U (PEFT's lora_B). Shape [G, R, K, r].
+    pub u: Tensor<B, 4>,
+    /// V (PEFT's lora_A). Shape [G, R, r, N].
+    pub v: Tensor<B, 4>,
+    scaling: f64,
+    renormalize_rows: bool,
+}
+
+impl<B: Backend> LoraFactors<B> {
+    /// Stacks the host factors of `groups * runs` runs (group-major) into tensors.
+    pub fn from_initial(
+        config: &LoraConfig,
+        factors: &[InitialFactors],
+        groups: usize,
+        device: &B::Device,
+    ) -> Result<Self, LoraError> {
+        let first = factors.first().ok_or_else(|| LoraError::Shape("no runs".into()))?;
+        let (k, r) = (first.u.len(), config.rank);
+        let n = first.v.first().map_or(0, Vec::len);
+        if groups == 0 || factors.len() % groups != 0 {
+            return Err(LoraError::Shape(format!("{} runs do not split into {groups} groups", factors.len())));
+        }
+        let runs = factors.len() / groups;
+        let mut u = Vec::with_capacity(factors.len() * k * r);
+        let mut v = Vec::with_capacity(factors.len() * r * n);
+        for run in factors {
+            if run.u.len() != k || run.u.iter().any(|row| row.len() != r) || run.v.len() != r || run.v.iter().any(|row| row.len() != n) {
+                return Err(LoraError::Shape(format!("every run needs U of shape [{k}, {r}] and V of shape [{r}, {n}]")));
+            }
+            u.extend(run.u.iter().flatten().map(|&x| x as f32));
+            v.extend(run.v.iter().flatten().map(|&x| x as f32));
+        }
+        Ok(Self {
+            u: Tensor::from_data(TensorData::new(u, [groups, runs, k, r]), device),
+            v: Tensor::from_data(TensorData::new(v, [groups, runs, r, n]), device),
+            scaling: config.scaling(),
+            renormalize_rows: config.renormalizes_rows(),
+        })
+    }
+
+    /// The factor multiplying U V.
+    pub fn scaling(&self) -> f64 {
+        self.scaling
+    }
+
+    /// The update scaling * U V. Shape [G, R, K, N].
+    pub fn delta(&self) -> Tensor<B, 4> {
+        self.u.clone().matmul(self.v.clone()).mul_scalar(self.scaling)
+    }
+
+    /// The effective weight W0 + scaling * U V for frozen weights of shape [G, R, K, N].
+    pub fn effective_weight(&self, frozen: &Tensor<B, 4>) -> Tensor<B, 4> {
+        frozen.clone() + self.delta()
+    }
+
+    /// Gradients of the loss with respect to U and V, from its gradient with respect to the
+    /// effective weight (shape [G, R, K, N]): dU = s G V^T, dV = s U^T G.
+    pub fn gradients(&self, weight_gradient: &Tensor<B, 4>) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling);
+        let dv = self.u.clone().swap_dims(2, 3).matmul(weight_gradient.clone()).mul_scalar(self.scaling);
+        (du, dv)
+    }
+
+    /// One SGD step with a learning rate per run (shape [1, R, 1, 1] or [G, R, 1, 1]); with the
+    /// paper's init, rows of V are then scaled back to unit norm.
+    pub fn sgd_step(&mut self, weight_gradient: &Tensor<B, 4>, learning_rates: &Tensor<B, 4>) {
+        let (du, dv) = self.gradients(weight_gradient);
+        self.u = self.u.clone() - du * learning_rates.clone();
+        self.v = self.v.clone() - dv * learning_rates.clone();
+        if self.renormalize_rows {
+            self.v = normalize_rows(self.v.clone());
+        }
+    }
+
+    /// Norms of the rows of V. Shape [G, R, r, 1].
+    pub fn row_norms(&self) -> Tensor<B, 4> {
+        (self.v.clone() * self.v.clone()).sum_dim(3).sqrt()
+    }
+}
+
+fn normalize_rows<B: Backend>(v: Tensor<B, 4>) -> Tensor<B, 4> {
+    let norms = (v.clone() * v.clone()).sum_dim(3).sqrt();
+    v / norms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{initial_factors, LoraInit};
+    use burn::backend::NdArray;
+    use rand::SeedableRng;
+
+    type B = NdArray;
+
+    fn to_vec(tensor: Tensor<B, 4>) -> Vec<f64> {
+        tensor.into_data().convert::<f64>().to_vec::<f64>().unwrap()
+    }
+
+    fn factors(config: &LoraConfig, runs: usize) -> LoraFactors<B> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let host: Vec<_> = (0..runs).map(|_| initial_factors(config, 2, 6, &mut rng)).collect();
+        LoraFactors::from_initial(config, &host, 1, &Default::default()).unwrap()
+    }
+
+    /// The chain rule through U V matches finite differences of <G, s U V>.
+    #[test]
+    fn gradients_follow_the_chain_rule() {
+        let config = LoraConfig { rank: 3, alpha: 6.0, use_rslora: false, init: LoraInit::Gaussian };
+        let mut lora = factors(&config, 2);
+        lora.u = lora.u.clone().add_scalar(0.3);
+        let g = Tensor::<B, 4>::from_data(
+            TensorData::new((0..24).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(), [1, 2, 2, 6]),
+            &Default::default(),
+        );
+        let objective = |l: &LoraFactors<B>| to_vec((l.delta() * g.clone()).sum().reshape([1, 1, 1, 1]))[0];
+        let (du, _dv) = lora.gradients(&g);
+        let du = to_vec(du);
+        let u: Vec<f32> = lora.u.clone().into_data().to_vec::<f32>().unwrap();
+        for i in 0..u.len() {
+            let mut shifted = u.clone();
+            // The objective is linear in U, so a large step is exact up to rounding.
+            shifted[i] += 0.5;
+            let mut moved = lora.clone();
+            moved.u = Tensor::from_data(TensorData::new(shifted, [1, 2, 2, 3]), &Default::default());
+            let numeric = (objective(&moved) - objective(&lora)) / 0.5;
+            assert!((numeric - du[i]).abs() < 1e-4 * (1.0 + du[i].abs()), "{numeric} vs {}", du[i]);
+        }
+    }
+
+    #[test]
+    fn paper_steps_keep_rows_of_v_at_unit_norm() {
+        let config = LoraConfig::paper(2);
+        let mut lora = factors(&config, 3);
+        let g = Tensor::<B, 4>::ones([1, 3, 2, 6], &Default::default());
+        let lr = Tensor::<B, 4>::full([1, 3, 1, 1], 0.5, &Default::default());
+        lora.sgd_step(&g, &lr);
+        for norm in to_vec(lora.row_norms()) {
+            assert!((norm - 1.0).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn mismatched_runs_are_rejected() {
+        let config = LoraConfig::paper(1);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let host: Vec<_> = (0..3).map(|_| initial_factors(&config, 1, 4, &mut rng)).collect();
+        assert!(LoraFactors::<B>::from_initial(&config, &host, 2, &Default::default()).is_err());
+    }
+}

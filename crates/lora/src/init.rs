@@ -1,0 +1,73 @@
+//! Initial LoRA factors of one run, drawn on the host.
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal, Uniform};
+
+use crate::{LoraConfig, LoraInit};
+
+/// U (K x r) and V (r x N) of one run, row-major, in f64.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitialFactors {
+    /// U, K rows of length r.
+    pub u: Vec<Vec<f64>>,
+    /// V, r rows of length N.
+    pub v: Vec<Vec<f64>>,
+}
+
+/// Draws the factors of one run for output width `k` and input width `n`.
+pub fn initial_factors<R: Rng>(config: &LoraConfig, k: usize, n: usize, rng: &mut R) -> InitialFactors {
+    let r = config.rank;
+    match config.init {
+        LoraInit::Paper => {
+            let u = vec![vec![1.0 / (n as f64 * n as f64); r]; k];
+            let v = (0..r)
+                .map(|_| {
+                    let row: Vec<f64> = (0..n).map(|_| rng.sample(StandardNormal)).collect();
+                    let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
+                    row.into_iter().map(|x| x / norm).collect()
+                })
+                .collect();
+            InitialFactors { u, v }
+        }
+        LoraInit::Gaussian => {
+            let std = 1.0 / r as f64;
+            let v = (0..r)
+                .map(|_| (0..n).map(|_| std * rng.sample::<f64, _>(StandardNormal)).collect())
+                .collect();
+            InitialFactors { u: vec![vec![0.0; r]; k], v }
+        }
+        LoraInit::Kaiming => {
+            let bound = 1.0 / (n as f64).sqrt();
+            let uniform = Uniform::new(-bound, bound).expect("bound is positive");
+            let v = (0..r).map(|_| (0..n).map(|_| uniform.sample(rng)).collect()).collect();
+            InitialFactors { u: vec![vec![0.0; r]; k], v }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn paper_init_has_unit_rows_and_tiny_u() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let factors = initial_factors(&LoraConfig::paper(2), 1, 100, &mut rng);
+        assert_eq!(factors.u, vec![vec![1e-4, 1e-4]]);
+        for row in &factors.v {
+            assert!((row.iter().map(|x| x * x).sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn peft_inits_start_as_a_no_op() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        for init in [LoraInit::Gaussian, LoraInit::Kaiming] {
+            let config = LoraConfig { rank: 4, alpha: 8.0, use_rslora: false, init };
+            let factors = initial_factors(&config, 2, 50, &mut rng);
+            assert!(factors.u.iter().flatten().all(|&x| x == 0.0));
+            assert!(factors.v.iter().flatten().any(|&x| x != 0.0));
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The single-index LoRA model of Goldilocks as burn tensor code.
+//!
+//! Everything here is generic over burn's [`Backend`](burn::tensor::backend::Backend):
+//! activations with their exact derivatives ([`Activation`]), reproducible Gaussian data
+//! ([`gaussian`]), teachers ([`teacher`]), the frozen pre-trained weight ([`FrozenWeightSource`])
+//! and the ensemble student with its hand-derived gradient ([`SingleIndexEnsemble`]).
+//! Training loops and file I/O live elsewhere.
+
+mod activation;
+mod error;
+pub mod gaussian;
+mod single_index;
+pub mod teacher;
+mod weight_source;
+
+pub use activation::{Activation, ActivationPair};
+pub use error::ModelError;
+pub use single_index::{SingleIndexEnsemble, StudentGradient};
+pub use weight_source::FrozenWeightSource;

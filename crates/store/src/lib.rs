@@ -1,0 +1,41 @@
+//! The crash-safe file store: atomic writes, checksums, and the checkpoint store.
+//!
+//! - [`write_atomic`]: write a file so that a crash leaves the old or the new content,
+//!   never a partial file; [`remove_stale_temp_files`] cleans up after a crash.
+//! - [`sha256_hex`], [`file_sha256`]: checksums.
+//! - [`NamedTensor`], [`write_safetensors`], [`read_safetensors`]: f32 tensors in
+//!   safetensors files that Python's `safetensors` package reads.
+//! - [`CheckpointStore`]: a folder of checkpoints with a [`Manifest`] (step, source task,
+//!   config hash, metrics, file, SHA-256 per checkpoint), verified loads, and
+//!   [`RetentionPolicy`] decisions kept apart from the file I/O.
+//!
+//! Reading a checkpoint from Python:
+//!
+//! ```python
+//! from safetensors.numpy import load_file
+//! tensors = load_file("checkpoints/step-00000064.safetensors")  # {name: np.ndarray (f32)}
+//! ```
+
+#![warn(missing_docs)]
+
+mod atomic;
+mod checkpoint;
+mod error;
+mod hash;
+mod listing;
+mod manifest;
+mod retention;
+mod safetensors_file;
+mod tensor;
+
+pub use atomic::{remove_stale_temp_files, write_atomic};
+pub use checkpoint::{Checkpoint, CheckpointStore, MANIFEST_FILE};
+pub use error::StoreError;
+pub use hash::{file_sha256, sha256_hex};
+pub use manifest::{CheckpointEntry, Manifest, MANIFEST_FORMAT_VERSION};
+pub use retention::{Goal, RetentionDecision, RetentionPolicy};
+pub use safetensors_file::{
+    decode_safetensors, encode_safetensors, read_safetensors, write_safetensors,
+    SafetensorsContents,
+};
+pub use tensor::NamedTensor;

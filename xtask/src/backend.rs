@@ -1,0 +1,89 @@
+//! Backend choice: which burn backend runs the experiment.
+
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use goldilocks_experiment::{run_experiment, ExperimentConfig, ExperimentOutcome, RunOptions};
+
+/// Set in the environment of a rebuilt xtask so that it never rebuilds itself again.
+const REBUILT_ENV: &str = "GOLDILOCKS_XTASK_REBUILT";
+
+/// The burn backends Goldilocks can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendKind {
+    /// burn-flex: SIMD and rayon CPU backend.
+    Flex,
+    /// burn-ndarray CPU backend.
+    Ndarray,
+    /// wgpu GPU backend (Vulkan, Metal, DX12).
+    Wgpu,
+    /// CUDA GPU backend.
+    Cuda,
+}
+
+impl BackendKind {
+    /// The default: the faster CPU backend as measured (see docs/performance.md).
+    pub const DEFAULT: BackendKind = BackendKind::Flex;
+
+    /// Its cargo feature name.
+    pub fn feature(self) -> &'static str {
+        match self {
+            BackendKind::Flex => "flex",
+            BackendKind::Ndarray => "ndarray",
+            BackendKind::Wgpu => "wgpu",
+            BackendKind::Cuda => "cuda",
+        }
+    }
+
+    /// Whether this binary was built with it.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            BackendKind::Flex => cfg!(feature = "flex"),
+            BackendKind::Ndarray => cfg!(feature = "ndarray"),
+            BackendKind::Wgpu => cfg!(feature = "wgpu"),
+            BackendKind::Cuda => cfg!(feature = "cuda"),
+        }
+    }
+}
+
+/// Runs the experiment on `kind`, which must be compiled in.
+pub fn run_on(kind: BackendKind, config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<ExperimentOutcome> {
+    let outcome = match kind {
+        #[cfg(feature = "flex")]
+        BackendKind::Flex => run_experiment::<burn::backend::Flex>(config, options, &Default::default()),
+        #[cfg(feature = "ndarray")]
+        BackendKind::Ndarray => run_experiment::<burn::backend::NdArray>(config, options, &Default::default()),
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => on_gpu("wgpu", || run_experiment::<burn::backend::Wgpu>(config, options, &Default::default()))?,
+        #[cfg(feature = "cuda")]
+        BackendKind::Cuda => on_gpu("cuda", || run_experiment::<burn::backend::Cuda>(config, options, &Default::default()))?,
+        #[allow(unreachable_patterns)]
+        other => bail!("backend {} is not compiled into this binary (cargo feature `{}`)", other.feature(), other.feature()),
+    };
+    Ok(outcome?)
+}
+
+/// GPU backends panic when no device is present: turn that into an error naming the backend.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn on_gpu<T>(name: &str, work: impl FnOnce() -> T) -> anyhow::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .map_err(|_| anyhow::anyhow!("backend {name} could not run: no usable {name} device on this machine"))
+}
+
+/// Rebuilds and reruns this command with the backend's cargo feature; returns its exit status.
+pub fn rerun_with_feature(kind: BackendKind) -> anyhow::Result<i32> {
+    if std::env::var_os(REBUILT_ENV).is_some() {
+        bail!("backend {} is not compiled in even after rebuilding with feature `{}`", kind.feature(), kind.feature());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    eprintln!("backend {} is not compiled in: building xtask with feature `{}`", kind.feature(), kind.feature());
+    let status = Command::new(cargo)
+        .args(["run", "--package", "xtask", "--no-default-features", "--features", kind.feature(), "--"])
+        .args(&args)
+        .env(REBUILT_ENV, "1")
+        .status()
+        .context("could not start cargo to build the backend")?;
+    Ok(status.code().unwrap_or(1))
+}

@@ -1,0 +1,127 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::backend::BackendKind;
+
+/// Goldilocks: how much pre-training is too much before LoRA fine-tuning.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an experiment (default: the embedded configs/default.toml) and write its results.
+    Experiment(ExperimentArgs),
+    /// Theory: print tau(mu) for an activation pair.
+    Theory(TheoryArgs),
+}
+
+/// Flags of `experiment`.
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// Config file (TOML); without it, the embedded default config runs.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Tensor backend. CPU: flex, ndarray; GPU: wgpu, cuda. A backend that is not compiled in
+    /// is built with its cargo feature first.
+    #[arg(long, value_enum, default_value_t = BackendKind::DEFAULT)]
+    pub backend: BackendKind,
+    /// Results root: results go to <DIR>/<experiment name>/.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Recompute every run even when stored records exist.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Print no progress.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Subcommands of `theory`.
+#[derive(Debug, Args)]
+pub struct TheoryArgs {
+    /// Which quantity.
+    #[command(subcommand)]
+    pub command: TheoryCommand,
+}
+
+/// Theory quantities.
+#[derive(Debug, Subcommand)]
+pub enum TheoryCommand {
+    /// tau(mu), the exit-time factor of the search phase, for each mu.
+    Tau(TauArgs),
+}
+
+/// Flags of `theory tau`.
+#[derive(Debug, Args)]
+pub struct TauArgs {
+    /// Student activation (and teacher, unless --teacher is given).
+    #[arg(long)]
+    pub activation: String,
+    /// Teacher activation, when it differs from the student's.
+    #[arg(long)]
+    pub teacher: Option<String>,
+    /// Pre-training strengths, comma separated, each in (0, 1).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub mu: Vec<f64>,
+    /// Hermite truncation k_max.
+    #[arg(long, default_value_t = 10)]
+    pub k_max: usize,
+    /// Gauss-Hermite nodes.
+    #[arg(long, default_value_t = 100)]
+    pub nodes: usize,
+    /// Also print the exit time tau ln(R / eps) for this R / eps.
+    #[arg(long, value_name = "R_OVER_EPS", default_value_t = 1000.0)]
+    pub ratio: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn experiment_defaults_and_flags_parse() {
+        let cli = Cli::try_parse_from(["xtask", "experiment"]).unwrap();
+        let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
+        assert_eq!(args.config, None);
+        assert_eq!(args.backend, BackendKind::DEFAULT);
+        assert_eq!(args.results, PathBuf::from("results"));
+        let cli = Cli::try_parse_from(["xtask", "experiment", "--config", "c.toml", "--backend", "ndarray", "--fresh"]).unwrap();
+        let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
+        assert_eq!(args.config, Some(PathBuf::from("c.toml")));
+        assert_eq!(args.backend, BackendKind::Ndarray);
+        assert!(args.fresh);
+    }
+
+    #[test]
+    fn bad_flags_are_rejected() {
+        assert!(Cli::try_parse_from(["xtask", "experiment", "--backend", "tpu"]).is_err());
+        assert!(Cli::try_parse_from(["xtask", "experiment", "--bogus"]).is_err());
+        assert!(Cli::try_parse_from(["xtask", "theory", "tau", "--activation", "relu"]).is_err());
+        assert!(Cli::try_parse_from(["xtask", "theory", "tau", "--activation", "relu", "--mu", "x"]).is_err());
+    }
+
+    #[test]
+    fn theory_flags_parse() {
+        let cli = Cli::try_parse_from(["xtask", "theory", "tau", "--activation", "relu", "--mu", "0.1,0.5"]).unwrap();
+        let Command::Theory(TheoryArgs { command: TheoryCommand::Tau(args) }) = cli.command else {
+            panic!("theory tau expected")
+        };
+        assert_eq!(args.mu, vec![0.1, 0.5]);
+        assert_eq!(args.k_max, 10);
+    }
+}

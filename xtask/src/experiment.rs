@@ -1,0 +1,38 @@
+//! `cargo xtask experiment`: run a config and write its results.
+
+use anyhow::Context;
+use goldilocks_experiment::{ExperimentConfig, RunOptions};
+
+use crate::backend::{rerun_with_feature, run_on};
+use crate::cli::ExperimentArgs;
+
+/// Runs the experiment described by `args`.
+pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
+    let config = match &args.config {
+        Some(path) => ExperimentConfig::load(path)?,
+        None => ExperimentConfig::default_config(),
+    };
+    if !args.backend.is_compiled() {
+        let code = rerun_with_feature(args.backend)?;
+        std::process::exit(code);
+    }
+    let mut command = String::from("cargo xtask experiment");
+    if let Some(path) = &args.config {
+        command.push_str(&format!(" --config {}", path.display()));
+    }
+    let options = RunOptions {
+        results_root: args.results.clone(),
+        fresh: args.fresh,
+        show_progress: !args.quiet,
+        command,
+    };
+    eprintln!("experiment {} on backend {:?}: results in {}", config.name, args.backend, args.results.join(&config.name).display());
+    let outcome = run_on(args.backend, &config, &options).with_context(|| format!("experiment {} failed", config.name))?;
+    println!(
+        "{} ensembles computed, {} reused; report: {}",
+        outcome.computed_ensembles,
+        outcome.reused_ensembles,
+        outcome.report.display()
+    );
+    Ok(())
+}

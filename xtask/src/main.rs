@@ -1,0 +1,25 @@
+//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau`.
+//!
+//! A thin binary: it parses flags, picks the burn backend, and calls the library crates.
+
+mod backend;
+mod cli;
+mod experiment;
+mod theory;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    if let Err(error) = run(cli) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    match cli.command {
+        cli::Command::Experiment(args) => experiment::run(args),
+        cli::Command::Theory(args) => theory::run(args),
+    }
+}

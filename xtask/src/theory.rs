@@ -1,0 +1,49 @@
+//! `cargo xtask theory tau`: print tau(mu) for an activation pair.
+
+use anyhow::bail;
+use goldilocks_analysis::theory::{exit_time, tau, ScalarActivation, TauOptions};
+use goldilocks_model::Activation;
+
+use crate::cli::{TauArgs, TheoryArgs, TheoryCommand};
+
+/// Runs a theory subcommand.
+pub fn run(args: TheoryArgs) -> anyhow::Result<()> {
+    match args.command {
+        TheoryCommand::Tau(args) => print_tau(args),
+    }
+}
+
+fn print_tau(args: TauArgs) -> anyhow::Result<()> {
+    let student: Activation = args.activation.parse()?;
+    let teacher: Activation = match &args.teacher {
+        Some(name) => name.parse()?,
+        None => student,
+    };
+    if !student.is_differentiable() {
+        bail!("--activation {student} has no derivative: use it as --teacher only");
+    }
+    if let Some(mu) = args.mu.iter().find(|mu| !(**mu > 0.0 && **mu < 1.0)) {
+        bail!("--mu values must be in (0, 1), got {mu}");
+    }
+    let options = TauOptions { k_max: args.k_max, nodes: args.nodes };
+    let (teacher_value, teacher_slope) = (move |x| teacher.value(x), move |x| teacher.derivative(x));
+    let (student_value, student_slope) = (move |x| student.value(x), move |x| student.derivative(x));
+    let phi = scalar(teacher, &teacher_value, &teacher_slope);
+    let sigma = scalar(student, &student_value, &student_slope);
+    println!("# tau(mu): teacher {teacher}, student {student}, k_max {}, {} nodes", args.k_max, args.nodes);
+    println!("{:>8}  {:>14}  {:>16}", "mu", "tau", format!("tau ln({})", args.ratio));
+    for &mu in &args.mu {
+        let value = tau(mu, &phi, &sigma, &options)?;
+        println!("{mu:>8.4}  {value:>14.6}  {:>16.4}", exit_time(value, args.ratio, 1.0));
+    }
+    Ok(())
+}
+
+fn scalar<'a>(activation: Activation, value: &'a dyn Fn(f64) -> f64, slope: &'a dyn Fn(f64) -> f64) -> ScalarActivation<'a> {
+    ScalarActivation {
+        value,
+        derivative: slope,
+        non_smooth: !activation.is_smooth(),
+        hermite_degree: activation.hermite_degree(),
+    }
+}
