@@ -22,6 +22,25 @@ pub enum Command {
     Experiment(ExperimentArgs),
     /// Theory: print tau(mu) for an activation pair.
     Theory(TheoryArgs),
+    /// Measure the runner's throughput on fixed workloads (and the reference scripts).
+    Bench(BenchArgs),
+}
+
+/// Flags of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Only this backend (default: every compiled CPU backend).
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
+    /// SGD steps timed on the paper workload.
+    #[arg(long, default_value_t = 40)]
+    pub paper_steps: usize,
+    /// SGD steps timed on the online workloads.
+    #[arg(long, default_value_t = 200)]
+    pub online_steps: usize,
+    /// Where the JSON table goes.
+    #[arg(long, value_name = "FILE", default_value = "results/bench/bench.json")]
+    pub output: PathBuf,
 }
 
 /// Flags of `experiment`.

@@ -1,8 +1,10 @@
-//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau`.
+//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau`,
+//! `cargo xtask bench`.
 //!
 //! A thin binary: it parses flags, picks the burn backend, and calls the library crates.
 
 mod backend;
+mod bench;
 mod cli;
 mod experiment;
 mod theory;
@@ -21,5 +23,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Experiment(args) => experiment::run(args),
         cli::Command::Theory(args) => theory::run(args),
+        cli::Command::Bench(args) => bench::run(args),
     }
 }

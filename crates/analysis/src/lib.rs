@@ -23,6 +23,8 @@
 //! assert_eq!(rows[0].median_escape, Some(50.0));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod comparison;
 pub mod error;
 pub mod escape;

@@ -149,7 +149,8 @@ impl ActivationSpec {
 pub struct StartConfig {
     /// Name used in tables, e.g. "published-start".
     pub name: String,
-    /// Prescribed overlap m0 in (0, 1) of every row of V with the teacher; absent for random V.
+    /// Prescribed overlap m0 of every row of V with the teacher, 0 < |m0| < 1 (negative: V starts
+    /// on the teacher's far side); absent for random V.
     #[serde(default)]
     pub initial_overlap: Option<f64>,
     /// Number of seeds, run as seeds first_seed, first_seed + 1, ...
@@ -332,8 +333,8 @@ impl ExperimentConfig {
                 return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
             }
             if let Some(m0) = start.initial_overlap {
-                if !(m0 > 0.0 && m0 < 1.0) {
-                    return Err(ExperimentError::invalid(field("initial_overlap"), format!("must be in (0, 1), got {m0}")));
+                if !(m0.abs() > 0.0 && m0.abs() < 1.0) {
+                    return Err(ExperimentError::invalid(field("initial_overlap"), format!("must be in (-1, 0) or (0, 1), got {m0}")));
                 }
             }
         }

@@ -15,6 +15,8 @@
 //! println!("report: {}", outcome.report.display());
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod config;
 mod ensemble;
 mod error;

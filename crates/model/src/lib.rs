@@ -6,6 +6,8 @@
 //! and the ensemble student with its hand-derived gradient ([`SingleIndexEnsemble`]).
 //! Training loops and file I/O live elsewhere.
 
+#![warn(missing_docs)]
+
 mod activation;
 mod error;
 pub mod gaussian;

@@ -1,0 +1,297 @@
+//! PEFT adapter files, without burn: `adapter_config.json` and `adapter_model.safetensors`.
+//!
+//! The weights file holds, for every adapted layer at module path `<path>`, the tensors
+//! `base_model.model.<path>.lora_A.weight` `[r, in]` and `base_model.model.<path>.lora_B.weight`
+//! `[out, r]` (PyTorch's layout), with metadata `{"format": "pt"}`, as PEFT writes them.
+//! Reading accepts F32, F64, F16 and BF16 tensors and converts them to f32.
+//!
+//! This module only reads and writes files; [`crate::save_adapter`] and
+//! [`crate::load_adapter`] move the factors between these files and a burn model.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype, SafeTensors, View};
+
+use crate::{AdapterFileError, LoraAdapterConfig};
+
+/// The name of the config file in an adapter folder.
+pub const ADAPTER_CONFIG_FILE: &str = "adapter_config.json";
+/// The name of the weights file in an adapter folder.
+pub const ADAPTER_WEIGHTS_FILE: &str = "adapter_model.safetensors";
+/// The prefix PEFT puts before every module path.
+pub const KEY_PREFIX: &str = "base_model.model.";
+
+/// A dense f32 tensor on the host, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostTensor {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The entries, row-major; `shape.iter().product()` of them.
+    pub data: Vec<f32>,
+}
+
+impl HostTensor {
+    /// A tensor of the given shape; fails when the data does not fit.
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Option<Self> {
+        (shape.iter().product::<usize>() == data.len()).then_some(Self { shape, data })
+    }
+
+    /// The transpose of a 2-D tensor (`None` for other ranks).
+    pub fn transposed(&self) -> Option<Self> {
+        let [rows, cols] = self.shape[..] else { return None };
+        let data = (0..cols).flat_map(|c| (0..rows).map(move |r| (r, c))).map(|(r, c)| self.data[r * cols + c]).collect();
+        Some(Self { shape: vec![cols, rows], data })
+    }
+}
+
+/// The two factors of one layer in PyTorch's layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerFactors {
+    /// `lora_A.weight`, `[r, in]`.
+    pub lora_a: HostTensor,
+    /// `lora_B.weight`, `[out, r]`.
+    pub lora_b: HostTensor,
+}
+
+/// An adapter as PEFT stores it: the config and the factors of every adapted layer, by module
+/// path (without the `base_model.model.` prefix).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeftAdapter {
+    /// The content of adapter_config.json.
+    pub config: LoraAdapterConfig,
+    /// The factors by module path.
+    pub layers: BTreeMap<String, LayerFactors>,
+}
+
+/// The key of a factor in adapter_model.safetensors: `factor` is "lora_A" or "lora_B".
+pub fn factor_key(module_path: &str, factor: &str) -> String {
+    format!("{KEY_PREFIX}{module_path}.{factor}.weight")
+}
+
+impl PeftAdapter {
+    /// Writes adapter_config.json and adapter_model.safetensors into `dir` (created if
+    /// needed).
+    pub fn save(&self, dir: &Path) -> Result<(), AdapterFileError> {
+        std::fs::create_dir_all(dir).map_err(|source| AdapterFileError::Io { path: dir.to_path_buf(), source })?;
+        let config_path = dir.join(ADAPTER_CONFIG_FILE);
+        std::fs::write(&config_path, self.config.to_json() + "\n").map_err(|source| AdapterFileError::Io { path: config_path, source })?;
+        let mut tensors = BTreeMap::new();
+        for (path, layer) in &self.layers {
+            tensors.insert(factor_key(path, "lora_A"), layer.lora_a.clone());
+            tensors.insert(factor_key(path, "lora_B"), layer.lora_b.clone());
+        }
+        let metadata = BTreeMap::from([("format".to_string(), "pt".to_string())]);
+        write_safetensors(&dir.join(ADAPTER_WEIGHTS_FILE), &tensors, &metadata)
+    }
+
+    /// Reads an adapter folder written by PEFT or by [`PeftAdapter::save`], checking that
+    /// `peft_type` is "LORA", that every key is a LoRA factor, that every layer has both
+    /// factors, and that their shapes are `[r, in]` and `[out, r]`.
+    pub fn load(dir: &Path) -> Result<Self, AdapterFileError> {
+        let config_path = dir.join(ADAPTER_CONFIG_FILE);
+        let text = read_file(&config_path)?;
+        let json_error = |source| AdapterFileError::Json { path: config_path.clone(), source };
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(json_error)?;
+        match value.get("peft_type").and_then(|t| t.as_str()) {
+            Some("LORA") => {}
+            other => {
+                return Err(AdapterFileError::UnsupportedPeftType {
+                    path: config_path,
+                    found: other.map_or_else(|| value.get("peft_type").map_or("(missing)".into(), |v| v.to_string()), String::from),
+                })
+            }
+        }
+        let config: LoraAdapterConfig = serde_json::from_value(value).map_err(json_error)?;
+        let weights_path = dir.join(ADAPTER_WEIGHTS_FILE);
+        let mut tensors = read_safetensors(&weights_path)?;
+        let mut layers = BTreeMap::new();
+        let paths: Vec<String> = tensors.keys().map(|key| module_path(key).ok_or_else(|| unexpected(&weights_path, key))).collect::<Result<_, _>>()?;
+        for path in paths {
+            if layers.contains_key(&path) {
+                continue;
+            }
+            let mut take = |factor: &str| {
+                let key = factor_key(&path, factor);
+                tensors.remove(&key).map(|t| (key.clone(), t)).ok_or(AdapterFileError::MissingKey { path: weights_path.clone(), key })
+            };
+            let (a_key, lora_a) = take("lora_A")?;
+            let (b_key, lora_b) = take("lora_B")?;
+            let r = config.r;
+            let shape_error = |key: &str, expected: Vec<usize>, found: &[usize]| AdapterFileError::Shape {
+                path: weights_path.clone(),
+                key: key.to_string(),
+                expected,
+                found: found.to_vec(),
+            };
+            match lora_a.shape[..] {
+                [rows, _] if rows == r => {}
+                [_, cols] => return Err(shape_error(&a_key, vec![r, cols], &lora_a.shape)),
+                _ => return Err(shape_error(&a_key, vec![r, 0], &lora_a.shape)),
+            }
+            match lora_b.shape[..] {
+                [_, cols] if cols == r => {}
+                [rows, _] => return Err(shape_error(&b_key, vec![rows, r], &lora_b.shape)),
+                _ => return Err(shape_error(&b_key, vec![0, r], &lora_b.shape)),
+            }
+            layers.insert(path, LayerFactors { lora_a, lora_b });
+        }
+        Ok(Self { config, layers })
+    }
+}
+
+/// The module path of a factor key, or `None` for a key that is not
+/// `base_model.model.<path>.lora_{A,B}.weight`.
+fn module_path(key: &str) -> Option<String> {
+    let rest = key.strip_prefix(KEY_PREFIX)?;
+    let path = rest.strip_suffix(".lora_A.weight").or_else(|| rest.strip_suffix(".lora_B.weight"))?;
+    (!path.is_empty()).then(|| path.to_string())
+}
+
+fn unexpected(path: &Path, key: &str) -> AdapterFileError {
+    AdapterFileError::UnexpectedKey { path: path.to_path_buf(), key: key.to_string() }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, AdapterFileError> {
+    std::fs::read(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => AdapterFileError::MissingFile { path: path.to_path_buf() },
+        _ => AdapterFileError::Io { path: path.to_path_buf(), source },
+    })
+}
+
+/// Reads every tensor of a safetensors file as f32 (from F32, F64, F16 or BF16), by name.
+pub fn read_safetensors(path: &Path) -> Result<BTreeMap<String, HostTensor>, AdapterFileError> {
+    let bytes = read_file(path)?;
+    let format_error = |e: safetensors::SafeTensorError| AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() };
+    let file = SafeTensors::deserialize(&bytes).map_err(format_error)?;
+    let mut tensors = BTreeMap::new();
+    for (name, view) in file.tensors() {
+        let raw = view.data();
+        let data: Vec<f32> = match view.dtype() {
+            Dtype::F32 => raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            Dtype::F64 => raw.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
+            Dtype::F16 => raw.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            Dtype::BF16 => raw.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            other => return Err(AdapterFileError::Dtype { path: path.to_path_buf(), key: name, dtype: format!("{other:?}") }),
+        };
+        tensors.insert(name, HostTensor { shape: view.shape().to_vec(), data });
+    }
+    Ok(tensors)
+}
+
+/// A [`HostTensor`] as little-endian f32 bytes, for `safetensors::serialize`.
+struct F32View<'a>(&'a HostTensor);
+
+impl View for F32View<'_> {
+    fn dtype(&self) -> Dtype {
+        Dtype::F32
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.0.data.iter().flat_map(|x| x.to_le_bytes()).collect())
+    }
+
+    fn data_len(&self) -> usize {
+        self.0.data.len() * std::mem::size_of::<f32>()
+    }
+}
+
+/// Writes f32 tensors and string metadata as a safetensors file.
+pub fn write_safetensors(
+    path: &Path,
+    tensors: &BTreeMap<String, HostTensor>,
+    metadata: &BTreeMap<String, String>,
+) -> Result<(), AdapterFileError> {
+    let to_path = |p: &Path| -> PathBuf { p.to_path_buf() };
+    for (key, tensor) in tensors {
+        if tensor.shape.iter().product::<usize>() != tensor.data.len() {
+            return Err(AdapterFileError::Shape {
+                path: to_path(path),
+                key: key.clone(),
+                expected: tensor.shape.clone(),
+                found: vec![tensor.data.len()],
+            });
+        }
+    }
+    let info: HashMap<String, String> = metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let views = tensors.iter().map(|(k, t)| (k.as_str(), F32View(t)));
+    let bytes = safetensors::serialize(views, (!info.is_empty()).then_some(info))
+        .map_err(|e| AdapterFileError::Safetensors { path: to_path(path), message: e.to_string() })?;
+    std::fs::write(path, bytes).map_err(|source| AdapterFileError::Io { path: to_path(path), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TargetModules;
+
+    fn fixture() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/peft-fixture")
+    }
+
+    fn tensor(shape: &[usize]) -> HostTensor {
+        let n = shape.iter().product::<usize>();
+        HostTensor::new(shape.to_vec(), (0..n).map(|i| i as f32 * 0.5).collect()).unwrap()
+    }
+
+    #[test]
+    fn reads_the_peft_written_adapter() {
+        let adapter = PeftAdapter::load(&fixture()).unwrap();
+        assert_eq!(adapter.layers.keys().collect::<Vec<_>>(), ["lin0", "lin1"]);
+        assert_eq!(adapter.layers["lin0"].lora_a.shape, [4, 16]);
+        assert_eq!(adapter.layers["lin0"].lora_b.shape, [8, 4]);
+        assert_eq!(adapter.layers["lin1"].lora_a.shape, [4, 8]);
+        assert_eq!(adapter.layers["lin1"].lora_b.shape, [4, 4]);
+    }
+
+    #[test]
+    fn save_then_load_is_the_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let layers = BTreeMap::from([("layers.0.proj".to_string(), LayerFactors { lora_a: tensor(&[2, 3]), lora_b: tensor(&[5, 2]) })]);
+        let adapter = PeftAdapter { config: LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"])), layers };
+        adapter.save(dir.path()).unwrap();
+        assert_eq!(PeftAdapter::load(dir.path()).unwrap(), adapter);
+        let bytes = std::fs::read(dir.path().join(ADAPTER_WEIGHTS_FILE)).unwrap();
+        let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+        assert_eq!(header.metadata().as_ref().unwrap()["format"], "pt");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = PeftAdapter::load(dir.path()).unwrap_err();
+        assert!(matches!(&missing, AdapterFileError::MissingFile { path } if path.ends_with(ADAPTER_CONFIG_FILE)));
+
+        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"]));
+        let write = |tensors: BTreeMap<String, HostTensor>| {
+            std::fs::write(dir.path().join(ADAPTER_CONFIG_FILE), config.to_json()).unwrap();
+            write_safetensors(&dir.path().join(ADAPTER_WEIGHTS_FILE), &tensors, &BTreeMap::new()).unwrap();
+            PeftAdapter::load(dir.path()).unwrap_err()
+        };
+        let only_a = write(BTreeMap::from([(factor_key("proj", "lora_A"), tensor(&[2, 3]))]));
+        assert!(matches!(&only_a, AdapterFileError::MissingKey { key, .. } if key == "base_model.model.proj.lora_B.weight"), "{only_a}");
+        let wrong_rank = write(BTreeMap::from([(factor_key("proj", "lora_A"), tensor(&[3, 3])), (factor_key("proj", "lora_B"), tensor(&[5, 2]))]));
+        assert!(matches!(&wrong_rank, AdapterFileError::Shape { expected, found, .. } if expected == &[2, 3] && found == &[3, 3]), "{wrong_rank}");
+        let stray = write(BTreeMap::from([("base_model.model.proj.weight".to_string(), tensor(&[2]))]));
+        assert!(stray.to_string().contains("unexpected tensor base_model.model.proj.weight"), "{stray}");
+
+        std::fs::write(dir.path().join(ADAPTER_CONFIG_FILE), r#"{"peft_type": "IA3", "r": 2}"#).unwrap();
+        let ia3 = PeftAdapter::load(dir.path()).unwrap_err();
+        assert!(matches!(&ia3, AdapterFileError::UnsupportedPeftType { found, .. } if found == "IA3"));
+        assert!(ia3.to_string().contains(ADAPTER_CONFIG_FILE));
+    }
+
+    #[test]
+    fn transposes_matrices() {
+        let t = tensor(&[2, 3]);
+        let back = t.transposed().unwrap();
+        assert_eq!(back.shape, [3, 2]);
+        assert_eq!(back.data, [0.0, 1.5, 0.5, 2.0, 1.0, 2.5]);
+        assert_eq!(back.transposed().unwrap(), t);
+    }
+}

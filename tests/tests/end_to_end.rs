@@ -1,0 +1,115 @@
+//! End-to-end runs of tiny configs: outputs, snapshots, reuse of stored records, recovery
+//! from a damaged records file, and the independence of a run from its ensemble.
+
+use std::path::Path;
+
+use burn::backend::NdArray;
+use goldilocks_experiment::{plan_ensembles, run_ensemble, run_experiment, EnsemblePlan, ExperimentConfig, RunOptions};
+
+const TINY: &str = include_str!("../data/tiny.toml");
+
+fn tiny() -> ExperimentConfig {
+    ExperimentConfig::from_toml(TINY, "tests/data/tiny.toml").unwrap()
+}
+
+fn options(root: &Path) -> RunOptions {
+    RunOptions {
+        results_root: root.to_path_buf(),
+        fresh: false,
+        show_progress: false,
+        command: "cargo xtask experiment --config tests/data/tiny.toml".into(),
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn tiny_experiment_writes_every_output_and_snapshots_match() {
+    let root = tempfile::tempdir().unwrap();
+    let config = tiny();
+    let outcome = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let dir = root.path().join("tiny");
+    assert_eq!(outcome.dir, dir);
+    assert_eq!(outcome.computed_ensembles, 2);
+    // 2 activations x 2 strengths x (2 + 3 seeds).
+    assert_eq!(outcome.records.len(), 20);
+    assert_eq!(outcome.rows.len(), 8);
+    for file in ["config.toml", "summary.csv", "report.md", "plots/escape-time.svg", "plots/overlap-relu-random-start-r1.svg"] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    // The resolved config reads back as the same config.
+    assert_eq!(ExperimentConfig::from_toml(&read(&dir.join("config.toml")), "config.toml").unwrap(), config);
+    // Every run escaped well within its budget in this easy setting, and m_V was recorded at every step.
+    for record in &outcome.records {
+        assert!(!record.censored, "{} mu={} seed={} censored", record.activation, record.mu, record.seed);
+        assert_eq!(record.m_v.len(), record.steps_run);
+        assert_eq!(record.grid.step.first(), Some(&0));
+        assert!(record.grid.test_loss.iter().all(|x| x.is_finite()));
+    }
+    insta::assert_snapshot!("tiny_summary", read(&dir.join("summary.csv")));
+    insta::assert_snapshot!("tiny_report", read(&dir.join("report.md")));
+}
+
+#[test]
+fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
+    let root = tempfile::tempdir().unwrap();
+    let config = tiny();
+    let first = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let summary = read(&root.path().join("tiny/summary.csv"));
+
+    let second = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    assert_eq!((second.reused_ensembles, second.computed_ensembles), (2, 0));
+    assert_eq!(second.records, first.records);
+    assert_eq!(read(&root.path().join("tiny/summary.csv")), summary);
+
+    // Truncate one stored records file: that ensemble alone is recomputed, with the same result.
+    let runs_dir = root.path().join("tiny/runs");
+    let mut files: Vec<_> = std::fs::read_dir(&runs_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let damaged = &files[0];
+    let text = read(damaged);
+    std::fs::write(damaged, &text[..text.len() / 2]).unwrap();
+    let third = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    assert_eq!((third.reused_ensembles, third.computed_ensembles), (1, 1));
+    assert_eq!(third.records, first.records);
+    assert_eq!(read(damaged), text);
+
+    // A changed config does not reuse records made for another one.
+    let mut changed = config.clone();
+    changed.training.learning_rate = 0.1;
+    let fourth = run_experiment::<NdArray>(&changed, &options(root.path()), &Default::default()).unwrap();
+    assert_eq!(fourth.computed_ensembles, 2);
+}
+
+/// A run's trajectory is the same whether it runs alone or inside a larger ensemble.
+#[test]
+fn a_run_does_not_depend_on_its_ensemble() {
+    let config = tiny();
+    let plans = plan_ensembles(&config);
+    let full = plans.iter().find(|p| p.start.name == "random-start").unwrap();
+    let together = run_ensemble::<NdArray>(&config, full, &Default::default(), &mut |_| {}).unwrap();
+    let variant = full.variants[3];
+    let alone_plan = EnsemblePlan { seeds: vec![full.seeds[1]], variants: vec![variant], ..full.clone() };
+    let alone = run_ensemble::<NdArray>(&config, &alone_plan, &Default::default(), &mut |_| {}).unwrap();
+    assert_eq!(alone.len(), 1);
+    let alone = &alone[0];
+    let inside = together
+        .iter()
+        .find(|r| r.seed == full.seeds[1] && r.mu == variant.mu && r.activation == variant.pair.to_string())
+        .unwrap();
+    let common = alone.m_v.len().min(inside.m_v.len());
+    assert!(common > 50, "too short to compare: {common} steps");
+    if let Some(i) = (0..common).find(|&i| alone.m_v[i] != inside.m_v[i]) {
+        panic!("step {}: alone {} vs in ensemble {}", i + 1, alone.m_v[i], inside.m_v[i]);
+    }
+    assert_eq!(alone.escape_step, inside.escape_step);
+    // Grid observables are reductions whose summation order may follow the tensor layout, so
+    // they agree to rounding rather than bit for bit.
+    let grid_points = alone.grid.step.len().min(inside.grid.step.len());
+    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * (1.0 + x.abs()));
+    assert!(close(&alone.grid.test_loss[..grid_points], &inside.grid.test_loss[..grid_points]));
+    assert!(close(&alone.grid.u_norm[..grid_points], &inside.grid.u_norm[..grid_points]));
+    assert!(close(&alone.grid.student_overlap[..grid_points], &inside.grid.student_overlap[..grid_points]));
+}

@@ -1,0 +1,161 @@
+//! `cargo xtask bench`: throughput of the ensemble runner on fixed workloads, per compiled
+//! backend, beside the reference scripts of bench/peers/ when Python is available.
+//!
+//! Workloads:
+//! - `paper`: the paper's setting, N = 1000, B = 500, linear, 27 runs (9 strengths x 3 seeds;
+//!   the runs of one seed share its batch);
+//! - `online-E`: batch-1 online SGD, N = 1024, rank 4, sign teacher and tanh student, E runs
+//!   each with its own sample stream.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::Context;
+use burn::tensor::backend::Backend;
+use goldilocks_experiment::{plan_ensembles, run_ensemble, ExperimentConfig};
+use serde::Serialize;
+
+use crate::backend::BackendKind;
+use crate::cli::BenchArgs;
+
+/// One measured workload on one backend.
+#[derive(Debug, Serialize)]
+struct Measurement {
+    workload: String,
+    backend: String,
+    runs: usize,
+    steps: usize,
+    seconds: f64,
+    steps_per_second: f64,
+    sample_steps_per_second: f64,
+}
+
+const PAPER: &str = r#"
+name = "bench-paper"
+[model]
+input_dim = 1000
+batch = 500
+test_size = 1
+[training]
+learning_rate = 0.2
+max_steps = STEPS
+stop_when_finished = false
+[sweep]
+activations = ["linear"]
+mu = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+[[starts]]
+name = "random-start"
+seeds = 3
+[record]
+grid = { kind = "list", steps = [0] }
+"#;
+
+const ONLINE: &str = r#"
+name = "bench-online"
+[model]
+input_dim = 1024
+batch = 1
+test_size = 1
+source = { kind = "mixed" }
+[lora]
+init = "gaussian"
+alpha = 4.0
+[training]
+learning_rate = 0.0001953125
+max_steps = STEPS
+stop_when_finished = false
+[sweep]
+activations = [{ teacher = "sign", student = "tanh" }]
+mu = [0.0]
+ranks = [4]
+[[starts]]
+name = "random-start"
+seeds = RUNS
+[record]
+grid = { kind = "list", steps = [0] }
+"#;
+
+/// Runs the benchmarks and writes the table as JSON.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let backends: Vec<BackendKind> = match args.backend {
+        Some(kind) => vec![kind],
+        None => [BackendKind::Flex, BackendKind::Ndarray].into_iter().filter(|k| k.is_compiled()).collect(),
+    };
+    let mut results = Vec::new();
+    for &backend in &backends {
+        let paper = PAPER.replace("STEPS", &args.paper_steps.to_string());
+        results.push(measure(backend, "paper (N=1000, B=500, 27 runs)", &paper)?);
+        for runs in [1usize, 64, 1024] {
+            let online = ONLINE.replace("STEPS", &args.online_steps.to_string()).replace("RUNS", &runs.to_string());
+            results.push(measure(backend, &format!("online (N=1024, r=4, B=1, {runs} runs)"), &online)?);
+        }
+    }
+    println!("{:<38} {:>8} {:>12} {:>18}", "workload", "backend", "steps/s", "sample-steps/s");
+    for m in &results {
+        println!("{:<38} {:>8} {:>12.1} {:>18.3e}", m.workload, m.backend, m.steps_per_second, m.sample_steps_per_second);
+    }
+    run_peers(&args);
+    let path = args.output.clone();
+    let json = serde_json::to_string_pretty(&results)?;
+    goldilocks_store::write_atomic(&path, json.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("written: {}", path.display());
+    Ok(())
+}
+
+fn measure(backend: BackendKind, workload: &str, config_text: &str) -> anyhow::Result<Measurement> {
+    let config = ExperimentConfig::from_toml(config_text, workload)?;
+    let measured = match backend {
+        #[cfg(feature = "flex")]
+        BackendKind::Flex => time_ensemble::<burn::backend::Flex>(&config)?,
+        #[cfg(feature = "ndarray")]
+        BackendKind::Ndarray => time_ensemble::<burn::backend::NdArray>(&config)?,
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => time_ensemble::<burn::backend::Wgpu>(&config)?,
+        #[cfg(feature = "cuda")]
+        BackendKind::Cuda => time_ensemble::<burn::backend::Cuda>(&config)?,
+        #[allow(unreachable_patterns)]
+        other => anyhow::bail!("backend {} is not compiled in", other.feature()),
+    };
+    let (runs, steps, seconds) = measured;
+    eprintln!("{workload} on {}: {steps} steps in {seconds:.2} s", backend.feature());
+    Ok(Measurement {
+        workload: workload.to_string(),
+        backend: backend.feature().to_string(),
+        runs,
+        steps,
+        seconds,
+        steps_per_second: steps as f64 / seconds,
+        sample_steps_per_second: (steps * runs * config.model.batch) as f64 / seconds,
+    })
+}
+
+/// Runs the config's single ensemble once; returns (runs, steps, seconds).
+fn time_ensemble<B: Backend>(config: &ExperimentConfig) -> anyhow::Result<(usize, usize, f64)> {
+    let plan = plan_ensembles(config).into_iter().next().context("a bench config has one ensemble")?;
+    let device = B::Device::default();
+    let started = Instant::now();
+    let records = run_ensemble::<B>(config, &plan, &device, &mut |_| {})?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok((records.len(), config.training.max_steps, seconds))
+}
+
+/// The reference scripts, when python3 (with numpy, and torch for the torch peers) is present.
+fn run_peers(args: &BenchArgs) {
+    let peers = PathBuf::from("bench/peers");
+    let runs: [(&str, Vec<String>); 3] = [
+        ("numpy_lora_sgd.py", vec!["1024".into(), "4".into(), args.online_steps.to_string()]),
+        ("torch_lora_sgd.py", vec!["cpu".into(), "1024".into(), "1024".into(), "4".into(), args.online_steps.to_string()]),
+        ("torch_paper_ensemble.py", vec!["cpu".into(), "1000".into(), "500".into(), "27".into(), args.paper_steps.to_string()]),
+    ];
+    for (script, script_args) in runs {
+        match Command::new("python3").arg(peers.join(script)).args(&script_args).output() {
+            Ok(output) if output.status.success() => print!("peer {script}: {}", String::from_utf8_lossy(&output.stdout)),
+            Ok(output) => {
+                let reason = String::from_utf8_lossy(&output.stderr);
+                println!("peer {script}: skipped ({})", reason.lines().last().unwrap_or("failed"));
+            }
+            Err(error) => println!("peer {script}: skipped (python3: {error})"),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The xtask binary on bad input: one clear message, a non-zero exit, nothing written.
+
+use std::process::Command;
+
+fn xtask() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+}
+
+#[test]
+fn a_bad_config_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "name = \"bad\"\n[model]\ninput_dim = 10\nbatch = 0\n[training]\nlearning_rate = 0.1\nmax_steps = 5\n[sweep]\nactivations = [\"linear\"]\nmu = [0.5]\n[[starts]]\nname = \"a\"\nseeds = 1\n").unwrap();
+    let results = dir.path().join("results");
+    let output = xtask()
+        .args(["experiment", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("model.batch"), "stderr: {stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "stderr: {stderr}");
+    assert!(!results.exists());
+}
+
+#[test]
+fn a_missing_config_file_fails_cleanly() {
+    let output = xtask().args(["experiment", "--config", "/nonexistent/config.toml"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/config.toml"));
+}
+
+#[test]
+fn an_unknown_flag_fails_cleanly() {
+    let output = xtask().args(["experiment", "--backend", "tpu"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("tpu"));
+}
+
+#[test]
+fn theory_tau_prints_a_table() {
+    let output = xtask().args(["theory", "tau", "--activation", "linear", "--mu", "0.5"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The closed form for the linear case: tau = (1 + sqrt(1 + 4 (1 - mu)^2)) / (2 (1 - mu)^2).
+    let expected = (1.0 + (1.0f64 + 4.0 * 0.25).sqrt()) / (2.0 * 0.25);
+    let row = stdout.lines().find(|l| l.trim_start().starts_with("0.5000")).expect("a row for mu = 0.5");
+    let value: f64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!((value - expected).abs() < 1e-5, "{value} vs {expected}");
+}
