@@ -1,8 +1,9 @@
 //! `cargo xtask theory tau`: print tau(mu) for an activation pair.
 
 use anyhow::bail;
-use goldilocks_analysis::theory::{exit_time, tau, ScalarActivation, TauOptions};
-use goldilocks_model::Activation;
+use goldilocks_analysis::theory::{exit_time, TauOptions};
+use goldilocks_experiment::tau_of;
+use goldilocks_model::{Activation, ActivationPair};
 
 use crate::cli::{TauArgs, TheoryArgs, TheoryCommand};
 
@@ -26,24 +27,12 @@ fn print_tau(args: TauArgs) -> anyhow::Result<()> {
         bail!("--mu values must be in (0, 1), got {mu}");
     }
     let options = TauOptions { k_max: args.k_max, nodes: args.nodes };
-    let (teacher_value, teacher_slope) = (move |x| teacher.value(x), move |x| teacher.derivative(x));
-    let (student_value, student_slope) = (move |x| student.value(x), move |x| student.derivative(x));
-    let phi = scalar(teacher, &teacher_value, &teacher_slope);
-    let sigma = scalar(student, &student_value, &student_slope);
+    let pair = ActivationPair { teacher, student };
     println!("# tau(mu): teacher {teacher}, student {student}, k_max {}, {} nodes", args.k_max, args.nodes);
     println!("{:>8}  {:>14}  {:>16}", "mu", "tau", format!("tau ln({})", args.ratio));
     for &mu in &args.mu {
-        let value = tau(mu, &phi, &sigma, &options)?;
+        let value = tau_of(pair, mu, &options)?;
         println!("{mu:>8.4}  {value:>14.6}  {:>16.4}", exit_time(value, args.ratio, 1.0));
     }
     Ok(())
-}
-
-fn scalar<'a>(activation: Activation, value: &'a dyn Fn(f64) -> f64, slope: &'a dyn Fn(f64) -> f64) -> ScalarActivation<'a> {
-    ScalarActivation {
-        value,
-        derivative: slope,
-        non_smooth: !activation.is_smooth(),
-        hermite_degree: activation.hermite_degree(),
-    }
 }

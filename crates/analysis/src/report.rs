@@ -13,6 +13,7 @@ use crate::comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS,
 use crate::format::trimmed;
 use crate::published::PublishedNumbers;
 use crate::summary::{SummaryParams, SummaryRow, SUBSET_QUANTILES};
+use crate::theory_fit::TheoryFit;
 
 /// Everything the report is made from.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,8 @@ pub struct ReportInput<'a> {
     pub plots: &'a [(String, String)],
     /// Shell commands that reproduce the experiment.
     pub commands: &'a str,
+    /// Theory curves fitted to the measured times (empty: no theory section).
+    pub theory: &'a [TheoryFit],
 }
 
 /// Renders report.md.
@@ -40,6 +43,7 @@ pub fn render_report(input: &ReportInput) -> String {
     view.write_header(&mut out);
     view.write_results(&mut out);
     view.write_overlap_section(&mut out);
+    view.write_theory(&mut out);
     view.write_plots(&mut out);
     view.write_censored(&mut out);
     out
@@ -442,6 +446,51 @@ impl<'a> View<'a> {
         let _ = writeln!(out);
     }
 
+    fn write_theory(&self, out: &mut String) {
+        if self.input.theory.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "## Theory beside measurement\n");
+        let _ = writeln!(
+            out,
+            "The theory predicts the escape time as tau(mu) ln(R / eps) up to a constant, so for each \
+             activation and starting condition a constant c (steps per unit of tau) is fitted in log \
+             space to the measured paper_time; the log-RMS deviation says how well the shapes agree \
+             (0.1: typically a factor of 1.11 between measurement and fitted curve).\n"
+        );
+        let _ = writeln!(out, "| activation | start | c | log-RMS deviation | strengths |");
+        let _ = writeln!(out, "|---|---|---:|---:|---:|");
+        for fit in self.input.theory {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                fit.activation,
+                fit.start,
+                trimmed(fit.scale, 2),
+                trimmed(fit.log_rms, 3),
+                fit.points.len()
+            );
+        }
+        let _ = writeln!(out);
+        for fit in self.input.theory {
+            let _ = writeln!(out, "**{}, {}** (c = {}):\n", fit.activation, fit.start, trimmed(fit.scale, 2));
+            let _ = writeln!(out, "| mu | tau(mu) | c tau(mu) | measured | measured / (c tau) |");
+            let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+            for p in &fit.points {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    trimmed(p.mu, 4),
+                    trimmed(p.tau, 4),
+                    trimmed(p.predicted, 1),
+                    trimmed(p.measured, 1),
+                    trimmed(p.measured / p.predicted, 2)
+                );
+            }
+            let _ = writeln!(out);
+        }
+    }
+
     fn write_plots(&self, out: &mut String) {
         if self.input.plots.is_empty() {
             return;
@@ -687,6 +736,7 @@ mod tests {
             params,
             plots,
             commands: "cargo xtask experiment --config configs/tiny.toml",
+            theory: &[],
         }
     }
 

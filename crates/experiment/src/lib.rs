@@ -25,6 +25,7 @@ mod plan;
 mod progress;
 mod record;
 mod runner;
+mod theory_curves;
 
 pub use config::{ActivationSpec, AdapterConfig, ExperimentConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};
 pub use ensemble::{learning_rate, run_ensemble, EnsembleProgress};
@@ -32,3 +33,4 @@ pub use error::ExperimentError;
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
 pub use runner::{run_experiment, ExperimentOutcome, RunOptions};
+pub use theory_curves::{tau_of, theory_curves};

@@ -1,14 +1,16 @@
-//! The analysis outputs of an experiment: summary.csv, SVG plots and report.md.
+//! The analysis outputs of an experiment: summary.csv, SVG plots (with the theory fitted
+//! beside the measurements) and report.md.
 
 use std::path::{Path, PathBuf};
 
 use goldilocks_analysis::{
-    escape_time_plot, overlap_curves_plot, render_report, summarize, write_summary_csv, PublishedNumbers, ReportInput,
-    RunTrajectory, SummaryParams, SummaryRow,
+    escape_time_plot, fit_theory, overlap_curves_plot, render_report, summarize, theory_fit_plot, write_summary_csv,
+    PublishedNumbers, ReportInput, RunTrajectory, SummaryParams, SummaryRow,
 };
 
 use crate::record::RunRecord;
 use crate::runner::write;
+use crate::theory_curves::theory_curves;
 use crate::{ExperimentConfig, ExperimentError};
 
 /// How summaries are computed for `config`.
@@ -54,6 +56,13 @@ pub fn write_outputs(
         seen.push(key);
     }
 
+    let theory = fit_theory(&rows, &theory_curves(config));
+    if !theory.is_empty() {
+        let svg = theory_fit_plot(&theory, &format!("{}: measured escape time and fitted c tau(mu)", config.name))?;
+        write(&dir.join("plots/theory.svg"), svg.as_bytes())?;
+        plots.push(("Measured paper_time (points) beside the fitted theory c tau(mu) (dashed)".into(), "plots/theory.svg".into()));
+    }
+
     let report = render_report(&ReportInput {
         experiment: &config.name,
         description: &config.description,
@@ -62,6 +71,7 @@ pub fn write_outputs(
         params: &params,
         plots: &plots,
         commands: command,
+        theory: &theory,
     });
     let report_path = dir.join("report.md");
     write(&report_path, report.as_bytes())?;

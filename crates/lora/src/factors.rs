@@ -28,7 +28,7 @@ impl<B: Backend> LoraFactors<B> {
         let first = factors.first().ok_or_else(|| LoraError::Shape("no runs".into()))?;
         let (k, r) = (first.u.len(), config.rank);
         let n = first.v.first().map_or(0, Vec::len);
-        if groups == 0 || factors.len() % groups != 0 {
+        if groups == 0 || !factors.len().is_multiple_of(groups) {
             return Err(LoraError::Shape(format!("{} runs do not split into {groups} groups", factors.len())));
         }
         let runs = factors.len() / groups;

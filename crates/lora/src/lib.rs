@@ -30,6 +30,7 @@ mod gradient_init;
 mod init;
 mod linear;
 pub mod peft_files;
+mod pytorch;
 pub mod svd;
 
 pub use adapter_config::{InitLoraWeights, LoraAdapterConfig, TargetMatcher, TargetModules};
@@ -43,6 +44,7 @@ pub use factors::LoraFactors;
 pub use gradient_init::gradient_aligned_factors;
 pub use init::{initial_factors, InitialFactors};
 pub use linear::{LoraAdapter, LoraLinear};
+pub use pytorch::{linear_from_pytorch, linear_to_pytorch};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/lora.md")]

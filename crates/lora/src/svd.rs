@@ -94,9 +94,9 @@ mod tests {
     fn reconstruct(svd: &Svd, m: usize, n: usize) -> Vec<Vec<f64>> {
         let mut out = vec![vec![0.0; n]; m];
         for (k, s) in svd.singular_values.iter().enumerate() {
-            for i in 0..m {
-                for j in 0..n {
-                    out[i][j] += s * svd.left[k][i] * svd.right[k][j];
+            for (row, l) in out.iter_mut().zip(&svd.left[k]) {
+                for (x, r) in row.iter_mut().zip(&svd.right[k]) {
+                    *x += s * l * r;
                 }
             }
         }
