@@ -13,7 +13,10 @@ pub use escape_plot::escape_time_plot;
 pub use overlap_plot::overlap_curves_plot;
 pub use theory_plot::theory_fit_plot;
 
-use plotters::style::RGBColor;
+use plotters::chart::{ChartContext, SeriesLabelPosition};
+use plotters::coord::CoordTranslate;
+use plotters::prelude::{DrawingBackend, BLACK, WHITE};
+use plotters::style::{Color, RGBColor};
 
 use crate::error::AnalysisError;
 
@@ -45,4 +48,24 @@ pub(crate) fn plot_error<E: std::fmt::Display>(plot: &'static str) -> impl Fn(E)
         plot,
         reason: e.to_string(),
     }
+}
+
+/// Draws the legend of `chart` in its upper-left corner, in the style shared by every plot.
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    font_size: u32,
+    plot: &'static str,
+) -> Result<(), AnalysisError>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", font_size))
+        .draw()
+        .map_err(plot_error(plot))
 }

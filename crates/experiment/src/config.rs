@@ -68,7 +68,7 @@ pub struct ModelConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdapterConfig {
-    /// Init mode: "paper", "gaussian" or "kaiming".
+    /// Init mode: "paper", "gaussian", "kaiming" or "gradient" (data-aware).
     #[serde(default = "default_init")]
     pub init: LoraInit,
     /// PEFT's lora_alpha (ignored by the paper's init, whose scaling is 1).
@@ -331,6 +331,9 @@ impl ExperimentConfig {
             }
             if start.seeds == 0 {
                 return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
+            }
+            if start.initial_overlap.is_some() && self.lora.init == LoraInit::Gradient {
+                return Err(ExperimentError::invalid(field("initial_overlap"), "cannot be combined with lora.init = \"gradient\", which sets V from the data"));
             }
             if let Some(m0) = start.initial_overlap {
                 if !(m0.abs() > 0.0 && m0.abs() < 1.0) {

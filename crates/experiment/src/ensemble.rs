@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_analysis::escape_step;
-use goldilocks_lora::{initial_factors, InitialFactors, LoraConfig, LoraFactors};
+use goldilocks_lora::{gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit};
 use goldilocks_model::gaussian::{fill_standard_normal_rows, generator, standard_normal_rows, Stream};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
 use goldilocks_model::SingleIndexEnsemble;
@@ -59,7 +59,11 @@ pub fn run_ensemble<B: Backend>(
 
     let teachers: Vec<Vec<Vec<f64>>> = plan.seeds.iter().map(|&seed| teacher_rows(seed, k, n)).collect();
     let setup = build_setup::<B>(config, plan, &student, &teachers, device);
-    let mut lora = LoraFactors::<B>::from_initial(&lora_config, &initial_lora(&lora_config, plan, &teachers, k, n), groups, device)?;
+    let mut factors = initial_lora(&lora_config, plan, &teachers, k, n);
+    if lora_config.init == LoraInit::Gradient {
+        align_with_gradient(config, plan, &student, &setup, &lora_config, &mut factors, device)?;
+    }
+    let mut lora = LoraFactors::<B>::from_initial(&lora_config, &factors, groups, device)?;
 
     let max_steps = config.training.max_steps;
     let grid: BTreeSet<usize> = config.record.grid.steps(max_steps).into_iter().collect();
@@ -171,6 +175,35 @@ fn initial_lora(config: &LoraConfig, plan: &EnsemblePlan, teachers: &[Vec<Vec<f6
         }
     }
     all
+}
+
+/// The data-aware init: every run's V starts along the top singular directions of its loss
+/// gradient with respect to the full weight at W0, on one batch (the data stream's index 0,
+/// which training never uses: its steps count from 1).
+fn align_with_gradient<B: Backend>(
+    config: &ExperimentConfig,
+    plan: &EnsemblePlan,
+    student: &SingleIndexEnsemble,
+    setup: &Setup<B>,
+    lora_config: &LoraConfig,
+    factors: &mut [InitialFactors],
+    device: &B::Device,
+) -> Result<(), ExperimentError> {
+    let model = &config.model;
+    let (n, k, batch, runs) = (model.input_dim, model.width, model.batch, plan.variants.len());
+    let inputs = draw_inputs::<B>(&plan.seeds, batch, n, 0, device);
+    let mut labels = student.labels(&inputs, &setup.teacher);
+    if model.label_noise > 0.0 {
+        labels = labels + draw_noise::<B>(&plan.seeds, batch, 0, model.label_noise, device).expand([plan.seeds.len(), batch, runs]);
+    }
+    let gradient = to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
+    for (run, run_factors) in factors.iter_mut().enumerate() {
+        let rows: Vec<Vec<f64>> = gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();
+        let seed = plan.seeds[run / runs];
+        let mut rng = generator(seed, Stream::LoraInit, lora_config.rank as u64, 1 + (run % runs) as u64);
+        run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
+    }
+    Ok(())
 }
 
 fn draw_inputs<B: Backend>(seeds: &[u64], batch: usize, n: usize, step: usize, device: &B::Device) -> Tensor<B, 3> {

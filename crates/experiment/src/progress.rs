@@ -10,6 +10,7 @@ use crate::EnsembleProgress;
 
 /// Shows the progress of one ensemble.
 pub struct EnsembleBar {
+    enabled: bool,
     bar: Option<ProgressBar>,
     label: String,
     started: Instant,
@@ -33,11 +34,14 @@ impl EnsembleBar {
         if enabled && bar.is_none() {
             eprintln!("{label}: running");
         }
-        Self { bar, label, started: Instant::now(), last_line: Instant::now() }
+        Self { enabled, bar, label, started: Instant::now(), last_line: Instant::now() }
     }
 
     /// Updates the display.
     pub fn update(&mut self, progress: EnsembleProgress) {
+        if !self.enabled {
+            return;
+        }
         let message = format!("{}/{} runs finished", progress.finished_runs, progress.runs);
         match &self.bar {
             Some(bar) => {
@@ -55,6 +59,9 @@ impl EnsembleBar {
 
     /// Ends the display with a one-line account.
     pub fn finish(self, summary: &str) {
+        if !self.enabled {
+            return;
+        }
         let elapsed = self.started.elapsed().as_secs_f64();
         match self.bar {
             Some(bar) => bar.finish_with_message(format!("{summary} in {elapsed:.1} s")),

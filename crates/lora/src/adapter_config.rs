@@ -55,13 +55,14 @@ impl InitLoraWeights {
         }
     }
 
-    /// The matching data-free [`LoraInit`], if there is one.
+    /// The matching [`LoraInit`], if there is one.
     pub fn lora_init(&self) -> Option<LoraInit> {
         match self {
             Self::Kaiming => Some(LoraInit::Kaiming),
             Self::Gaussian => Some(LoraInit::Gaussian),
             Self::Paper => Some(LoraInit::Paper),
-            Self::Random | Self::Gradient | Self::Other(_) => None,
+            Self::Gradient => Some(LoraInit::Gradient),
+            Self::Random | Self::Other(_) => None,
         }
     }
 }
@@ -72,6 +73,7 @@ impl From<LoraInit> for InitLoraWeights {
             LoraInit::Kaiming => Self::Kaiming,
             LoraInit::Gaussian => Self::Gaussian,
             LoraInit::Paper => Self::Paper,
+            LoraInit::Gradient => Self::Gradient,
         }
     }
 }
@@ -293,8 +295,8 @@ impl LoraAdapterConfig {
     pub fn from_lora_config(config: &LoraConfig, target_modules: TargetModules) -> Self {
         let r = config.rank;
         let lora_alpha = match (config.init, config.use_rslora) {
-            (LoraInit::Paper, false) => r as f64,
-            (LoraInit::Paper, true) => (r as f64).sqrt(),
+            (LoraInit::Paper | LoraInit::Gradient, false) => r as f64,
+            (LoraInit::Paper | LoraInit::Gradient, true) => (r as f64).sqrt(),
             _ => config.alpha,
         };
         Self::new(r, lora_alpha, target_modules)
@@ -309,7 +311,7 @@ impl LoraAdapterConfig {
             option: "init_lora_weights".into(),
             value: self.init_lora_weights.to_peft_value().to_string(),
         })?;
-        let alpha = if init == LoraInit::Paper { 1.0 } else { self.lora_alpha };
+        let alpha = if matches!(init, LoraInit::Paper | LoraInit::Gradient) { 1.0 } else { self.lora_alpha };
         Ok(LoraConfig { rank: self.r, alpha, use_rslora: self.use_rslora, init })
     }
 

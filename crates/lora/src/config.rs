@@ -15,6 +15,13 @@ pub enum LoraInit {
     Gaussian,
     /// PEFT's default (`init_lora_weights=True`): U = 0, V Kaiming-uniform, bound 1/sqrt(N).
     Kaiming,
+    /// Data-aware, in the spirit of LoRA-GA: the rows of V start along the top right singular
+    /// vectors of the loss gradient with respect to the full weight at W0 (estimated on one
+    /// batch, see [`gradient_aligned_factors`](crate::gradient_aligned_factors)); U, the scaling
+    /// and the row renormalisation are the paper's, so it differs from `Paper` only in where V
+    /// starts. [`initial_factors`](crate::initial_factors) draws the paper's init for it; the
+    /// caller replaces V once the gradient is known.
+    Gradient,
 }
 
 /// Rank, alpha, rsLoRA and the init mode of an adapter.
@@ -59,10 +66,11 @@ impl LoraConfig {
         Ok(())
     }
 
-    /// The factor multiplying U V: 1 for the paper's init, alpha / r or alpha / sqrt(r) otherwise.
+    /// The factor multiplying U V: 1 for the paper's and the gradient init, alpha / r or
+    /// alpha / sqrt(r) otherwise.
     pub fn scaling(&self) -> f64 {
         match (self.init, self.use_rslora) {
-            (LoraInit::Paper, _) => 1.0,
+            (LoraInit::Paper | LoraInit::Gradient, _) => 1.0,
             (_, false) => self.alpha / self.rank as f64,
             (_, true) => self.alpha / (self.rank as f64).sqrt(),
         }
@@ -70,7 +78,7 @@ impl LoraConfig {
 
     /// Whether rows of V are scaled back to unit norm after every step.
     pub fn renormalizes_rows(&self) -> bool {
-        self.init == LoraInit::Paper
+        matches!(self.init, LoraInit::Paper | LoraInit::Gradient)
     }
 }
 

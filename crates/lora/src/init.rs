@@ -14,11 +14,12 @@ pub struct InitialFactors {
     pub v: Vec<Vec<f64>>,
 }
 
-/// Draws the factors of one run for output width `k` and input width `n`.
+/// Draws the factors of one run for output width `k` and input width `n` (for
+/// [`LoraInit::Gradient`], the paper's init, whose V the caller replaces).
 pub fn initial_factors<R: Rng>(config: &LoraConfig, k: usize, n: usize, rng: &mut R) -> InitialFactors {
     let r = config.rank;
     match config.init {
-        LoraInit::Paper => {
+        LoraInit::Paper | LoraInit::Gradient => {
             let u = vec![vec![1.0 / (n as f64 * n as f64); r]; k];
             let v = (0..r)
                 .map(|_| {

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::format::trimmed;
-use crate::plot::{color, plot_error, PLOT_SIZE};
+use crate::plot::{color, draw_legend, plot_error, PLOT_SIZE};
 use crate::published::PublishedNumbers;
 use crate::summary::SummaryRow;
 
@@ -199,14 +199,7 @@ pub fn escape_time_plot(
                 });
         }
         if !lines.is_empty() || !references.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 15))
-                .draw()
-                .map_err(&err)?;
+            draw_legend(&mut chart, 15, "escape time versus mu")?;
         }
         root.present().map_err(&err)?;
     }

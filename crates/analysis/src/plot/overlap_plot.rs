@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use crate::error::AnalysisError;
 use crate::format::trimmed;
 use crate::paper_statistic::seed_average;
-use crate::plot::{color, plot_error, PLOT_SIZE};
+use crate::plot::{color, draw_legend, plot_error, PLOT_SIZE};
 use crate::trajectory::RunTrajectory;
 
 /// Most points drawn per curve.
@@ -126,14 +126,7 @@ pub fn overlap_curves_plot(
                     + PathElement::new(vec![(0, 0), (8, 0)], dashed)
                     + PathElement::new(vec![(12, 0), (20, 0)], dashed)
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .draw()
-            .map_err(&err)?;
+        draw_legend(&mut chart, 15, "overlap curves")?;
         root.present().map_err(&err)?;
     }
     Ok(svg)

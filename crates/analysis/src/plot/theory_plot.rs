@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::format::trimmed;
-use crate::plot::{color, plot_error, PLOT_SIZE};
+use crate::plot::{color, draw_legend, plot_error, PLOT_SIZE};
 use crate::theory_fit::TheoryFit;
 
 /// SVG: for every fit, the measured paper_time (filled circles) and c tau(mu) (a dashed line of
@@ -52,14 +52,7 @@ pub fn theory_fit_plot(fits: &[TheoryFit], title: &str) -> Result<String, Analys
                 .label(format!("{}, {}: c tau(mu), c = {}", fit.activation, fit.start, trimmed(fit.scale, 2)))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(&err)?;
+        draw_legend(&mut chart, 14, "theory beside measurement")?;
         root.present().map_err(&err)?;
     }
     Ok(svg)
