@@ -157,10 +157,11 @@ impl<B: Backend> LoraLinear<B> {
                 factors.u = (0..k).map(|_| (0..r).map(|_| uniform.sample(rng)).collect()).collect();
                 factors
             }
+            InitLoraWeights::Gradient => return Err(LoraError::NeedsGradient("gradient".into())),
             other => {
-                let init = other.lora_init().ok_or_else(|| match other {
-                    InitLoraWeights::Gradient => LoraError::NeedsGradient("gradient".into()),
-                    _ => LoraError::Unsupported { option: "init_lora_weights".into(), value: other.to_peft_value().to_string() },
+                let init = other.lora_init().ok_or_else(|| LoraError::Unsupported {
+                    option: "init_lora_weights".into(),
+                    value: other.to_peft_value().to_string(),
                 })?;
                 initial_factors(&LoraConfig { init, ..kaiming(config) }, k, n, rng)
             }
