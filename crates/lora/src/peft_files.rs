@@ -8,11 +8,11 @@
 //! This module only reads and writes files; [`crate::save_adapter`] and
 //! [`crate::load_adapter`] move the factors between these files and a burn model.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, View};
+use goldilocks_store::NamedTensor;
+use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::{AdapterFileError, LoraAdapterConfig};
 
@@ -180,49 +180,30 @@ pub fn read_safetensors(path: &Path) -> Result<BTreeMap<String, HostTensor>, Ada
     Ok(tensors)
 }
 
-/// A [`HostTensor`] as little-endian f32 bytes, for `safetensors::serialize`.
-struct F32View<'a>(&'a HostTensor);
-
-impl View for F32View<'_> {
-    fn dtype(&self) -> Dtype {
-        Dtype::F32
-    }
-
-    fn shape(&self) -> &[usize] {
-        &self.0.shape
-    }
-
-    fn data(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.0.data.iter().flat_map(|x| x.to_le_bytes()).collect())
-    }
-
-    fn data_len(&self) -> usize {
-        self.0.data.len() * std::mem::size_of::<f32>()
-    }
-}
-
-/// Writes f32 tensors and string metadata as a safetensors file.
+/// Writes f32 tensors and string metadata as a safetensors file, atomically (through the
+/// store crate's writer).
 pub fn write_safetensors(
     path: &Path,
     tensors: &BTreeMap<String, HostTensor>,
     metadata: &BTreeMap<String, String>,
 ) -> Result<(), AdapterFileError> {
-    let to_path = |p: &Path| -> PathBuf { p.to_path_buf() };
+    let mut named = Vec::with_capacity(tensors.len());
     for (key, tensor) in tensors {
         if tensor.shape.iter().product::<usize>() != tensor.data.len() {
             return Err(AdapterFileError::Shape {
-                path: to_path(path),
+                path: path.to_path_buf(),
                 key: key.clone(),
                 expected: tensor.shape.clone(),
                 found: vec![tensor.data.len()],
             });
         }
+        let tensor = NamedTensor::new(key.clone(), tensor.shape.clone(), tensor.data.clone())
+            .map_err(|e| AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() })?;
+        named.push(tensor);
     }
-    let info: HashMap<String, String> = metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let views = tensors.iter().map(|(k, t)| (k.as_str(), F32View(t)));
-    let bytes = safetensors::serialize(views, (!info.is_empty()).then_some(info))
-        .map_err(|e| AdapterFileError::Safetensors { path: to_path(path), message: e.to_string() })?;
-    std::fs::write(path, bytes).map_err(|source| AdapterFileError::Io { path: to_path(path), source })
+    goldilocks_store::write_safetensors(path, &named, metadata)
+        .map_err(|e| AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() })?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -230,7 +211,7 @@ mod tests {
     use super::*;
     use crate::TargetModules;
 
-    fn fixture() -> PathBuf {
+    fn fixture() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/peft-fixture")
     }
 
