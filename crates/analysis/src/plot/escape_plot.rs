@@ -155,11 +155,19 @@ pub fn escape_time_plot(
             }
             .map_err(&err)?;
             anno.label(line.label.clone()).legend(move |(x, y)| {
-                let first_end = if gap == 0 { 20 } else { dash as i32 };
+                // The marker first, then the line's own dash pattern, so that dashed and solid
+                // lines stay distinguishable in the legend.
+                let (dash, gap) = if gap == 0 { (24, 0) } else { (dash as i32, gap as i32) };
+                let segment = |i: i32| {
+                    let from = (6 + i * (dash + gap)).min(30);
+                    PathElement::new(vec![(from, 0), ((from + dash).min(30), 0)], style)
+                };
                 EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (first_end, 0)], style)
-                    + PathElement::new(vec![(first_end + gap as i32, 0), (26, 0)], style)
-                    + Circle::new((13, 0), 4, c.filled())
+                    + Circle::new((0, 0), 4, c.filled())
+                    + segment(0)
+                    + segment(1)
+                    + segment(2)
+                    + segment(3)
             });
             chart
                 .draw_series(line.points.iter().map(|&p| Circle::new(p, 4, c.filled())))

@@ -13,11 +13,11 @@ use crate::theory_fit::TheoryFit;
 pub fn theory_fit_plot(fits: &[TheoryFit], title: &str) -> Result<String, AnalysisError> {
     let err = plot_error("theory beside measurement");
     let values = || fits.iter().flat_map(|f| f.points.iter().flat_map(|p| [p.measured, p.predicted]));
-    let y_lo = values().fold(f64::INFINITY, f64::min).min(1.0).max(1e-3) / 1.3;
-    let y_hi = values().fold(1.0, f64::max) * 1.3;
+    let y_lo = values().fold(f64::INFINITY, f64::min).clamp(1e-3, 1e12) / 1.3;
+    let y_hi = values().fold(y_lo * 10.0, f64::max) * 1.3;
     let mus = || fits.iter().flat_map(|f| f.points.iter().map(|p| p.mu));
-    let x_lo = mus().fold(0.0, f64::min);
-    let x_hi = mus().fold(1.0, f64::max);
+    let x_lo = mus().fold(f64::INFINITY, f64::min).min(1.0) - 0.05;
+    let x_hi = mus().fold(f64::NEG_INFINITY, f64::max).max(x_lo + 0.1) + 0.05;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
