@@ -4,7 +4,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context};
 use clap::ValueEnum;
-use goldilocks_experiment::{run_experiment, ExperimentConfig, ExperimentOutcome, RunOptions};
+use burn::tensor::backend::Backend;
 
 /// Set in the environment of a rebuilt xtask so that it never rebuilds itself again.
 const REBUILT_ENV: &str = "GOLDILOCKS_XTASK_REBUILT";
@@ -47,21 +47,28 @@ impl BackendKind {
     }
 }
 
-/// Runs the experiment on `kind`, which must be compiled in.
-pub fn run_on(kind: BackendKind, config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<ExperimentOutcome> {
-    let outcome = match kind {
+/// Work that runs on whichever backend is chosen at run time.
+pub trait BackendTask {
+    /// What the work returns.
+    type Output;
+    /// Runs the work on backend `B`.
+    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<Self::Output>;
+}
+
+/// Runs `task` on `kind`, which must be compiled in.
+pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> anyhow::Result<T::Output> {
+    match kind {
         #[cfg(feature = "flex")]
-        BackendKind::Flex => run_experiment::<burn::backend::Flex>(config, options, &Default::default()),
+        BackendKind::Flex => task.run::<burn::backend::Flex>(&Default::default()),
         #[cfg(feature = "ndarray")]
-        BackendKind::Ndarray => run_experiment::<burn::backend::NdArray>(config, options, &Default::default()),
+        BackendKind::Ndarray => task.run::<burn::backend::NdArray>(&Default::default()),
         #[cfg(feature = "wgpu")]
-        BackendKind::Wgpu => on_gpu("wgpu", || run_experiment::<burn::backend::Wgpu>(config, options, &Default::default()))?,
+        BackendKind::Wgpu => on_gpu("wgpu", || task.run::<burn::backend::Wgpu>(&Default::default()))?,
         #[cfg(feature = "cuda")]
-        BackendKind::Cuda => on_gpu("cuda", || run_experiment::<burn::backend::Cuda>(config, options, &Default::default()))?,
+        BackendKind::Cuda => on_gpu("cuda", || task.run::<burn::backend::Cuda>(&Default::default()))?,
         #[allow(unreachable_patterns)]
         other => bail!("backend {} is not compiled into this binary (cargo feature `{}`)", other.feature(), other.feature()),
-    };
-    Ok(outcome?)
+    }
 }
 
 /// GPU backends panic when no device is present: turn that into an error naming the backend.

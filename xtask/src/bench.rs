@@ -16,7 +16,7 @@ use burn::tensor::backend::Backend;
 use goldilocks_experiment::{plan_ensembles, run_ensemble, ExperimentConfig};
 use serde::Serialize;
 
-use crate::backend::BackendKind;
+use crate::backend::{dispatch, BackendKind, BackendTask};
 use crate::cli::BenchArgs;
 
 /// One measured workload on one backend.
@@ -105,18 +105,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 fn measure(backend: BackendKind, workload: &str, config_text: &str) -> anyhow::Result<Measurement> {
     let config = ExperimentConfig::from_toml(config_text, workload)?;
-    let measured = match backend {
-        #[cfg(feature = "flex")]
-        BackendKind::Flex => time_ensemble::<burn::backend::Flex>(&config)?,
-        #[cfg(feature = "ndarray")]
-        BackendKind::Ndarray => time_ensemble::<burn::backend::NdArray>(&config)?,
-        #[cfg(feature = "wgpu")]
-        BackendKind::Wgpu => time_ensemble::<burn::backend::Wgpu>(&config)?,
-        #[cfg(feature = "cuda")]
-        BackendKind::Cuda => time_ensemble::<burn::backend::Cuda>(&config)?,
-        #[allow(unreachable_patterns)]
-        other => anyhow::bail!("backend {} is not compiled in", other.feature()),
-    };
+    let measured = dispatch(backend, TimedEnsemble { config: &config })?;
     let (runs, steps, seconds) = measured;
     eprintln!("{workload} on {}: {steps} steps in {seconds:.2} s", backend.feature());
     Ok(Measurement {
@@ -130,14 +119,21 @@ fn measure(backend: BackendKind, workload: &str, config_text: &str) -> anyhow::R
     })
 }
 
-/// Runs the config's single ensemble once; returns (runs, steps, seconds).
-fn time_ensemble<B: Backend>(config: &ExperimentConfig) -> anyhow::Result<(usize, usize, f64)> {
-    let plan = plan_ensembles(config).into_iter().next().context("a bench config has one ensemble")?;
-    let device = B::Device::default();
-    let started = Instant::now();
-    let records = run_ensemble::<B>(config, &plan, &device, &mut |_| {})?;
-    let seconds = started.elapsed().as_secs_f64();
-    Ok((records.len(), config.training.max_steps, seconds))
+/// The config's single ensemble, run once and timed: (runs, steps, seconds).
+struct TimedEnsemble<'a> {
+    config: &'a ExperimentConfig,
+}
+
+impl BackendTask for TimedEnsemble<'_> {
+    type Output = (usize, usize, f64);
+
+    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<(usize, usize, f64)> {
+        let plan = plan_ensembles(self.config).into_iter().next().context("a bench config has one ensemble")?;
+        let started = Instant::now();
+        let records = run_ensemble::<B>(self.config, &plan, device, &mut |_| {})?;
+        let seconds = started.elapsed().as_secs_f64();
+        Ok((records.len(), self.config.training.max_steps, seconds))
+    }
 }
 
 /// The reference scripts, when python3 (with numpy, and torch for the torch peers) is present.

@@ -1,9 +1,10 @@
 //! `cargo xtask experiment`: run a config and write its results.
 
 use anyhow::Context;
-use goldilocks_experiment::{ExperimentConfig, RunOptions};
+use burn::tensor::backend::Backend;
+use goldilocks_experiment::{run_experiment, ExperimentConfig, ExperimentOutcome, RunOptions};
 
-use crate::backend::{rerun_with_feature, run_on};
+use crate::backend::{dispatch, rerun_with_feature, BackendTask};
 use crate::cli::ExperimentArgs;
 
 /// Runs the experiment described by `args`.
@@ -27,7 +28,8 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         command,
     };
     eprintln!("experiment {} on backend {:?}: results in {}", config.name, args.backend, args.results.join(&config.name).display());
-    let outcome = run_on(args.backend, &config, &options).with_context(|| format!("experiment {} failed", config.name))?;
+    let outcome = dispatch(args.backend, Experiment { config: &config, options: &options })
+        .with_context(|| format!("experiment {} failed", config.name))?;
     println!(
         "{} ensembles computed, {} reused; report: {}",
         outcome.computed_ensembles,
@@ -35,4 +37,18 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         outcome.report.display()
     );
     Ok(())
+}
+
+/// An experiment as work for the chosen backend.
+struct Experiment<'a> {
+    config: &'a ExperimentConfig,
+    options: &'a RunOptions,
+}
+
+impl BackendTask for Experiment<'_> {
+    type Output = ExperimentOutcome;
+
+    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<ExperimentOutcome> {
+        Ok(run_experiment::<B>(self.config, self.options, device)?)
+    }
 }
