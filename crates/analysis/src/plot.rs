@@ -13,7 +13,9 @@ pub use escape_plot::escape_time_plot;
 pub use overlap_plot::overlap_curves_plot;
 pub use theory_plot::theory_fit_plot;
 
-use plotters::chart::{ChartContext, SeriesLabelPosition};
+use plotters::chart::{ChartBuilder, ChartContext, SeriesLabelPosition};
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
 use plotters::coord::CoordTranslate;
 use plotters::prelude::{DrawingBackend, BLACK, WHITE};
 use plotters::style::{Color, RGBColor};
@@ -68,4 +70,19 @@ where
         .label_font(("sans-serif", font_size))
         .draw()
         .map_err(plot_error(plot))
+}
+
+/// A chart builder on `root` with the title, margin and axis-label areas every plot uses.
+pub(crate) fn chart_builder<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_label_area: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, ("sans-serif", 22))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(y_label_area);
+    builder
 }

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::format::trimmed;
-use crate::plot::{color, draw_legend, plot_error, PLOT_SIZE};
+use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::published::PublishedNumbers;
 use crate::summary::SummaryRow;
 
@@ -128,11 +128,7 @@ pub fn escape_time_plot(
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(75)
+        let mut chart = chart_builder(&root, title, 75)
             .build_cartesian_2d(x_range, y_range.log_scale())
             .map_err(&err)?;
         chart

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use crate::error::AnalysisError;
 use crate::format::trimmed;
 use crate::paper_statistic::seed_average;
-use crate::plot::{color, draw_legend, plot_error, PLOT_SIZE};
+use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::trajectory::RunTrajectory;
 
 /// Most points drawn per curve.
@@ -88,11 +88,7 @@ pub fn overlap_curves_plot(
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(65)
+        let mut chart = chart_builder(&root, title, 65)
             .build_cartesian_2d((1.0..x_hi).log_scale(), y_lo..y_hi)
             .map_err(&err)?;
         chart

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::format::trimmed;
-use crate::plot::{color, draw_legend, plot_error, PLOT_SIZE};
+use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::theory_fit::TheoryFit;
 
 /// SVG: for every fit, the measured paper_time (filled circles) and c tau(mu) (a dashed line of
@@ -22,11 +22,7 @@ pub fn theory_fit_plot(fits: &[TheoryFit], title: &str) -> Result<String, Analys
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(65)
+        let mut chart = chart_builder(&root, title, 65)
             .build_cartesian_2d(x_lo..x_hi, (y_lo..y_hi).log_scale())
             .map_err(&err)?;
         chart
