@@ -24,6 +24,19 @@ pub enum Command {
     Theory(TheoryArgs),
     /// Measure the runner's throughput on fixed workloads (and the reference scripts).
     Bench(BenchArgs),
+    /// List (and verify) the pre-training checkpoints of an experiment.
+    Checkpoints(CheckpointsArgs),
+}
+
+/// Flags of `checkpoints`.
+#[derive(Debug, Args)]
+pub struct CheckpointsArgs {
+    /// The experiment's name (its results folder).
+    #[arg(long, default_value = "pretrain")]
+    pub experiment: String,
+    /// Results root.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
 }
 
 /// Flags of `bench`.

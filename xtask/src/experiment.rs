@@ -1,8 +1,9 @@
-//! `cargo xtask experiment`: run a config and write its results.
+//! `cargo xtask experiment`: run a config of any kind and write its results.
 
 use anyhow::Context;
 use burn::tensor::backend::Backend;
-use goldilocks_experiment::{run_experiment, ExperimentConfig, ExperimentOutcome, RunOptions};
+use goldilocks_experiment::pretrain::{run_pretrain_experiment, PretrainConfig};
+use goldilocks_experiment::{run_experiment, AnyConfig, ExperimentConfig, RunOptions};
 
 use crate::backend::{dispatch, rerun_with_feature, BackendTask};
 use crate::cli::ExperimentArgs;
@@ -10,8 +11,8 @@ use crate::cli::ExperimentArgs;
 /// Runs the experiment described by `args`.
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
     let config = match &args.config {
-        Some(path) => ExperimentConfig::load(path)?,
-        None => ExperimentConfig::default_config(),
+        Some(path) => AnyConfig::load(path)?,
+        None => AnyConfig::Escape(ExperimentConfig::default_config()),
     };
     if !args.backend.is_compiled() {
         let code = rerun_with_feature(args.backend)?;
@@ -27,28 +28,46 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         show_progress: !args.quiet,
         command,
     };
-    eprintln!("experiment {} on backend {:?}: results in {}", config.name, args.backend, args.results.join(&config.name).display());
-    let outcome = dispatch(args.backend, Experiment { config: &config, options: &options })
-        .with_context(|| format!("experiment {} failed", config.name))?;
-    println!(
-        "{} ensembles computed, {} reused; report: {}",
-        outcome.computed_ensembles,
-        outcome.reused_ensembles,
-        outcome.report.display()
-    );
+    let name = config.name().to_string();
+    eprintln!("experiment {name} on backend {:?}: results in {}", args.backend, args.results.join(&name).display());
+    let summary = dispatch(args.backend, Experiment { config: &config, options: &options })
+        .with_context(|| format!("experiment {name} failed"))?;
+    println!("{summary}");
     Ok(())
 }
 
 /// An experiment as work for the chosen backend.
 struct Experiment<'a> {
-    config: &'a ExperimentConfig,
+    config: &'a AnyConfig,
     options: &'a RunOptions,
 }
 
 impl BackendTask for Experiment<'_> {
-    type Output = ExperimentOutcome;
+    type Output = String;
 
-    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<ExperimentOutcome> {
-        Ok(run_experiment::<B>(self.config, self.options, device)?)
+    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<String> {
+        match self.config {
+            AnyConfig::Escape(config) => {
+                let outcome = run_experiment::<B>(config, self.options, device)?;
+                Ok(format!(
+                    "{} ensembles computed, {} reused; report: {}",
+                    outcome.computed_ensembles,
+                    outcome.reused_ensembles,
+                    outcome.report.display()
+                ))
+            }
+            AnyConfig::Pretrain(config) => run_pretrain::<B>(config, self.options, device),
+        }
     }
+}
+
+fn run_pretrain<B: Backend>(config: &PretrainConfig, options: &RunOptions, device: &B::Device) -> anyhow::Result<String> {
+    let outcome = run_pretrain_experiment::<B>(config, options, device)?;
+    Ok(format!(
+        "{} pre-training steps computed; {} fine-tuning ensembles computed, {} reused; report: {}",
+        outcome.pretraining_steps_computed,
+        outcome.computed_ensembles,
+        outcome.reused_ensembles,
+        outcome.report.display()
+    ))
 }

@@ -1,10 +1,11 @@
 //! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau`,
-//! `cargo xtask bench`.
+//! `cargo xtask bench`, `cargo xtask checkpoints`.
 //!
 //! A thin binary: it parses flags, picks the burn backend, and calls the library crates.
 
 mod backend;
 mod bench;
+mod checkpoints;
 mod cli;
 mod experiment;
 mod theory;
@@ -24,5 +25,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Experiment(args) => experiment::run(args),
         cli::Command::Theory(args) => theory::run(args),
         cli::Command::Bench(args) => bench::run(args),
+        cli::Command::Checkpoints(args) => checkpoints::run(args),
     }
 }

@@ -28,6 +28,7 @@
 pub mod comparison;
 pub mod error;
 pub mod escape;
+pub mod finetune;
 mod format;
 pub mod paper_statistic;
 pub mod plot;
@@ -44,8 +45,9 @@ pub mod trajectory;
 pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};
+pub use finetune::{find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks};
 pub use paper_statistic::{paper_time, seed_average};
-pub use plot::{escape_time_plot, overlap_curves_plot, theory_fit_plot};
+pub use plot::{escape_time_plot, headline_plot, overlap_curves_plot, theory_fit_plot};
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
 pub use subsets::{quantile, subset_interval, subset_statistics};

@@ -21,6 +21,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../../configs/default.toml");
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExperimentConfig {
+    /// `kind = "escape"`, optional: the kind of experiment (see [`crate::AnyConfig`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<EscapeKind>,
     /// Name; results go to `results/<name>/`.
     pub name: String,
     /// One or two sentences on what the experiment shows.
@@ -40,6 +43,14 @@ pub struct ExperimentConfig {
     /// What to record and how to measure escape.
     #[serde(default)]
     pub record: RecordConfig,
+}
+
+/// The tag of an escape-time config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EscapeKind {
+    /// `kind = "escape"`.
+    Escape,
 }
 
 /// Data and student.
@@ -256,12 +267,7 @@ impl ExperimentConfig {
 
     /// Checks every field, naming the first one at fault.
     pub fn validate(&self) -> Result<(), ExperimentError> {
-        let name_ok = !self.name.is_empty()
-            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-            && !self.name.starts_with('.');
-        if !name_ok {
-            return Err(ExperimentError::invalid("name", format!("must be a non-empty file name of letters, digits, '-', '_' or '.', got {:?}", self.name)));
-        }
+        validate_name(&self.name)?;
         let model = &self.model;
         if model.input_dim == 0 {
             return Err(ExperimentError::invalid("model.input_dim", "must be at least 1, got 0"));
@@ -354,4 +360,15 @@ impl ExperimentConfig {
         record.grid.validate().map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
         Ok(())
     }
+}
+
+/// Checks that an experiment name is usable as a folder name.
+pub(crate) fn validate_name(name: &str) -> Result<(), ExperimentError> {
+    let name_ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !name.starts_with('.');
+    if !name_ok {
+        return Err(ExperimentError::invalid("name", format!("must be a non-empty file name of letters, digits, '-', '_' or '.', got {name:?}")));
+    }
+    Ok(())
 }

@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_analysis::escape_step;
 use goldilocks_lora::{gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit};
-use goldilocks_model::gaussian::{fill_standard_normal_rows, generator, standard_normal_rows, Stream};
+use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
 use goldilocks_model::SingleIndexEnsemble;
 
 use crate::config::ExperimentConfig;
+use crate::gaussian_batch::{draw_inputs, draw_noise};
 use crate::plan::EnsemblePlan;
 use crate::record::{GridRecord, RunRecord};
 use crate::ExperimentError;
@@ -80,10 +81,10 @@ pub fn run_ensemble<B: Backend>(
     let mut step = 0;
     while step < max_steps {
         step += 1;
-        let inputs = draw_inputs::<B>(&plan.seeds, batch, n, step, device);
+        let inputs = draw_inputs::<B>(&plan.seeds, Stream::Data, step, batch, n, device);
         let mut labels = student.labels(&inputs, &setup.teacher);
         if model.label_noise > 0.0 {
-            labels = labels + draw_noise::<B>(&plan.seeds, batch, step, model.label_noise, device).expand([groups, batch, runs]);
+            labels = labels + draw_noise::<B>(&plan.seeds, step, batch, model.label_noise, device).expand([groups, batch, runs]);
         }
         let weights = lora.effective_weight(&setup.frozen);
         let gradient = student.loss_and_gradient(&inputs, &weights, &labels);
@@ -191,10 +192,10 @@ fn align_with_gradient<B: Backend>(
 ) -> Result<(), ExperimentError> {
     let model = &config.model;
     let (n, k, batch, runs) = (model.input_dim, model.width, model.batch, plan.variants.len());
-    let inputs = draw_inputs::<B>(&plan.seeds, batch, n, 0, device);
+    let inputs = draw_inputs::<B>(&plan.seeds, Stream::Data, 0, batch, n, device);
     let mut labels = student.labels(&inputs, &setup.teacher);
     if model.label_noise > 0.0 {
-        labels = labels + draw_noise::<B>(&plan.seeds, batch, 0, model.label_noise, device).expand([plan.seeds.len(), batch, runs]);
+        labels = labels + draw_noise::<B>(&plan.seeds, 0, batch, model.label_noise, device).expand([plan.seeds.len(), batch, runs]);
     }
     let gradient = to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
     for (run, run_factors) in factors.iter_mut().enumerate() {
@@ -204,23 +205,6 @@ fn align_with_gradient<B: Backend>(
         run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
     }
     Ok(())
-}
-
-fn draw_inputs<B: Backend>(seeds: &[u64], batch: usize, n: usize, step: usize, device: &B::Device) -> Tensor<B, 3> {
-    let mut values = vec![0.0f32; seeds.len() * batch * n];
-    for (chunk, &seed) in values.chunks_mut(batch * n).zip(seeds) {
-        fill_standard_normal_rows(chunk, seed, Stream::Data, step as u64, n);
-    }
-    Tensor::from_data(TensorData::new(values, [seeds.len(), batch, n]), device)
-}
-
-fn draw_noise<B: Backend>(seeds: &[u64], batch: usize, step: usize, std: f64, device: &B::Device) -> Tensor<B, 3> {
-    let values: Vec<f32> = seeds
-        .iter()
-        .flat_map(|&seed| standard_normal_rows(seed, Stream::LabelNoise, step as u64, 1, batch))
-        .map(|x| x * std as f32)
-        .collect();
-    Tensor::from_data(TensorData::new(values, [seeds.len(), batch, 1]), device)
 }
 
 /// |<V_j, T_k>| / |V_j|. Shape [G, R, r, K].

@@ -6,6 +6,10 @@
 //! into `summary.csv`, SVG plots and `report.md` ([`run_experiment`]). The backend is chosen by
 //! the caller through the type parameter `B`.
 //!
+//! The [`pretrain`] module does the same for real pre-training: checkpoints of the full
+//! weight on a source task, fine-tuning from each, and the Goldilocks checkpoint. A config's
+//! `kind` key tells the two apart ([`AnyConfig`]).
+//!
 //! ```no_run
 //! use burn::backend::NdArray;
 //! use goldilocks_experiment::{run_experiment, ExperimentConfig, RunOptions};
@@ -17,17 +21,21 @@
 
 #![warn(missing_docs)]
 
+mod any_config;
 pub mod config;
 mod ensemble;
 mod error;
+mod gaussian_batch;
 mod outputs;
 mod plan;
+pub mod pretrain;
 mod progress;
 mod record;
 mod runner;
 mod theory_curves;
 
-pub use config::{ActivationSpec, AdapterConfig, ExperimentConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};
+pub use any_config::AnyConfig;
+pub use config::{ActivationSpec, EscapeKind, AdapterConfig, ExperimentConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};
 pub use ensemble::{learning_rate, run_ensemble, EnsembleProgress};
 pub use error::ExperimentError;
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use goldilocks_analysis::RunTrajectory;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Observables recorded on the step grid.
@@ -76,7 +77,7 @@ impl RunRecord {
 }
 
 /// Serializes records as JSON lines.
-pub fn to_json_lines(records: &[RunRecord]) -> String {
+pub fn to_json_lines<T: Serialize>(records: &[T]) -> String {
     let mut text = String::new();
     for record in records {
         text.push_str(&serde_json::to_string(record).expect("records serialize"));
@@ -86,7 +87,7 @@ pub fn to_json_lines(records: &[RunRecord]) -> String {
 }
 
 /// Reads a JSON-lines records file; the error names the file and line.
-pub fn read_json_lines(path: &Path) -> Result<Vec<RunRecord>, String> {
+pub fn read_json_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.lines()
         .enumerate()

@@ -34,6 +34,10 @@ pub enum Stream {
     FrozenWeight,
     /// Directions used to set a prescribed initial overlap.
     InitialOverlap,
+    /// Pre-training inputs; index = pre-training step.
+    PretrainingData,
+    /// The initial weight of pre-training.
+    PretrainingInit,
 }
 
 impl Stream {
@@ -46,6 +50,8 @@ impl Stream {
             Stream::LoraInit => 0x6c6f_7261_0000_0005,
             Stream::FrozenWeight => 0x7730_0000_0000_0006,
             Stream::InitialOverlap => 0x6d30_0000_0000_0007,
+            Stream::PretrainingData => 0x7072_6564_6174_0008,
+            Stream::PretrainingInit => 0x7072_6569_6e69_0009,
         }
     }
 }

@@ -15,11 +15,10 @@
 //! assert_eq!(file.metadata, metadata);
 //! ```
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, View};
+use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::tensor::check_all;
 use crate::{write_atomic, NamedTensor, StoreError};
@@ -33,44 +32,44 @@ pub struct SafetensorsContents {
     pub metadata: BTreeMap<String, String>,
 }
 
-/// A view of a [`NamedTensor`] as little-endian f32 bytes, for `safetensors::serialize`.
-struct F32View<'a>(&'a NamedTensor);
-
-impl View for F32View<'_> {
-    fn dtype(&self) -> Dtype {
-        Dtype::F32
-    }
-
-    fn shape(&self) -> &[usize] {
-        &self.0.shape
-    }
-
-    fn data(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.0.data.iter().flat_map(|x| x.to_le_bytes()).collect())
-    }
-
-    fn data_len(&self) -> usize {
-        self.0.data.len() * std::mem::size_of::<f32>()
-    }
-}
-
 /// Encodes tensors (unique names, data fitting their shapes) and string metadata as the
 /// bytes of a safetensors file.
+///
+/// The bytes depend only on the arguments: header keys are sorted (serde_json's map is
+/// ordered), tensors are laid out in name order, and the header is padded with spaces to a
+/// multiple of 8 bytes, as the safetensors package writes it. So a checkpoint recomputed
+/// bit-for-bit has the same SHA-256.
 pub fn encode_safetensors(
     tensors: &[NamedTensor],
     metadata: &BTreeMap<String, String>,
 ) -> Result<Vec<u8>, StoreError> {
     check_all(tensors)?;
-    let views = tensors.iter().map(|t| (t.name.as_str(), F32View(t)));
-    let info: HashMap<String, String> = metadata
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let info = if info.is_empty() { None } else { Some(info) };
-    safetensors::serialize(views, info).map_err(|e| StoreError::InvalidTensor {
-        name: String::from("(file)"),
-        problem: format!("cannot encode as safetensors: {e}"),
-    })
+    let mut sorted: Vec<&NamedTensor> = tensors.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut header = serde_json::Map::new();
+    if !metadata.is_empty() {
+        header.insert("__metadata__".into(), serde_json::to_value(metadata).expect("strings serialize"));
+    }
+    let mut offset = 0usize;
+    for tensor in &sorted {
+        let end = offset + tensor.data.len() * std::mem::size_of::<f32>();
+        header.insert(
+            tensor.name.clone(),
+            serde_json::json!({ "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, end] }),
+        );
+        offset = end;
+    }
+    let mut json = serde_json::to_vec(&serde_json::Value::Object(header)).expect("headers serialize");
+    while json.len() % 8 != 0 {
+        json.push(b' ');
+    }
+    let mut bytes = Vec::with_capacity(8 + json.len() + offset);
+    bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&json);
+    for tensor in sorted {
+        bytes.extend(tensor.data.iter().flat_map(|x| x.to_le_bytes()));
+    }
+    Ok(bytes)
 }
 
 /// Decodes the bytes of a safetensors file of f32 tensors; `path` names the file in errors.
@@ -147,6 +146,19 @@ mod tests {
     }
 
     #[test]
+    fn encoding_is_deterministic() {
+        let metadata: BTreeMap<String, String> = (0..20).map(|i| (format!("key{i}"), i.to_string())).collect();
+        let first = encode_safetensors(&sample(), &metadata).unwrap();
+        for _ in 0..5 {
+            assert_eq!(encode_safetensors(&sample(), &metadata).unwrap(), first);
+        }
+        let header_len = u64::from_le_bytes(first[..8].try_into().unwrap()) as usize;
+        assert_eq!(header_len % 8, 0);
+        let decoded = decode_safetensors(&first, Path::new("x.safetensors")).unwrap();
+        assert_eq!(decoded.metadata, metadata);
+    }
+
+    #[test]
     fn round_trip_is_exact_and_sorted_by_name() {
         let tensors = sample();
         let metadata = BTreeMap::from([("source".to_string(), "teacher".to_string())]);
@@ -163,8 +175,10 @@ mod tests {
         let bytes = encode_safetensors(&sample()[..1], &BTreeMap::new()).unwrap();
         let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
         let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
-        assert!(
-            header.contains(r#""w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}"#),
+        let parsed: serde_json::Value = serde_json::from_str(header).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({ "w": { "dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24] } }),
             "{header}"
         );
         assert_eq!(bytes.len(), 8 + n + 24);

@@ -1,0 +1,212 @@
+//! report.md of a pre-training experiment: the verdict (Goldilocks checkpoint, and whether
+//! more pre-training slows fine-tuning), the headline plots and the tables.
+
+use std::fmt::Write;
+
+use crate::finetune::{CheckpointSummary, FinetuneRow, Goldilocks, Slowdown};
+use crate::format::trimmed;
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Copy)]
+pub struct PretrainReportInput<'a> {
+    /// Name of the experiment.
+    pub experiment: &'a str,
+    /// What was run (markdown).
+    pub description: &'a str,
+    /// The fine-tuning criterion in words, e.g. "test loss <= 0.02".
+    pub criterion: &'a str,
+    /// Fine-tuning table.
+    pub rows: &'a [FinetuneRow],
+    /// Checkpoints of every source.
+    pub checkpoints: &'a [CheckpointSummary],
+    /// Goldilocks checkpoint per (source, method).
+    pub goldilocks: &'a [Goldilocks],
+    /// Plots: (caption, path relative to the report).
+    pub plots: &'a [(String, String)],
+    /// Shell commands that reproduce the experiment.
+    pub commands: &'a str,
+}
+
+/// One sentence on whether fine-tuning slows past the Goldilocks checkpoint.
+pub fn slowdown_sentence(g: &Goldilocks) -> String {
+    match g.slowdown {
+        Slowdown::LastIsFastest => format!(
+            "No slowdown: the last checkpoint (step {}) fine-tunes as fast as any.",
+            g.last.0
+        ),
+        Slowdown::Slows(d) => format!(
+            "Yes: past step {}, more pre-training slows fine-tuning. The last checkpoint (step {}) needs {} steps, {} more than the fastest (paired 95% interval [{}, {}]).",
+            g.step,
+            g.last.0,
+            trimmed(g.last.1, 1),
+            trimmed(d.mean, 1),
+            trimmed(d.low, 1),
+            trimmed(d.high, 1)
+        ),
+        Slowdown::NotSignificant(d) => format!(
+            "Not established: the last checkpoint (step {}) needs {} steps, {} more than the fastest on average, but the paired 95% interval [{}, {}] includes 0.",
+            g.last.0,
+            trimmed(g.last.1, 1),
+            trimmed(d.mean, 1),
+            trimmed(d.low, 1),
+            trimmed(d.high, 1)
+        ),
+    }
+}
+
+/// Renders report.md.
+pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n\n{}\n", input.experiment, input.description.trim());
+    let _ = writeln!(out, "Fine-tuning time: the first step at which {}; a run that never gets there is censored and counted at its budget (so a mean with censored runs is a lower bound, marked with *). Intervals are 95% t intervals over seeds.\n", input.criterion);
+    let _ = writeln!(out, "Reproduce with:\n\n```sh\n{}\n```\n", input.commands.trim());
+    let _ = writeln!(out, "## Verdict\n");
+    let _ = writeln!(out, "| source | method | Goldilocks checkpoint | steps (95% interval) | fastest in resamples | 90% interval of the fastest checkpoint | slower past it? | cheapest pre-training + fine-tuning |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for g in input.goldilocks {
+        let slower = match g.slowdown {
+            Slowdown::LastIsFastest => "no".to_string(),
+            Slowdown::Slows(d) => format!("yes, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low, 1), trimmed(d.high, 1)),
+            Slowdown::NotSignificant(d) => format!("not significant, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low, 1), trimmed(d.high, 1)),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | step {} | {} [{}, {}] | {}% | steps {} to {} | {} | step {} ({} steps in all) |",
+            g.source,
+            g.method,
+            g.step,
+            trimmed(g.steps.mean, 1),
+            trimmed(g.steps.low, 1),
+            trimmed(g.steps.high, 1),
+            trimmed(100.0 * g.share, 0),
+            g.step_interval.0,
+            g.step_interval.1,
+            slower,
+            g.cheapest_total.0,
+            trimmed(g.cheapest_total.1, 1)
+        );
+    }
+    let _ = writeln!(out);
+    let mut sources: Vec<&str> = Vec::new();
+    for g in input.goldilocks {
+        if !sources.contains(&g.source.as_str()) {
+            sources.push(&g.source);
+        }
+    }
+    for source in &sources {
+        let _ = writeln!(out, "Source `{source}`:\n");
+        for g in input.goldilocks.iter().filter(|g| g.source == *source) {
+            let _ = writeln!(out, "- {}: fastest from step {}. {}", g.method, g.step, slowdown_sentence(g));
+        }
+        let _ = writeln!(out);
+    }
+    if !input.plots.is_empty() {
+        let _ = writeln!(out, "## Plots\n");
+        for (caption, path) in input.plots {
+            let _ = writeln!(out, "![{caption}]({path})\n");
+        }
+    }
+    let _ = writeln!(out, "## Checkpoints\n");
+    let _ = writeln!(out, "| source | step | overlap <w, w*> | norm \\|w\\| | source test loss | target test loss |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for c in input.checkpoints {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.source,
+            c.step,
+            trimmed(c.overlap, 4),
+            trimmed(c.norm, 4),
+            trimmed(c.source_test_loss, 4),
+            trimmed(c.target_test_loss, 4)
+        );
+    }
+    let _ = writeln!(out, "\n## Fine-tuning steps to the target\n");
+    for source in &sources {
+        let mut methods: Vec<&str> = Vec::new();
+        let mut steps: Vec<usize> = Vec::new();
+        for row in input.rows.iter().filter(|r| r.source == *source) {
+            if !methods.contains(&row.method.as_str()) {
+                methods.push(&row.method);
+            }
+            if !steps.contains(&row.checkpoint_step) {
+                steps.push(row.checkpoint_step);
+            }
+        }
+        steps.sort_unstable();
+        let _ = writeln!(out, "Source `{source}`:\n");
+        let _ = writeln!(out, "| checkpoint | {} |", methods.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(methods.len()));
+        for step in steps {
+            let cells: Vec<String> = methods
+                .iter()
+                .map(|method| {
+                    input
+                        .rows
+                        .iter()
+                        .find(|r| r.source == *source && r.method == *method && r.checkpoint_step == step)
+                        .map(|r| {
+                            let mark = if r.censored > 0 { "*" } else { "" };
+                            format!("{}{mark} [{}, {}]", trimmed(r.mean_steps, 1), trimmed(r.low, 1), trimmed(r.high, 1))
+                        })
+                        .unwrap_or_else(|| "-".into())
+                })
+                .collect();
+            let _ = writeln!(out, "| {step} | {} |", cells.join(" | "));
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finetune::MeanInterval;
+
+    #[test]
+    fn the_verdict_names_the_checkpoint_and_the_slowdown() {
+        let g = Goldilocks {
+            source: "squared".into(),
+            method: "lora-r1".into(),
+            step: 64,
+            steps: MeanInterval { mean: 40.0, low: 35.0, high: 45.0 },
+            step_interval: (32, 128),
+            share: 0.7,
+            last: (1024, 90.0),
+            slowdown: Slowdown::Slows(MeanInterval { mean: 50.0, low: 40.0, high: 60.0 }),
+            cheapest_total: (32, 80.5),
+            seeds: 4,
+        };
+        let row = FinetuneRow {
+            source: "squared".into(),
+            method: "lora-r1".into(),
+            checkpoint_step: 64,
+            overlap: 0.9,
+            norm: 1.1,
+            initial_loss: 0.05,
+            seeds: 4,
+            censored: 1,
+            mean_steps: 40.0,
+            low: 35.0,
+            high: 45.0,
+            max_steps: 500,
+        };
+        let checkpoint = CheckpointSummary { source: "squared".into(), step: 64, overlap: 0.9, norm: 1.1, source_test_loss: 0.2, target_test_loss: 0.05 };
+        let report = render_pretrain_report(&PretrainReportInput {
+            experiment: "pretrain",
+            description: "A test.",
+            criterion: "test loss <= 0.02",
+            rows: &[row],
+            checkpoints: &[checkpoint],
+            goldilocks: &[g.clone()],
+            plots: &[("headline".into(), "plots/headline-squared.svg".into())],
+            commands: "cargo xtask experiment --config configs/pretrain.toml",
+        });
+        assert!(report.contains("| squared | lora-r1 | step 64 | 40 [35, 45] | 70% | steps 32 to 128 | yes, +50 [40, 60] | step 32 (80.5 steps in all) |"));
+        assert!(report.contains("Yes: past step 64, more pre-training slows fine-tuning."));
+        assert!(report.contains("| 64 | 40* [35, 45] |"));
+        assert!(report.contains("![headline](plots/headline-squared.svg)"));
+        assert!(slowdown_sentence(&Goldilocks { slowdown: Slowdown::LastIsFastest, ..g }).starts_with("No slowdown"));
+    }
+}

@@ -1,0 +1,53 @@
+//! Any experiment config, told apart by its top-level `kind` key: `"escape"` (the default
+//! when the key is absent) for an escape-time sweep, `"pretrain"` for real pre-training and
+//! fine-tuning from its checkpoints.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::pretrain::PretrainConfig;
+use crate::{ExperimentConfig, ExperimentError};
+
+/// A parsed and validated config of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyConfig {
+    /// `kind = "escape"` (or no `kind`).
+    Escape(ExperimentConfig),
+    /// `kind = "pretrain"`.
+    Pretrain(PretrainConfig),
+}
+
+#[derive(Deserialize)]
+struct KindOnly {
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+impl AnyConfig {
+    /// Parses and validates a config of any kind; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+        let parse_error = |message: String| ExperimentError::ParseConfig { origin: origin.to_string(), message };
+        let kind = toml::from_str::<KindOnly>(text).map_err(|e| parse_error(e.to_string()))?.kind;
+        match kind.as_deref() {
+            None | Some("escape") => Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?)),
+            Some("pretrain") => Ok(AnyConfig::Pretrain(PretrainConfig::from_toml(text, origin)?)),
+            Some(other) => Err(ExperimentError::invalid("kind", format!("must be \"escape\" or \"pretrain\", got {other:?}"))),
+        }
+    }
+
+    /// Reads, parses and validates a config file of any kind.
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The experiment's name.
+    pub fn name(&self) -> &str {
+        match self {
+            AnyConfig::Escape(config) => &config.name,
+            AnyConfig::Pretrain(config) => &config.name,
+        }
+    }
+}

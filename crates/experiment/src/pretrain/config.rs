@@ -1,0 +1,230 @@
+//! The config of a pre-training experiment (`kind = "pretrain"`): pre-train the full weight on
+//! source tasks with checkpoints on a schedule, then fine-tune from every checkpoint with
+//! LoRA at several ranks and with full fine-tuning. See `configs/pretrain.toml`.
+
+use std::path::Path;
+
+use goldilocks_model::Activation;
+use goldilocks_schedule::{LrScheduleConfig, StepSchedule};
+use goldilocks_store::RetentionPolicy;
+use serde::{Deserialize, Serialize};
+
+use crate::config::AdapterConfig;
+use crate::pretrain::SourceTask;
+use crate::ExperimentError;
+
+/// A whole pre-training experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainConfig {
+    /// Always "pretrain".
+    pub kind: PretrainKind,
+    /// Name; results go to `results/<name>/`.
+    pub name: String,
+    /// One or two sentences on what the experiment shows.
+    #[serde(default)]
+    pub description: String,
+    /// The target task and the data.
+    pub model: PretrainModelConfig,
+    /// Pre-training of the full weight.
+    pub pretraining: PretrainingConfig,
+    /// Fine-tuning from every checkpoint.
+    pub finetuning: FinetuningConfig,
+}
+
+/// The tag of a pre-training config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PretrainKind {
+    /// `kind = "pretrain"`.
+    Pretrain,
+}
+
+/// The target task: a single-index teacher y = phi(<w*, x>) on Gaussian inputs, learnt by a
+/// student sigma(<w, x>) with sigma = phi.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainModelConfig {
+    /// Input dimension N.
+    pub input_dim: usize,
+    /// Batch size B of one-pass SGD (pre-training and fine-tuning).
+    pub batch: usize,
+    /// Size of the fixed test set on which fine-tuning's target loss is measured.
+    pub test_size: usize,
+    /// The activation of teacher and student.
+    pub activation: Activation,
+    /// Standard deviation of Gaussian label noise on training labels.
+    #[serde(default)]
+    pub label_noise: f64,
+    /// Seed of the target teacher w*, the source teachers, the test set and pre-training.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// Pre-training of the full weight w (no LoRA) on each source task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainingConfig {
+    /// The source tasks; each is pre-trained separately.
+    pub sources: Vec<SourceTask>,
+    /// Pre-training steps.
+    pub steps: usize,
+    /// The learning-rate schedule.
+    pub learning_rate: LrScheduleConfig,
+    /// Norm of the random initial weight (it must not be 0 for activations with a flat
+    /// region at 0, such as relu).
+    pub init_norm: f64,
+    /// The steps at which checkpoints are saved.
+    pub checkpoints: StepSchedule,
+    /// Which checkpoints the store keeps once pre-training is done; fine-tuning starts
+    /// from every kept checkpoint.
+    #[serde(default = "keep_all")]
+    pub retention: RetentionPolicy,
+}
+
+/// Fine-tuning from every checkpoint on the target task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinetuningConfig {
+    /// LoRA ranks (the frozen weight is the checkpoint; U and V are trained).
+    pub ranks: Vec<usize>,
+    /// Also fine-tune the full weight, as a baseline.
+    #[serde(default = "yes")]
+    pub full: bool,
+    /// The adapter's init and scaling.
+    #[serde(default)]
+    pub lora: AdapterConfig,
+    /// Learning rate of LoRA fine-tuning.
+    pub learning_rate: f64,
+    /// Learning rate of full fine-tuning.
+    pub full_learning_rate: f64,
+    /// Seeds (fine-tuning data and LoRA init): seeds first_seed, first_seed + 1, ...
+    pub seeds: usize,
+    /// The first seed.
+    #[serde(default = "thousand")]
+    pub first_seed: u64,
+    /// Step budget; a run that has not reached the target loss by then is censored.
+    pub max_steps: usize,
+    /// Fine-tuning is done when the test loss is at or below this.
+    pub target_loss: f64,
+    /// Steps at which the test loss curve is recorded.
+    #[serde(default = "default_grid")]
+    pub grid: StepSchedule,
+}
+
+fn keep_all() -> RetentionPolicy {
+    RetentionPolicy::KeepAll
+}
+fn yes() -> bool {
+    true
+}
+fn thousand() -> u64 {
+    1000
+}
+fn default_grid() -> StepSchedule {
+    StepSchedule::Log { points: 40, include_zero: true }
+}
+
+impl FinetuningConfig {
+    /// The seeds of fine-tuning.
+    pub fn seed_list(&self) -> Vec<u64> {
+        (0..self.seeds as u64).map(|i| self.first_seed + i).collect()
+    }
+}
+
+impl PretrainConfig {
+    /// Parses and validates a config; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+        let config: PretrainConfig = toml::from_str(text)
+            .map_err(|error| ExperimentError::ParseConfig { origin: origin.to_string(), message: error.to_string() })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The resolved config (defaults filled in) as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("configs serialize to TOML")
+    }
+
+    /// Checks every field, naming the first one at fault.
+    pub fn validate(&self) -> Result<(), ExperimentError> {
+        crate::config::validate_name(&self.name)?;
+        let model = &self.model;
+        let n = model.input_dim;
+        positive_count("model.input_dim", n)?;
+        positive_count("model.batch", model.batch)?;
+        positive_count("model.test_size", model.test_size)?;
+        if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
+            return Err(ExperimentError::invalid("model.label_noise", format!("must be a non-negative number, got {}", model.label_noise)));
+        }
+        if model.activation == Activation::Sign {
+            return Err(ExperimentError::invalid("model.activation", "sign has no useful derivative; it can only be a teacher"));
+        }
+        let pre = &self.pretraining;
+        if pre.sources.is_empty() {
+            return Err(ExperimentError::invalid("pretraining.sources", "must list at least one source task"));
+        }
+        for (i, source) in pre.sources.iter().enumerate() {
+            source.validate().map_err(|message| ExperimentError::invalid(format!("pretraining.sources[{i}]"), message))?;
+            if pre.sources[..i].iter().any(|other| other.name() == source.name()) {
+                return Err(ExperimentError::invalid(format!("pretraining.sources[{i}]"), format!("{} is listed twice", source.name())));
+            }
+        }
+        positive_count("pretraining.steps", pre.steps)?;
+        pre.learning_rate.init().map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
+        if !(pre.init_norm.is_finite() && pre.init_norm >= 0.0) {
+            return Err(ExperimentError::invalid("pretraining.init_norm", format!("must be a non-negative number, got {}", pre.init_norm)));
+        }
+        pre.checkpoints.validate().map_err(|e| ExperimentError::invalid("pretraining.checkpoints", e.to_string()))?;
+        if pre.checkpoints.steps(pre.steps).is_empty() {
+            return Err(ExperimentError::invalid("pretraining.checkpoints", format!("selects no step in 0..={}", pre.steps)));
+        }
+        pre.retention.validate().map_err(|e| ExperimentError::invalid("pretraining.retention", e.to_string()))?;
+        let fine = &self.finetuning;
+        if fine.ranks.is_empty() && !fine.full {
+            return Err(ExperimentError::invalid("finetuning.ranks", "must list at least one rank when finetuning.full is false"));
+        }
+        for (i, &rank) in fine.ranks.iter().enumerate() {
+            if rank == 0 || rank > n {
+                return Err(ExperimentError::invalid(format!("finetuning.ranks[{i}]"), format!("must be between 1 and model.input_dim = {n}, got {rank}")));
+            }
+            if fine.ranks[..i].contains(&rank) {
+                return Err(ExperimentError::invalid(format!("finetuning.ranks[{i}]"), format!("rank {rank} is listed twice")));
+            }
+        }
+        if fine.lora.init == goldilocks_lora::LoraInit::Gradient {
+            return Err(ExperimentError::invalid("finetuning.lora.init", "the gradient init is not supported here; use paper, gaussian or kaiming"));
+        }
+        if !(fine.lora.alpha.is_finite() && fine.lora.alpha > 0.0) {
+            return Err(ExperimentError::invalid("finetuning.lora.alpha", format!("must be a positive number, got {}", fine.lora.alpha)));
+        }
+        positive_number("finetuning.learning_rate", fine.learning_rate)?;
+        positive_number("finetuning.full_learning_rate", fine.full_learning_rate)?;
+        positive_number("finetuning.target_loss", fine.target_loss)?;
+        positive_count("finetuning.seeds", fine.seeds)?;
+        positive_count("finetuning.max_steps", fine.max_steps)?;
+        fine.grid.validate().map_err(|e| ExperimentError::invalid("finetuning.grid", e.to_string()))?;
+        Ok(())
+    }
+}
+
+fn positive_count(field: &str, value: usize) -> Result<(), ExperimentError> {
+    if value == 0 {
+        return Err(ExperimentError::invalid(field, "must be at least 1, got 0"));
+    }
+    Ok(())
+}
+
+fn positive_number(field: &str, value: f64) -> Result<(), ExperimentError> {
+    if !(value.is_finite() && value > 0.0) {
+        return Err(ExperimentError::invalid(field, format!("must be a positive number, got {value}")));
+    }
+    Ok(())
+}

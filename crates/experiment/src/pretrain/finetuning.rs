@@ -1,0 +1,219 @@
+//! Fine-tuning from every checkpoint of a source, as one batched tensor program per method.
+//!
+//! Groups are the fine-tuning seeds (each its own data stream and LoRA init); runs are the
+//! checkpoints. All runs of a group see the same batches and start from the same LoRA
+//! factors, so checkpoints are compared under common random numbers. The test loss on the
+//! fixed test set is evaluated after every step; a run is done at the first step where it
+//! is at or below the target loss.
+
+use std::collections::BTreeSet;
+
+use burn::tensor::{backend::Backend, Tensor, TensorData};
+use goldilocks_analysis::FinetuneRun;
+use goldilocks_lora::{initial_factors, LoraConfig, LoraFactors};
+use goldilocks_model::gaussian::{generator, Stream};
+use goldilocks_model::teacher::teacher_rows;
+use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
+use serde::Serialize;
+
+use crate::gaussian_batch::{draw_inputs, draw_noise};
+use crate::pretrain::pretraining::{row_tensor, test_inputs};
+use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
+use crate::{EnsembleProgress, ExperimentError};
+
+/// Steps between transfers of the test losses to the host (and checks of the stopping rule).
+const SYNC_EVERY: usize = 25;
+
+/// How the weight is fine-tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FinetuneMethod {
+    /// LoRA of this rank on the frozen checkpoint.
+    Lora {
+        /// The rank r.
+        rank: usize,
+    },
+    /// The full weight.
+    Full,
+}
+
+impl FinetuneMethod {
+    /// `lora-r<rank>` or `full`.
+    pub fn name(&self) -> String {
+        match self {
+            FinetuneMethod::Lora { rank } => format!("lora-r{rank}"),
+            FinetuneMethod::Full => "full".into(),
+        }
+    }
+
+    /// Every method of a config: the LoRA ranks, then full fine-tuning.
+    pub fn all(config: &PretrainConfig) -> Vec<FinetuneMethod> {
+        let mut methods: Vec<FinetuneMethod> = config.finetuning.ranks.iter().map(|&rank| FinetuneMethod::Lora { rank }).collect();
+        if config.finetuning.full {
+            methods.push(FinetuneMethod::Full);
+        }
+        methods
+    }
+
+    fn learning_rate(&self, config: &PretrainConfig) -> f64 {
+        match self {
+            FinetuneMethod::Lora { .. } => config.finetuning.learning_rate,
+            FinetuneMethod::Full => config.finetuning.full_learning_rate,
+        }
+    }
+}
+
+/// A file-name key for the records of `method` from `checkpoints`: it changes whenever
+/// anything that affects them changes (including the checkpoints' contents).
+pub fn ensemble_key(config: &PretrainConfig, source: &SourceTask, method: FinetuneMethod, checkpoints: &[CheckpointWeight]) -> String {
+    #[derive(Serialize)]
+    struct Identity<'a> {
+        format: u32,
+        model: &'a crate::pretrain::PretrainModelConfig,
+        lora: &'a crate::config::AdapterConfig,
+        learning_rate: f64,
+        seeds: Vec<u64>,
+        max_steps: usize,
+        target_loss: f64,
+        grid: &'a goldilocks_schedule::StepSchedule,
+        method: FinetuneMethod,
+        checkpoints: Vec<(usize, &'a str)>,
+    }
+    let fine = &config.finetuning;
+    let identity = Identity {
+        format: 1,
+        model: &config.model,
+        lora: &fine.lora,
+        learning_rate: method.learning_rate(config),
+        seeds: fine.seed_list(),
+        max_steps: fine.max_steps,
+        target_loss: fine.target_loss,
+        grid: &fine.grid,
+        method,
+        checkpoints: checkpoints.iter().map(|c| (c.step, c.sha256.as_str())).collect(),
+    };
+    let hash = goldilocks_store::sha256_hex(serde_json::to_string(&identity).expect("keys serialize").as_bytes());
+    format!("{}-{}-{}", source.name(), method.name(), &hash[..12])
+}
+
+/// The weights being trained.
+enum Trainable<B: Backend> {
+    Lora(LoraFactors<B>),
+    Full(Tensor<B, 4>),
+}
+
+/// Fine-tunes from every checkpoint with `method`, for every seed; records are seed-major.
+pub fn finetune_from_checkpoints<B: Backend>(
+    config: &PretrainConfig,
+    source: &SourceTask,
+    method: FinetuneMethod,
+    checkpoints: &[CheckpointWeight],
+    device: &B::Device,
+    progress: &mut dyn FnMut(EnsembleProgress),
+) -> Result<Vec<FinetuneRun>, ExperimentError> {
+    let model = &config.model;
+    let fine = &config.finetuning;
+    let (n, batch) = (model.input_dim, model.batch);
+    let seeds = fine.seed_list();
+    let (groups, runs) = (seeds.len(), checkpoints.len());
+    let pair = ActivationPair::matching(model.activation);
+    let student = SingleIndexEnsemble::new(vec![pair; runs], 1)?;
+    let test_student = SingleIndexEnsemble::new(vec![pair; groups * runs], 1)?;
+
+    let target = teacher_rows(model.seed, 1, n).remove(0);
+    let teacher = row_tensor::<B>(&target, device).repeat_dim(0, groups);
+    let test_inputs = test_inputs::<B>(config, device);
+    let test_labels = test_student.labels(&test_inputs, &row_tensor::<B>(&target, device));
+
+    let frozen_values: Vec<f32> = checkpoints.iter().flat_map(|c| c.weight.iter().copied()).collect();
+    let frozen = Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [1, runs, 1, n]), device).repeat_dim(0, groups);
+    let learning_rate = method.learning_rate(config);
+    let mut trainable = match method {
+        FinetuneMethod::Lora { rank } => {
+            let lora_config = LoraConfig { rank, alpha: fine.lora.alpha, use_rslora: fine.lora.use_rslora, init: fine.lora.init };
+            lora_config.validate(n)?;
+            let mut factors = Vec::with_capacity(groups * runs);
+            for &seed in &seeds {
+                let mut rng = generator(seed, Stream::LoraInit, rank as u64, 0);
+                let initial = initial_factors(&lora_config, 1, n, &mut rng);
+                factors.extend(std::iter::repeat_n(initial, runs));
+            }
+            Trainable::Lora(LoraFactors::<B>::from_initial(&lora_config, &factors, groups, device)?)
+        }
+        FinetuneMethod::Full => Trainable::Full(frozen.clone()),
+    };
+    let rates = Tensor::<B, 4>::from_data(TensorData::new(vec![learning_rate as f32; runs], [1, runs, 1, 1]), device);
+    let weights_of = |trainable: &Trainable<B>| match trainable {
+        Trainable::Lora(lora) => lora.effective_weight(&frozen),
+        Trainable::Full(weight) => weight.clone(),
+    };
+    let test_loss = |weights: Tensor<B, 4>| test_student.loss(&test_inputs, &weights.reshape([1, groups * runs, 1, n]), &test_labels);
+
+    let grid: BTreeSet<usize> = fine.grid.steps(fine.max_steps).into_iter().collect();
+    let total = groups * runs;
+    let mut reached: Vec<Option<usize>> = vec![None; total];
+    let mut curves: Vec<(Vec<usize>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); total];
+    let mut pending: Vec<(usize, Tensor<B, 2>)> = vec![(0, test_loss(weights_of(&trainable)))];
+    let mut step = 0;
+    loop {
+        if pending.len() >= SYNC_EVERY || step == fine.max_steps {
+            let steps: Vec<usize> = pending.iter().map(|(s, _)| *s).collect();
+            let losses: Vec<f64> = Tensor::cat(std::mem::take(&mut pending).into_iter().map(|(_, l)| l).collect(), 0)
+                .into_data()
+                .convert::<f64>()
+                .to_vec::<f64>()
+                .expect("float tensor");
+            for (row, &at) in steps.iter().enumerate() {
+                for run in 0..total {
+                    let loss = losses[row * total + run];
+                    if reached[run].is_none() && loss <= fine.target_loss {
+                        reached[run] = Some(at);
+                    }
+                    if grid.contains(&at) {
+                        curves[run].0.push(at);
+                        curves[run].1.push(loss);
+                    }
+                }
+            }
+            let finished_runs = reached.iter().filter(|r| r.is_some()).count();
+            progress(EnsembleProgress { steps: step, finished_runs, runs: total });
+            if finished_runs == total || step == fine.max_steps {
+                break;
+            }
+        }
+        step += 1;
+        let inputs = draw_inputs::<B>(&seeds, Stream::Data, step, batch, n, device);
+        let mut labels = student.labels(&inputs, &teacher);
+        if model.label_noise > 0.0 {
+            labels = labels + draw_noise::<B>(&seeds, step, batch, model.label_noise, device).expand([groups, batch, runs]);
+        }
+        let gradient = student.loss_and_gradient(&inputs, &weights_of(&trainable), &labels);
+        match &mut trainable {
+            Trainable::Lora(lora) => lora.sgd_step(&gradient.weight_gradient, &rates),
+            Trainable::Full(weight) => *weight = weight.clone() - gradient.weight_gradient * rates.clone(),
+        }
+        pending.push((step, test_loss(weights_of(&trainable))));
+    }
+    Ok((0..total)
+        .map(|index| {
+            let (curve_steps, curve_test_loss) = std::mem::take(&mut curves[index]);
+            FinetuneRun {
+                source: source.name(),
+                method: method.name(),
+                rank: match method {
+                    FinetuneMethod::Lora { rank } => Some(rank),
+                    FinetuneMethod::Full => None,
+                },
+                checkpoint_step: checkpoints[index % runs].step,
+                seed: seeds[index / runs],
+                learning_rate,
+                target_loss: fine.target_loss,
+                max_steps: fine.max_steps,
+                steps_run: step,
+                steps_to_target: reached[index],
+                censored: reached[index].is_none(),
+                curve_steps,
+                curve_test_loss,
+            }
+        })
+        .collect())
+}

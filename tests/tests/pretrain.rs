@@ -1,0 +1,179 @@
+//! The pre-training pipeline end to end on a tiny config: outputs, reuse of checkpoints and
+//! fine-tuning records, recovery from damaged files, a bit-identical resumed pre-training,
+//! and bad pre-training configs.
+
+use std::path::{Path, PathBuf};
+
+use burn::backend::NdArray;
+use goldilocks_experiment::pretrain::{run_pretrain_experiment, PretrainConfig, PretrainOutcome};
+use goldilocks_experiment::{AnyConfig, ExperimentError, RunOptions};
+
+const TINY: &str = include_str!("../data/pretrain-tiny.toml");
+
+fn tiny() -> PretrainConfig {
+    PretrainConfig::from_toml(TINY, "tests/data/pretrain-tiny.toml").unwrap()
+}
+
+fn options(root: &Path) -> RunOptions {
+    RunOptions {
+        results_root: root.to_path_buf(),
+        fresh: false,
+        show_progress: false,
+        command: "cargo xtask experiment --config tests/data/pretrain-tiny.toml".into(),
+    }
+}
+
+fn run(root: &Path) -> PretrainOutcome {
+    run_pretrain_experiment::<NdArray>(&tiny(), &options(root), &Default::default()).unwrap()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The checkpoint store folders of the experiment, sorted.
+fn stores(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir.join("checkpoints")).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn tiny_pretraining_writes_every_output() {
+    let root = tempfile::tempdir().unwrap();
+    let outcome = run(root.path());
+    let dir = root.path().join("pretrain");
+    // 2 sources x 3 methods; 8 checkpoints (0, 1, 2, ..., 64) x 3 seeds per ensemble.
+    assert_eq!(outcome.computed_ensembles, 6);
+    assert_eq!(outcome.pretraining_steps_computed, 128);
+    assert_eq!(outcome.checkpoints.len(), 16);
+    assert_eq!(outcome.runs.len(), 6 * 8 * 3);
+    for file in ["config.toml", "finetune.csv", "report.md", "plots/headline-same.svg", "plots/headline-squared.svg"] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    assert_eq!(read(&dir.join("finetune.csv")).lines().count(), 1 + 6 * 8);
+    let report = read(&dir.join("report.md"));
+    assert!(report.contains("## Verdict"));
+    assert!(report.contains("| same | lora-r1 | step "), "{report}");
+    // Pre-training on the target itself moves the weight towards w*.
+    let same: Vec<_> = outcome.checkpoints.iter().filter(|c| c.source == "same").collect();
+    assert!(same.last().unwrap().overlap > same[0].overlap + 0.3, "{same:?}");
+    // A run that starts above the target and reaches it has lowered its test loss; a run
+    // that starts at or below the target takes 0 steps.
+    for run in &outcome.runs {
+        let first = run.curve_test_loss[0];
+        let lowest = run.curve_test_loss.iter().copied().fold(f64::INFINITY, f64::min);
+        if first <= run.target_loss {
+            assert_eq!(run.steps_to_target, Some(0));
+        } else if !run.censored {
+            assert!(run.steps_to_target.unwrap() > 0 && lowest < first, "{} from {}", run.method, run.checkpoint_step);
+        }
+    }
+    assert!(outcome.runs.iter().any(|r| r.steps_to_target.is_some_and(|s| s > 0)));
+    assert_eq!(stores(&dir).len(), 2);
+}
+
+#[test]
+fn a_rerun_reuses_checkpoints_and_records() {
+    let root = tempfile::tempdir().unwrap();
+    run(root.path());
+    let dir = root.path().join("pretrain");
+    let before = read(&dir.join("finetune.csv"));
+    let again = run(root.path());
+    assert_eq!(again.pretraining_steps_computed, 0);
+    assert_eq!(again.computed_ensembles, 0);
+    assert_eq!(again.reused_ensembles, 6);
+    assert_eq!(read(&dir.join("finetune.csv")), before);
+}
+
+#[test]
+fn damaged_checkpoints_and_records_are_recomputed_to_the_same_results() {
+    let root = tempfile::tempdir().unwrap();
+    run(root.path());
+    let dir = root.path().join("pretrain");
+    let csv = read(&dir.join("finetune.csv"));
+    let store = &stores(&dir)[0];
+    let manifest = read(&store.join("manifest.json"));
+    // Flip bytes in the middle of the checkpoint at step 16, and truncate a records file.
+    let checkpoint = store.join("step-00000016.safetensors");
+    let mut bytes = std::fs::read(&checkpoint).unwrap();
+    let middle = bytes.len() - 20;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&checkpoint, &bytes).unwrap();
+    let records = std::fs::read_dir(dir.join("runs")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("squared-full")).unwrap();
+    let text = read(&records);
+    std::fs::write(&records, &text[..text.len() / 2]).unwrap();
+
+    let again = run(root.path());
+    // Pre-training resumes from step 8, the last intact checkpoint before the damaged one.
+    assert_eq!(again.pretraining_steps_computed, 8);
+    // Only the damaged records are recomputed (the checkpoints' contents did not change).
+    assert_eq!(again.computed_ensembles, 1);
+    assert_eq!(read(&store.join("manifest.json")), manifest, "the recomputed checkpoint must be bit-identical");
+    assert_eq!(read(&dir.join("finetune.csv")), csv);
+}
+
+#[test]
+fn resumed_pretraining_is_bit_identical() {
+    let root = tempfile::tempdir().unwrap();
+    run(root.path());
+    let dir = root.path().join("pretrain");
+    let store = stores(&dir)[1].clone();
+    let manifest = read(&store.join("manifest.json"));
+    // Lose the last three checkpoints and the completion mark, as a crash during
+    // pre-training would: the rerun continues from step 8.
+    let entries: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let mut kept = entries.clone();
+    kept["checkpoints"] = serde_json::Value::Array(entries["checkpoints"].as_array().unwrap()[..5].to_vec());
+    std::fs::write(store.join("manifest.json"), serde_json::to_string_pretty(&kept).unwrap()).unwrap();
+    std::fs::remove_file(store.join("complete.json")).unwrap();
+    for step in [16, 32, 64] {
+        std::fs::remove_file(store.join(format!("step-{step:08}.safetensors"))).unwrap();
+    }
+    let again = run(root.path());
+    assert_eq!(again.pretraining_steps_computed, 56);
+    let restored: serde_json::Value = serde_json::from_str(&read(&store.join("manifest.json"))).unwrap();
+    assert_eq!(restored["checkpoints"], entries["checkpoints"], "same steps, metrics and SHA-256 as the uninterrupted run");
+    assert_eq!(again.computed_ensembles, 0, "identical checkpoints keep their fine-tuning records");
+}
+
+fn config_error(text: &str) -> String {
+    match AnyConfig::from_toml(text, "test.toml") {
+        Ok(_) => panic!("accepted a bad config"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn bad_pretraining_configs_name_the_field() {
+    let cases = [
+        ("kind = \"pretrain\"", "kind = \"pretrian\"", "kind"),
+        ("{ kind = \"squared\" }]", "{ kind = \"rotated\", rho = 1.5 }]", "pretraining.sources[1]"),
+        ("ranks = [1, 2]", "ranks = [0, 2]", "finetuning.ranks[0]"),
+        ("ranks = [1, 2]", "ranks = [2, 2]", "finetuning.ranks[1]"),
+        ("target_loss = 0.02", "target_loss = -1.0", "finetuning.target_loss"),
+        ("steps = 64", "steps = 0", "pretraining.steps"),
+        ("seeds = 3", "seeds = 0", "finetuning.seeds"),
+        ("batch = 40", "batch = 0", "model.batch"),
+        ("activation = \"relu\"", "activation = \"sign\"", "model.activation"),
+        ("lr = 0.05 }", "lr = -0.05 }", "pretraining.learning_rate"),
+        ("dense_until = 64, every = 64", "dense_until = 64, every = 0", "pretraining.checkpoints"),
+        ("init_norm = 0.1", "init_norm = 0.1\nretention = { kind = \"keep_last\", n = 0 }", "pretraining.retention"),
+        ("full = true", "full = true\nbogus = 1", "bogus"),
+    ];
+    for (from, to, field) in cases {
+        assert!(TINY.contains(from), "{from}");
+        let message = config_error(&TINY.replacen(from, to, 1));
+        assert!(message.contains(field), "{to:?}: {message}");
+    }
+}
+
+#[test]
+fn a_bad_config_writes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let mut config = tiny();
+    config.finetuning.max_steps = 0;
+    let error = run_pretrain_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap_err();
+    assert!(matches!(error, ExperimentError::InvalidField { ref field, .. } if field == "finetuning.max_steps"), "{error}");
+    assert!(std::fs::read_dir(root.path()).unwrap().next().is_none());
+}
