@@ -90,6 +90,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             let online = ONLINE.replace("STEPS", &args.online_steps.to_string()).replace("RUNS", &runs.to_string());
             results.push(measure(backend, &format!("online (N=1024, r=4, B=1, {runs} runs)"), &online)?);
         }
+        let shared = online_shared(args.online_steps, 1024);
+        results.push(measure(backend, "online, one input stream (N=1024, r=4, B=1, 1024 runs)", &shared)?);
     }
     println!("{:<38} {:>8} {:>12} {:>18}", "workload", "backend", "steps/s", "sample-steps/s");
     for m in &results {
@@ -117,6 +119,17 @@ fn measure(backend: BackendKind, workload: &str, config_text: &str) -> anyhow::R
         steps_per_second: steps as f64 / seconds,
         sample_steps_per_second: (steps * runs * config.model.batch) as f64 / seconds,
     })
+}
+
+/// The online workload with `runs` runs that share one seed's input stream: one data group
+/// whose runs differ in mu (the frozen weight's strength), as the runs of one seed do in
+/// every experiment.
+fn online_shared(steps: usize, runs: usize) -> String {
+    let mu: Vec<String> = (0..runs).map(|i| format!("{}", i as f64 / runs as f64)).collect();
+    ONLINE
+        .replace("STEPS", &steps.to_string())
+        .replace("RUNS", "1")
+        .replace("mu = [0.0]", &format!("mu = [{}]", mu.join(", ")))
 }
 
 /// The config's single ensemble, run once and timed: (runs, steps, seconds).
