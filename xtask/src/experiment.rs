@@ -9,6 +9,11 @@ use crate::cli::ExperimentArgs;
 
 /// Runs the experiment described by `args`.
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.config {
+        if crate::vit::is_vit_config(path)? {
+            return crate::vit::run(&args, path);
+        }
+    }
     let config = match &args.config {
         Some(path) => ExperimentConfig::load(path)?,
         None => ExperimentConfig::default_config(),

@@ -8,6 +8,7 @@ mod bench;
 mod cli;
 mod experiment;
 mod theory;
+mod vit;
 
 use clap::Parser;
 

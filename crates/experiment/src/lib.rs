@@ -26,6 +26,7 @@ mod progress;
 mod record;
 mod runner;
 mod theory_curves;
+pub mod vit;
 
 pub use config::{ActivationSpec, AdapterConfig, ExperimentConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};
 pub use ensemble::{learning_rate, run_ensemble, EnsembleProgress};
