@@ -75,6 +75,9 @@ pub struct ExperimentArgs {
     /// Print no progress.
     #[arg(long)]
     pub quiet: bool,
+    /// Data folder of experiments on real data (ViT configs: overrides `data_dir`).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
 }
 
 /// Subcommands of `theory`.
@@ -137,6 +140,9 @@ mod tests {
         assert_eq!(args.config, Some(PathBuf::from("c.toml")));
         assert_eq!(args.backend, BackendKind::Ndarray);
         assert!(args.fresh);
+        let cli = Cli::try_parse_from(["xtask", "experiment", "--config", "v.toml", "--data", "/tmp/fm"]).unwrap();
+        let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
+        assert_eq!(args.data, Some(PathBuf::from("/tmp/fm")));
     }
 
     #[test]

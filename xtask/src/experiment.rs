@@ -10,6 +10,11 @@ use crate::cli::ExperimentArgs;
 
 /// Runs the experiment described by `args`.
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.config {
+        if crate::vit::is_vit_config(path)? {
+            return crate::vit::run(&args, path);
+        }
+    }
     let config = match &args.config {
         Some(path) => AnyConfig::load(path)?,
         None => AnyConfig::Escape(ExperimentConfig::default_config()),

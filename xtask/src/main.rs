@@ -9,6 +9,7 @@ mod checkpoints;
 mod cli;
 mod experiment;
 mod theory;
+mod vit;
 
 use clap::Parser;
 

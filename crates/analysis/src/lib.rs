@@ -30,6 +30,7 @@ pub mod error;
 pub mod escape;
 pub mod finetune;
 mod format;
+pub mod interval;
 pub mod paper_statistic;
 pub mod plot;
 pub mod published;
@@ -46,8 +47,9 @@ pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MI
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};
 pub use finetune::{find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks};
+pub use interval::{mean_interval, t_975, MeanInterval};
 pub use paper_statistic::{paper_time, seed_average};
-pub use plot::{escape_time_plot, headline_plot, overlap_curves_plot, theory_fit_plot};
+pub use plot::{escape_time_plot, headline_plot, overlap_curves_plot, series_plot, theory_fit_plot, Series, SeriesAxes, SeriesPoint};
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
 pub use subsets::{quantile, subset_interval, subset_statistics};

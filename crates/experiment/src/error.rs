@@ -54,6 +54,20 @@ pub enum ExperimentError {
     /// The analysis failed.
     #[error(transparent)]
     Analysis(#[from] goldilocks_analysis::AnalysisError),
+    /// The data set could not be read.
+    #[error(transparent)]
+    Data(#[from] goldilocks_data::DataError),
+    /// The checkpoint store failed.
+    #[error(transparent)]
+    Store(#[from] goldilocks_store::StoreError),
+    /// A stored checkpoint does not fit the model.
+    #[error("checkpoint {origin} {message}")]
+    Checkpoint {
+        /// The checkpoint.
+        origin: String,
+        /// What does not fit.
+        message: String,
+    },
 }
 
 impl ExperimentError {

@@ -33,6 +33,7 @@ mod progress;
 mod record;
 mod runner;
 mod theory_curves;
+pub mod vit;
 
 pub use any_config::AnyConfig;
 pub use config::{ActivationSpec, EscapeKind, AdapterConfig, ExperimentConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};

@@ -3,7 +3,8 @@
 //! Everything here is generic over burn's [`Backend`](burn::tensor::backend::Backend):
 //! activations with their exact derivatives ([`Activation`]), reproducible Gaussian data
 //! ([`gaussian`]), teachers ([`teacher`]), the frozen pre-trained weight ([`FrozenWeightSource`])
-//! and the ensemble student with its hand-derived gradient ([`SingleIndexEnsemble`]).
+//! the ensemble student with its hand-derived gradient ([`SingleIndexEnsemble`]) and a tiny
+//! Vision Transformer with LoRA-capable linears ([`Vit`]).
 //! Training loops and file I/O live elsewhere.
 
 #![warn(missing_docs)]
@@ -13,9 +14,11 @@ mod error;
 pub mod gaussian;
 mod single_index;
 pub mod teacher;
+pub mod vit;
 mod weight_source;
 
 pub use activation::{Activation, ActivationPair};
 pub use error::ModelError;
 pub use single_index::{SingleIndexEnsemble, StudentGradient};
+pub use vit::{Vit, VitConfig};
 pub use weight_source::FrozenWeightSource;

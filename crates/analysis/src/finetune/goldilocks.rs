@@ -106,7 +106,7 @@ fn goldilocks_of(source: String, method: String, steps: &[usize], matrix: &[Vec<
     } else {
         let differences: Vec<f64> = (0..seeds).map(|s| matrix[last][s] - matrix[best][s]).collect();
         let interval = mean_interval(&differences).expect("at least one seed");
-        if interval.low > 0.0 {
+        if interval.low() > 0.0 {
             Slowdown::Slows(interval)
         } else {
             Slowdown::NotSignificant(interval)
@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(g.last, (64, 40.75));
         let Slowdown::Slows(difference) = g.slowdown else { panic!("expected a slowdown, got {:?}", g.slowdown) };
         assert_eq!(difference.mean, 20.25);
-        assert!(difference.low > 0.0);
+        assert!(difference.low() > 0.0);
         assert_eq!(g.cheapest_total, (8, 28.5));
     }
 

@@ -3,14 +3,13 @@
 //! Goldilocks checkpoint and the slowdown verdict ([`find_goldilocks`]), finetune.csv and
 //! the report.
 
-pub mod confidence;
 pub mod goldilocks;
 pub mod report;
 pub mod run;
 pub mod summary;
 pub mod table;
 
-pub use confidence::{mean_interval, t_quantile_975, MeanInterval};
+pub use crate::interval::{mean_interval, MeanInterval};
 pub use goldilocks::{find_goldilocks, Goldilocks, Slowdown};
 pub use report::{render_pretrain_report, slowdown_sentence, PretrainReportInput};
 pub use run::{CheckpointSummary, FinetuneRun};

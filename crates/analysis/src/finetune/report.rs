@@ -40,16 +40,16 @@ pub fn slowdown_sentence(g: &Goldilocks) -> String {
             g.last.0,
             trimmed(g.last.1, 1),
             trimmed(d.mean, 1),
-            trimmed(d.low, 1),
-            trimmed(d.high, 1)
+            trimmed(d.low(), 1),
+            trimmed(d.high(), 1)
         ),
         Slowdown::NotSignificant(d) => format!(
             "Not established: the last checkpoint (step {}) needs {} steps, {} more than the fastest on average, but the paired 95% interval [{}, {}] includes 0.",
             g.last.0,
             trimmed(g.last.1, 1),
             trimmed(d.mean, 1),
-            trimmed(d.low, 1),
-            trimmed(d.high, 1)
+            trimmed(d.low(), 1),
+            trimmed(d.high(), 1)
         ),
     }
 }
@@ -66,8 +66,8 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     for g in input.goldilocks {
         let slower = match g.slowdown {
             Slowdown::LastIsFastest => "no".to_string(),
-            Slowdown::Slows(d) => format!("yes, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low, 1), trimmed(d.high, 1)),
-            Slowdown::NotSignificant(d) => format!("not significant, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low, 1), trimmed(d.high, 1)),
+            Slowdown::Slows(d) => format!("yes, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low(), 1), trimmed(d.high(), 1)),
+            Slowdown::NotSignificant(d) => format!("not significant, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low(), 1), trimmed(d.high(), 1)),
         };
         let _ = writeln!(
             out,
@@ -76,8 +76,8 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
             g.method,
             g.step,
             trimmed(g.steps.mean, 1),
-            trimmed(g.steps.low, 1),
-            trimmed(g.steps.high, 1),
+            trimmed(g.steps.low(), 1),
+            trimmed(g.steps.high(), 1),
             trimmed(100.0 * g.share, 0),
             g.step_interval.0,
             g.step_interval.1,
@@ -170,11 +170,11 @@ mod tests {
             source: "squared".into(),
             method: "lora-r1".into(),
             step: 64,
-            steps: MeanInterval { mean: 40.0, low: 35.0, high: 45.0 },
+            steps: MeanInterval { mean: 40.0, half_width: 5.0, n: 4 },
             step_interval: (32, 128),
             share: 0.7,
             last: (1024, 90.0),
-            slowdown: Slowdown::Slows(MeanInterval { mean: 50.0, low: 40.0, high: 60.0 }),
+            slowdown: Slowdown::Slows(MeanInterval { mean: 50.0, half_width: 10.0, n: 4 }),
             cheapest_total: (32, 80.5),
             seeds: 4,
         };

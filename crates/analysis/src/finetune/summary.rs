@@ -61,8 +61,8 @@ pub fn summarize_finetuning(runs: &[FinetuneRun], checkpoints: &[CheckpointSumma
                 seeds: members.len(),
                 censored: members.iter().filter(|r| r.censored).count(),
                 mean_steps: interval.mean,
-                low: interval.low,
-                high: interval.high,
+                low: interval.low(),
+                high: interval.high(),
                 max_steps: members.iter().map(|r| r.max_steps).max().unwrap_or(0),
             });
         }

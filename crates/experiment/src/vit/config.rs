@@ -1,0 +1,235 @@
+//! The config of the ViT experiment: a tiny ViT pre-trained on a source task of
+//! Fashion-MNIST, then fine-tuned (LoRA at several ranks, and fully) on a target task from
+//! every checkpoint. Read from TOML with a top-level `kind = "vit"`; see
+//! `configs/vit-fashion-mnist.toml` for an annotated example.
+
+use std::path::{Path, PathBuf};
+
+use goldilocks_model::VitConfig;
+use goldilocks_schedule::StepSchedule;
+use serde::{Deserialize, Serialize};
+
+use crate::ExperimentError;
+
+/// The whole ViT experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VitExperimentConfig {
+    /// Must be `"vit"`: selects this experiment in `cargo xtask experiment`.
+    pub kind: String,
+    /// Name; results go to `results/<name>/`.
+    pub name: String,
+    /// One or two sentences on what the experiment shows.
+    #[serde(default)]
+    pub description: String,
+    /// The folder holding the Fashion-MNIST IDX files (default: Debian's package folder).
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// The shape of the ViT (the head's classes come from the tasks).
+    #[serde(default)]
+    pub model: VitShape,
+    /// The pre-training task.
+    pub source: TaskConfig,
+    /// The fine-tuning task.
+    pub target: TaskConfig,
+    /// Pre-training.
+    pub pretrain: PretrainConfig,
+    /// Fine-tuning from every checkpoint.
+    pub finetune: FinetuneConfig,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from(goldilocks_data::DEFAULT_FASHION_MNIST_DIR)
+}
+
+/// The ViT's shape without its number of classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VitShape {
+    /// Side of the square patches; must divide 28.
+    pub patch_size: usize,
+    /// Token width.
+    pub width: usize,
+    /// Attention heads; must divide `width`.
+    pub heads: usize,
+    /// Transformer blocks.
+    pub depth: usize,
+    /// Hidden width of the MLPs.
+    pub mlp_width: usize,
+}
+
+impl Default for VitShape {
+    fn default() -> Self {
+        let tiny = VitConfig::tiny(1);
+        Self { patch_size: tiny.patch_size, width: tiny.width, heads: tiny.heads, depth: tiny.depth, mlp_width: tiny.mlp_width }
+    }
+}
+
+impl VitShape {
+    /// The model config with `classes` outputs.
+    pub fn with_classes(&self, classes: usize) -> VitConfig {
+        VitConfig {
+            image_size: 28,
+            patch_size: self.patch_size,
+            width: self.width,
+            heads: self.heads,
+            depth: self.depth,
+            mlp_width: self.mlp_width,
+            classes,
+        }
+    }
+}
+
+/// A classification task: a subset of the ten classes, relabelled `0..n`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskConfig {
+    /// The Fashion-MNIST classes of the task (0 to 9, distinct).
+    pub classes: Vec<u8>,
+    /// How many of the task's training images to use (the first ones); 0: all.
+    #[serde(default)]
+    pub train_images: usize,
+    /// How many of the task's test images to evaluate on (the first ones); 0: all.
+    #[serde(default)]
+    pub test_images: usize,
+}
+
+/// Pre-training on the source task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PretrainConfig {
+    /// Adam steps in all.
+    pub steps: usize,
+    /// Images per step.
+    pub batch: usize,
+    /// Adam's learning rate (constant).
+    pub learning_rate: f64,
+    /// Seed of the initial weights and the batch order.
+    #[serde(default)]
+    pub seed: u64,
+    /// The steps to checkpoint at (step 0 is the random initialisation).
+    pub checkpoints: StepSchedule,
+}
+
+/// Fine-tuning on the target task from every checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinetuneConfig {
+    /// LoRA ranks; adapters go on every attention and MLP linear.
+    pub ranks: Vec<usize>,
+    /// PEFT's `lora_alpha`; the update is scaled by alpha / r.
+    pub lora_alpha: f64,
+    /// Whether full fine-tuning (every weight trained) runs as a baseline.
+    #[serde(default = "yes")]
+    pub full: bool,
+    /// Seeds; each seed draws the new head, the adapters and the batch order.
+    pub seeds: Vec<u64>,
+    /// Images per step.
+    pub batch: usize,
+    /// Adam's learning rate for LoRA runs.
+    pub lora_learning_rate: f64,
+    /// Adam's learning rate for full fine-tuning.
+    pub full_learning_rate: f64,
+    /// Step budget per run; a run that has not reached the target by then is censored.
+    pub max_steps: usize,
+    /// Evaluate the target test accuracy every this many steps.
+    pub eval_every: usize,
+    /// The test accuracy that counts as "reached".
+    pub target_accuracy: f64,
+    /// Whether a run stops once it reaches the target (true) or trains its whole budget.
+    #[serde(default = "yes")]
+    pub stop_at_target: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl VitExperimentConfig {
+    /// Parses TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+        toml::from_str(text).map_err(|e| ExperimentError::ParseConfig { origin: origin.into(), message: e.to_string() })
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::ReadConfig { path: path.into(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The config as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("the config serializes")
+    }
+
+    /// Checks every field, naming the first bad one.
+    pub fn validate(&self) -> Result<(), ExperimentError> {
+        fn invalid(field: impl Into<String>, message: impl Into<String>) -> ExperimentError {
+            ExperimentError::invalid(field, message)
+        }
+        if self.kind != "vit" {
+            return Err(invalid("kind", format!("must be \"vit\" for this experiment, got {:?}", self.kind)));
+        }
+        if self.name.is_empty() || self.name.contains(['/', '\\']) {
+            return Err(invalid("name", "must be a non-empty folder name"));
+        }
+        self.model.with_classes(1).validate().map_err(|e| invalid("model", e.to_string()))?;
+        for (field, task) in [("source", &self.source), ("target", &self.target)] {
+            if task.classes.is_empty() {
+                return Err(invalid(format!("{field}.classes"), "must list at least one class"));
+            }
+            if let Some(c) = task.classes.iter().find(|&&c| c > 9) {
+                return Err(invalid(format!("{field}.classes"), format!("class {c} is outside 0..=9")));
+            }
+            if (1..task.classes.len()).any(|i| task.classes[..i].contains(&task.classes[i])) {
+                return Err(invalid(format!("{field}.classes"), "lists a class twice"));
+            }
+        }
+        let p = &self.pretrain;
+        positive("pretrain.batch", p.batch)?;
+        positive_real("pretrain.learning_rate", p.learning_rate)?;
+        p.checkpoints.validate().map_err(|e| invalid("pretrain.checkpoints", e.to_string()))?;
+        if p.checkpoints.steps(p.steps).is_empty() {
+            return Err(invalid("pretrain.checkpoints", format!("schedules no step within 0..={}", p.steps)));
+        }
+        let f = &self.finetune;
+        if f.ranks.is_empty() && !f.full {
+            return Err(invalid("finetune.ranks", "is empty and full fine-tuning is off: nothing to run"));
+        }
+        if let Some(r) = f.ranks.iter().find(|&&r| r == 0 || r > self.model.width) {
+            return Err(invalid("finetune.ranks", format!("rank {r} must be in 1..={} (the model width)", self.model.width)));
+        }
+        positive_real("finetune.lora_alpha", f.lora_alpha)?;
+        if f.seeds.is_empty() {
+            return Err(invalid("finetune.seeds", "must list at least one seed"));
+        }
+        positive("finetune.batch", f.batch)?;
+        positive_real("finetune.lora_learning_rate", f.lora_learning_rate)?;
+        positive_real("finetune.full_learning_rate", f.full_learning_rate)?;
+        positive("finetune.max_steps", f.max_steps)?;
+        positive("finetune.eval_every", f.eval_every)?;
+        if !(f.target_accuracy > 0.0 && f.target_accuracy <= 1.0) {
+            return Err(invalid("finetune.target_accuracy", format!("must be in (0, 1], got {}", f.target_accuracy)));
+        }
+        Ok(())
+    }
+
+    /// The checkpoint steps of pre-training.
+    pub fn checkpoint_steps(&self) -> Vec<usize> {
+        self.pretrain.checkpoints.steps(self.pretrain.steps)
+    }
+}
+
+fn positive(field: &str, value: usize) -> Result<(), ExperimentError> {
+    if value == 0 {
+        return Err(ExperimentError::invalid(field, "must be at least 1"));
+    }
+    Ok(())
+}
+
+fn positive_real(field: &str, value: f64) -> Result<(), ExperimentError> {
+    if !(value.is_finite() && value > 0.0) {
+        return Err(ExperimentError::invalid(field, format!("must be a positive number, got {value}")));
+    }
+    Ok(())
+}

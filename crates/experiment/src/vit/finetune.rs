@@ -1,0 +1,150 @@
+//! One fine-tuning run on the target task from a checkpoint: LoRA (adapters on every
+//! attention and MLP linear, everything else frozen) or full fine-tuning (every weight
+//! trained). In both modes the source head is replaced by a fresh, trainable head for the
+//! target classes.
+
+use std::time::Instant;
+
+use burn::optim::AdamConfig;
+use burn::tensor::backend::AutodiffBackend;
+use goldilocks_lora::{apply_lora, LoraAdapterConfig, TargetModules};
+use goldilocks_model::Vit;
+use rand::SeedableRng;
+
+use crate::vit::record::FinetuneRecord;
+use crate::vit::task_data::{BatchSampler, TaskData};
+use crate::vit::train::{accuracy, train_step};
+use crate::vit::VitExperimentConfig;
+use crate::ExperimentError;
+
+/// How a run fine-tunes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// LoRA of this rank on every attention and MLP linear.
+    Lora(usize),
+    /// Every weight trained.
+    Full,
+}
+
+impl Method {
+    /// `lora-r<rank>` or `full`.
+    pub fn name(self) -> String {
+        match self {
+            Method::Lora(rank) => format!("lora-r{rank}"),
+            Method::Full => "full".into(),
+        }
+    }
+
+    /// The methods of a config: its ranks in order, then full fine-tuning if enabled.
+    pub fn all(config: &VitExperimentConfig) -> Vec<Method> {
+        let mut methods: Vec<Method> = config.finetune.ranks.iter().map(|&r| Method::Lora(r)).collect();
+        if config.finetune.full {
+            methods.push(Method::Full);
+        }
+        methods
+    }
+}
+
+/// Where a run starts and what identifies it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSpec {
+    /// The checkpoint's pre-training step.
+    pub pretrain_step: usize,
+    /// LoRA or full.
+    pub method: Method,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Fine-tunes `pretrained` (a checkpoint with the source head) on `target`, evaluating on
+/// `target_test`, and returns the run's record.
+pub fn finetune<B: AutodiffBackend>(
+    config: &VitExperimentConfig,
+    config_hash: &str,
+    pretrained: Vit<B>,
+    spec: RunSpec,
+    target: &TaskData,
+    target_test: &TaskData,
+    device: &B::Device,
+) -> Result<FinetuneRecord, ExperimentError> {
+    let f = &config.finetune;
+    // Distinct streams per (checkpoint, seed); the same for every method, so methods share
+    // the head's init and the batch order.
+    let stream = spec.seed.wrapping_mul(1_000_003).wrapping_add(spec.pretrain_step as u64);
+    B::seed(device, stream);
+    let classes = config.target.classes.len();
+    let (mut model, learning_rate) = match spec.method {
+        Method::Full => (pretrained.unfreeze().with_new_head(classes, device), f.full_learning_rate),
+        Method::Lora(rank) => {
+            let mut model = pretrained.freeze().with_new_head(classes, device);
+            let adapter = LoraAdapterConfig::new(rank, f.lora_alpha, TargetModules::Pattern("all-linear".into()));
+            apply_lora(&mut model, &adapter, &mut rand::rngs::StdRng::seed_from_u64(stream))?;
+            (model, f.lora_learning_rate)
+        }
+    };
+    let trainable_params = trainable(&model);
+    let mut optimizer = AdamConfig::new().init::<B, Vit<B>>();
+    let mut sampler = BatchSampler::new(target.len(), f.batch, stream);
+    let mut record = FinetuneRecord {
+        config_hash: config_hash.to_string(),
+        pretrain_step: spec.pretrain_step,
+        method: spec.method.name(),
+        rank: match spec.method {
+            Method::Lora(rank) => Some(rank),
+            Method::Full => None,
+        },
+        seed: spec.seed,
+        trainable_params,
+        eval_steps: vec![0],
+        accuracy: vec![accuracy(&model, target_test, device)],
+        train_loss: vec![f64::NAN],
+        seconds: vec![0.0],
+        steps_to_target: None,
+        seconds_to_target: None,
+        steps_run: 0,
+    };
+    let mut training_seconds = 0.0;
+    let mut losses = Vec::new();
+    for step in 1..=f.max_steps {
+        let started = Instant::now();
+        let (next, loss) = train_step(model, &mut optimizer, learning_rate, target, &sampler.next_batch(), device);
+        model = next;
+        training_seconds += started.elapsed().as_secs_f64();
+        losses.push(loss);
+        record.steps_run = step;
+        if step % f.eval_every == 0 || step == f.max_steps {
+            let acc = accuracy(&model, target_test, device);
+            record.eval_steps.push(step);
+            record.accuracy.push(acc);
+            record.train_loss.push(losses.iter().sum::<f64>() / losses.len() as f64);
+            record.seconds.push(training_seconds);
+            losses.clear();
+            if acc >= f.target_accuracy && record.steps_to_target.is_none() {
+                record.steps_to_target = Some(step);
+                record.seconds_to_target = Some(training_seconds);
+                if f.stop_at_target {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(record)
+}
+
+/// Parameters that receive gradients: every parameter for full fine-tuning; adapters and
+/// head for LoRA.
+fn trainable<B: AutodiffBackend>(model: &Vit<B>) -> usize {
+    use burn::module::{Module, ModuleVisitor, Param};
+    use burn::tensor::Tensor;
+    struct Count(usize);
+    impl<B: AutodiffBackend> ModuleVisitor<B> for Count {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            if param.is_require_grad() {
+                self.0 += param.shape().num_elements();
+            }
+        }
+    }
+    let mut count = Count(0);
+    model.visit(&mut count);
+    count.0
+}

@@ -1,0 +1,58 @@
+//! What one fine-tuning run measured, stored as JSON lines.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// One fine-tuning run: from one checkpoint, one method (LoRA rank or full), one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneRecord {
+    /// Hash of the config the run belongs to; stored runs of another config are recomputed.
+    pub config_hash: String,
+    /// The pre-training step of the checkpoint it started from (0: random initialisation).
+    pub pretrain_step: usize,
+    /// `lora-r<rank>` or `full`.
+    pub method: String,
+    /// The LoRA rank, or `None` for full fine-tuning.
+    pub rank: Option<usize>,
+    /// The seed (head, adapters, batch order).
+    pub seed: u64,
+    /// Trainable parameters (adapters and head for LoRA, everything for full).
+    pub trainable_params: usize,
+    /// Steps at which the target test accuracy was measured (0: before training).
+    pub eval_steps: Vec<usize>,
+    /// Target test accuracy at those steps.
+    pub accuracy: Vec<f64>,
+    /// Mean training loss over the steps since the previous evaluation (NaN at step 0).
+    pub train_loss: Vec<f64>,
+    /// Training wall time in seconds up to those steps (evaluation time left out).
+    pub seconds: Vec<f64>,
+    /// The first evaluated step with accuracy at or above the target, if any.
+    pub steps_to_target: Option<usize>,
+    /// Training seconds up to that step.
+    pub seconds_to_target: Option<f64>,
+    /// Steps trained.
+    pub steps_run: usize,
+}
+
+impl FinetuneRecord {
+    /// Whether the run is full fine-tuning.
+    pub fn is_full(&self) -> bool {
+        self.rank.is_none()
+    }
+}
+
+/// Records as JSON lines.
+pub fn records_to_json_lines(records: &[FinetuneRecord]) -> String {
+    records.iter().map(|r| serde_json::to_string(r).expect("a record serializes") + "\n").collect()
+}
+
+/// Reads JSON-lines records; the message names the file and line at fault.
+pub fn read_records(path: &Path) -> Result<Vec<FinetuneRecord>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| serde_json::from_str(line).map_err(|e| format!("{} line {}: {e}", path.display(), i + 1)))
+        .collect()
+}
