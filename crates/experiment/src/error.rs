@@ -37,14 +37,6 @@ pub enum ExperimentError {
         /// The cause.
         message: String,
     },
-    /// The checkpoint store failed (other than a damaged checkpoint, which is recomputed).
-    #[error("checkpoint store {}: {message}", dir.display())]
-    Store {
-        /// The store's folder.
-        dir: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
     /// A model part could not be built.
     #[error(transparent)]
     Model(#[from] goldilocks_model::ModelError),

@@ -91,10 +91,6 @@ pub fn store_dir(config: &PretrainConfig, source: &SourceTask, dir: &Path) -> Pa
     dir.join("checkpoints").join(format!("{}-{}", source.name(), &store_hash(config, source)[..12]))
 }
 
-fn store_error(dir: &Path) -> impl Fn(goldilocks_store::StoreError) -> ExperimentError + '_ {
-    move |error| ExperimentError::Store { dir: dir.to_path_buf(), message: error.to_string() }
-}
-
 /// Pre-trains on `source` (or reuses and completes what is stored) and returns the kept
 /// checkpoints.
 pub fn pretrain_source<B: Backend>(
@@ -107,12 +103,12 @@ pub fn pretrain_source<B: Backend>(
     let dir = store_dir(config, source, experiment_dir);
     let hash = store_hash(config, source);
     if dir.is_dir() {
-        goldilocks_store::remove_stale_temp_files(&dir).map_err(store_error(&dir))?;
+        goldilocks_store::remove_stale_temp_files(&dir)?;
     }
-    let mut store = CheckpointStore::open(&dir, &hash).map_err(store_error(&dir))?;
+    let mut store = CheckpointStore::open(&dir, &hash)?;
     for (step, error) in store.verify_all() {
         eprintln!("warning: checkpoint at step {step} is damaged ({error}); recomputing it");
-        store.remove(step).map_err(store_error(&dir))?;
+        store.remove(step)?;
         let _ = std::fs::remove_file(dir.join(COMPLETE_FILE));
     }
     let total = config.pretraining.steps;
@@ -127,17 +123,17 @@ pub fn pretrain_source<B: Backend>(
             resumed_from = start;
             steps_computed = train::<B>(config, source, &mut store, start, &missing, show_progress, device)?;
         }
-        store.apply_retention(&config.pretraining.retention).map_err(store_error(&dir))?;
+        store.apply_retention(&config.pretraining.retention)?;
         let completion = Completion { steps: total, kept: store.steps() };
         let bytes = serde_json::to_vec_pretty(&completion).expect("serializes");
-        goldilocks_store::write_atomic(&dir.join(COMPLETE_FILE), &bytes).map_err(store_error(&dir))?;
+        goldilocks_store::write_atomic(&dir.join(COMPLETE_FILE), &bytes)?;
     }
     let mut checkpoints = Vec::new();
     for entry in store.list() {
-        let checkpoint = store.load(entry.step).map_err(store_error(&dir))?;
+        let checkpoint = store.load(entry.step)?;
         let weight = checkpoint
             .tensor(WEIGHT_TENSOR)
-            .ok_or_else(|| ExperimentError::Store { dir: dir.clone(), message: format!("checkpoint {} has no tensor {WEIGHT_TENSOR:?}", entry.file) })?
+            .ok_or_else(|| ExperimentError::Checkpoint { origin: dir.join(&entry.file).display().to_string(), message: format!("has no tensor {WEIGHT_TENSOR:?}") })?
             .data
             .clone();
         checkpoints.push(CheckpointWeight { step: entry.step, weight, sha256: entry.sha256.clone(), metrics: entry.metrics.clone() });
@@ -226,11 +222,11 @@ fn train<B: Backend>(
     let schedule = config.pretraining.learning_rate.init().map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
     let (first_step, mut weight) = match start {
         Some(step) => {
-            let checkpoint = store.load(step).map_err(store_error(&dir))?;
+            let checkpoint = store.load(step)?;
             let values = checkpoint.tensor(WEIGHT_TENSOR).map(|t| t.data.clone()).unwrap_or_default();
             if values.len() != n {
-                let message = format!("{}: tensor {WEIGHT_TENSOR:?} has {} values, expected {n}", checkpoint.entry.file, values.len());
-                return Err(ExperimentError::Store { dir: dir.clone(), message });
+                let origin = dir.join(&checkpoint.entry.file).display().to_string();
+                return Err(ExperimentError::Checkpoint { origin, message: format!("tensor {WEIGHT_TENSOR:?} has {} values, expected {n}", values.len()) });
             }
             (step, Tensor::<B, 4>::from_data(TensorData::new(values, [1, 1, 1, n]), device))
         }
@@ -247,10 +243,10 @@ fn train<B: Backend>(
     let mut bar = EnsembleBar::new(show_progress, 0, 1, &format!("pre-training {}", source.name()), 1, last);
     let save = |store: &mut CheckpointStore, step: usize, weight: &Tensor<B, 4>| -> Result<(), ExperimentError> {
         let values: Vec<f32> = weight.clone().into_data().convert::<f32>().to_vec::<f32>().expect("float tensor");
-        let tensor = NamedTensor::new(WEIGHT_TENSOR, vec![1, n], values).map_err(store_error(&dir))?;
+        let tensor = NamedTensor::new(WEIGHT_TENSOR, vec![1, n], values)?;
         let teacher = NamedTensor::new(TEACHER_TENSOR, vec![1, n], setup.target_teacher_row.iter().map(|&x| x as f32).collect())
-            .map_err(store_error(&dir))?;
-        store.save(step, &[tensor, teacher], setup.metrics(weight), &source.name()).map_err(store_error(&dir))?;
+            ?;
+        store.save(step, &[tensor, teacher], setup.metrics(weight), &source.name())?;
         Ok(())
     };
     if first_step == 0 && missing.contains(&0) {
