@@ -5,7 +5,9 @@
 //! Seeds are paired across checkpoints (a seed fixes the fine-tuning batches and the LoRA
 //! init for every checkpoint), so uncertainty is taken over seeds: a bootstrap that resamples
 //! whole seeds gives the interval of the fastest checkpoint, and a paired t interval gives
-//! the slowdown from the fastest to the last checkpoint.
+//! the slowdown. The slowdown is the largest rise in mean fine-tuning steps from an earlier
+//! checkpoint to a later one; because it is the largest of many differences, its interval
+//! is optimistic, so a rise is called significant only when the interval excludes 0.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,16 +19,23 @@ const RESAMPLES: usize = 2000;
 /// Seed of the bootstrap's generator, so that reports are reproducible.
 const BOOTSTRAP_SEED: u64 = 0x601d_110c;
 
-/// Whether fine-tuning slows down past the fastest checkpoint.
+/// The largest slowdown with more pre-training: from checkpoint `from` to the later
+/// checkpoint `to`, mean fine-tuning steps rise the most.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Slowdown {
-    /// The last checkpoint is the fastest (or as fast): no slowdown measured.
-    LastIsFastest,
-    /// The last checkpoint is slower than the fastest, and the paired 95% interval of the
-    /// difference (last minus fastest, in steps) excludes 0.
-    Slows(MeanInterval),
-    /// The last checkpoint is slower on average, but the interval includes 0.
-    NotSignificant(MeanInterval),
+pub struct Rise {
+    /// The earlier checkpoint's step and mean fine-tuning steps.
+    pub from: (usize, f64),
+    /// The later checkpoint's step and mean fine-tuning steps.
+    pub to: (usize, f64),
+    /// Paired difference (to minus from) over seeds, with its 95% t interval.
+    pub difference: MeanInterval,
+}
+
+impl Rise {
+    /// Whether the interval of the difference excludes 0.
+    pub fn is_significant(&self) -> bool {
+        self.difference.low() > 0.0
+    }
 }
 
 /// The Goldilocks checkpoint of one (source, method).
@@ -46,8 +55,9 @@ pub struct Goldilocks {
     pub share: f64,
     /// The last checkpoint and its mean steps.
     pub last: (usize, f64),
-    /// Slowdown from the fastest to the last checkpoint.
-    pub slowdown: Slowdown,
+    /// The largest rise of fine-tuning time with more pre-training; None when no later
+    /// checkpoint is slower on average than an earlier one.
+    pub slowdown: Option<Rise>,
     /// The checkpoint minimising pre-training steps plus mean fine-tuning steps, and that total.
     pub cheapest_total: (usize, f64),
     /// Seeds used (those present at every checkpoint).
@@ -101,17 +111,19 @@ fn goldilocks_of(source: String, method: String, steps: &[usize], matrix: &[Vec<
     picks.sort_unstable();
     let quantile = |q: f64| picks[((q * (RESAMPLES - 1) as f64).round() as usize).min(RESAMPLES - 1)];
     let last = steps.len() - 1;
-    let slowdown = if means[last] <= means[best] {
-        Slowdown::LastIsFastest
-    } else {
-        let differences: Vec<f64> = (0..seeds).map(|s| matrix[last][s] - matrix[best][s]).collect();
-        let interval = mean_interval(&differences).expect("at least one seed");
-        if interval.low() > 0.0 {
-            Slowdown::Slows(interval)
-        } else {
-            Slowdown::NotSignificant(interval)
+    let mut largest: Option<(usize, usize)> = None;
+    for later in 1..steps.len() {
+        for earlier in 0..later {
+            let rise = means[later] - means[earlier];
+            if rise > 0.0 && largest.is_none_or(|(i, j)| rise > means[j] - means[i]) {
+                largest = Some((earlier, later));
+            }
         }
-    };
+    }
+    let slowdown = largest.map(|(i, j)| {
+        let differences: Vec<f64> = (0..seeds).map(|s| matrix[j][s] - matrix[i][s]).collect();
+        Rise { from: (steps[i], means[i]), to: (steps[j], means[j]), difference: mean_interval(&differences).expect("at least one seed") }
+    });
     let totals: Vec<f64> = steps.iter().zip(&means).map(|(&step, &mean)| step as f64 + mean).collect();
     let cheapest = argmin(&totals);
     Goldilocks {
@@ -162,9 +174,10 @@ mod tests {
         assert_eq!(g.step_interval, (8, 8));
         assert_eq!(g.share, 1.0);
         assert_eq!(g.last, (64, 40.75));
-        let Slowdown::Slows(difference) = g.slowdown else { panic!("expected a slowdown, got {:?}", g.slowdown) };
-        assert_eq!(difference.mean, 20.25);
-        assert!(difference.low() > 0.0);
+        let rise = g.slowdown.expect("a slowdown");
+        assert_eq!((rise.from.0, rise.to.0), (8, 64));
+        assert_eq!(rise.difference.mean, 20.25);
+        assert!(rise.is_significant());
         assert_eq!(g.cheapest_total, (8, 28.5));
     }
 
@@ -173,7 +186,7 @@ mod tests {
         let runs = runs_from(&[(0, [60, 62, 58, 61]), (8, [30, 32, 29, 31]), (64, [10, 11, 9, 12])]);
         let g = &find_goldilocks(&runs)[0];
         assert_eq!(g.step, 64);
-        assert_eq!(g.slowdown, Slowdown::LastIsFastest);
+        assert_eq!(g.slowdown, None);
         assert_eq!(g.cheapest_total.0, 8);
     }
 
@@ -182,14 +195,25 @@ mod tests {
         let runs = runs_from(&[(0, [5, 6, 5, 6]), (8, [0, 0, 0, 0]), (64, [0, 0, 0, 0])]);
         let g = &find_goldilocks(&runs)[0];
         assert_eq!(g.step, 8);
-        assert_eq!(g.slowdown, Slowdown::LastIsFastest);
+        assert_eq!(g.slowdown, None);
+    }
+
+    #[test]
+    fn a_rise_before_an_instant_checkpoint_is_found() {
+        // Slower and slower until the checkpoint alone meets the target.
+        let runs = runs_from(&[(0, [20, 22, 21, 19]), (8, [60, 70, 65, 61]), (16, [0, 0, 0, 0])]);
+        let g = &find_goldilocks(&runs)[0];
+        assert_eq!(g.step, 16);
+        let rise = g.slowdown.expect("a rise from step 0 to step 8");
+        assert_eq!((rise.from.0, rise.to.0), (0, 8));
+        assert!(rise.is_significant());
     }
 
     #[test]
     fn noisy_differences_are_not_called_significant() {
         let runs = runs_from(&[(0, [10, 40, 12, 38]), (8, [39, 11, 41, 9])]);
         let g = &find_goldilocks(&runs)[0];
-        assert!(matches!(g.slowdown, Slowdown::NotSignificant(_) | Slowdown::LastIsFastest));
+        assert!(g.slowdown.is_none_or(|rise| !rise.is_significant()), "{:?}", g.slowdown);
         assert!(g.share < 0.9, "share {}", g.share);
         assert_eq!(g.step_interval, (0, 8));
     }

@@ -10,7 +10,7 @@ pub mod summary;
 pub mod table;
 
 pub use crate::interval::{mean_interval, MeanInterval};
-pub use goldilocks::{find_goldilocks, Goldilocks, Slowdown};
+pub use goldilocks::{find_goldilocks, Goldilocks, Rise};
 pub use report::{render_pretrain_report, slowdown_sentence, PretrainReportInput};
 pub use run::{CheckpointSummary, FinetuneRun};
 pub use summary::{summarize_finetuning, FinetuneRow};

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::finetune::{CheckpointSummary, FinetuneRow, Goldilocks, Slowdown};
+use crate::finetune::{CheckpointSummary, FinetuneRow, Goldilocks};
 use crate::format::trimmed;
 
 /// Everything the report shows.
@@ -27,29 +27,27 @@ pub struct PretrainReportInput<'a> {
     pub commands: &'a str,
 }
 
-/// One sentence on whether fine-tuning slows past the Goldilocks checkpoint.
+/// One sentence on whether more pre-training slows fine-tuning at some point.
 pub fn slowdown_sentence(g: &Goldilocks) -> String {
     match g.slowdown {
-        Slowdown::LastIsFastest => format!(
-            "No slowdown: the last checkpoint (step {}) fine-tunes as fast as any.",
-            g.last.0
+        None => "No: fine-tuning never gets slower with more pre-training (on average over seeds).".to_string(),
+        Some(rise) if rise.is_significant() => format!(
+            "Yes: from step {} to step {} of pre-training, fine-tuning slows from {} to {} steps (+{}, paired 95% interval [{}, {}]).",
+            rise.from.0,
+            rise.to.0,
+            trimmed(rise.from.1, 1),
+            trimmed(rise.to.1, 1),
+            trimmed(rise.difference.mean, 1),
+            trimmed(rise.difference.low(), 1),
+            trimmed(rise.difference.high(), 1)
         ),
-        Slowdown::Slows(d) => format!(
-            "Yes: past step {}, more pre-training slows fine-tuning. The last checkpoint (step {}) needs {} steps, {} more than the fastest (paired 95% interval [{}, {}]).",
-            g.step,
-            g.last.0,
-            trimmed(g.last.1, 1),
-            trimmed(d.mean, 1),
-            trimmed(d.low(), 1),
-            trimmed(d.high(), 1)
-        ),
-        Slowdown::NotSignificant(d) => format!(
-            "Not established: the last checkpoint (step {}) needs {} steps, {} more than the fastest on average, but the paired 95% interval [{}, {}] includes 0.",
-            g.last.0,
-            trimmed(g.last.1, 1),
-            trimmed(d.mean, 1),
-            trimmed(d.low(), 1),
-            trimmed(d.high(), 1)
+        Some(rise) => format!(
+            "Not established: the largest rise, from step {} to step {} (+{} steps), has a paired 95% interval [{}, {}] that includes 0.",
+            rise.from.0,
+            rise.to.0,
+            trimmed(rise.difference.mean, 1),
+            trimmed(rise.difference.low(), 1),
+            trimmed(rise.difference.high(), 1)
         ),
     }
 }
@@ -61,13 +59,20 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     let _ = writeln!(out, "Fine-tuning time: the first step at which {}; a run that never gets there is censored and counted at its budget (so a mean with censored runs is a lower bound, marked with *). Intervals are 95% t intervals over seeds.\n", input.criterion);
     let _ = writeln!(out, "Reproduce with:\n\n```sh\n{}\n```\n", input.commands.trim());
     let _ = writeln!(out, "## Verdict\n");
-    let _ = writeln!(out, "| source | method | Goldilocks checkpoint | steps (95% interval) | fastest in resamples | 90% interval of the fastest checkpoint | slower past it? | cheapest pre-training + fine-tuning |");
+    let _ = writeln!(out, "| source | method | Goldilocks checkpoint | steps (95% interval) | fastest in resamples | 90% interval of the fastest checkpoint | does more pre-training slow it? | cheapest pre-training + fine-tuning |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for g in input.goldilocks {
         let slower = match g.slowdown {
-            Slowdown::LastIsFastest => "no".to_string(),
-            Slowdown::Slows(d) => format!("yes, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low(), 1), trimmed(d.high(), 1)),
-            Slowdown::NotSignificant(d) => format!("not significant, +{} [{}, {}]", trimmed(d.mean, 1), trimmed(d.low(), 1), trimmed(d.high(), 1)),
+            None => "no".to_string(),
+            Some(rise) => format!(
+                "{}: steps {} -> {}, +{} [{}, {}]",
+                if rise.is_significant() { "yes" } else { "not significant" },
+                rise.from.0,
+                rise.to.0,
+                trimmed(rise.difference.mean, 1),
+                trimmed(rise.difference.low(), 1),
+                trimmed(rise.difference.high(), 1)
+            ),
         };
         let _ = writeln!(
             out,
@@ -96,7 +101,7 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     for source in &sources {
         let _ = writeln!(out, "Source `{source}`:\n");
         for g in input.goldilocks.iter().filter(|g| g.source == *source) {
-            let _ = writeln!(out, "- {}: fastest from step {}. {}", g.method, g.step, slowdown_sentence(g));
+            let _ = writeln!(out, "- {}: fastest from the checkpoint at step {}. Does more pre-training slow it? {}", g.method, g.step, slowdown_sentence(g));
         }
         let _ = writeln!(out);
     }
@@ -162,7 +167,7 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finetune::MeanInterval;
+    use crate::finetune::{MeanInterval, Rise};
 
     #[test]
     fn the_verdict_names_the_checkpoint_and_the_slowdown() {
@@ -174,7 +179,7 @@ mod tests {
             step_interval: (32, 128),
             share: 0.7,
             last: (1024, 90.0),
-            slowdown: Slowdown::Slows(MeanInterval { mean: 50.0, half_width: 10.0, n: 4 }),
+            slowdown: Some(Rise { from: (64, 40.0), to: (1024, 90.0), difference: MeanInterval { mean: 50.0, half_width: 10.0, n: 4 } }),
             cheapest_total: (32, 80.5),
             seeds: 4,
         };
@@ -203,10 +208,10 @@ mod tests {
             plots: &[("headline".into(), "plots/headline-squared.svg".into())],
             commands: "cargo xtask experiment --config configs/pretrain.toml",
         });
-        assert!(report.contains("| squared | lora-r1 | step 64 | 40 [35, 45] | 70% | steps 32 to 128 | yes, +50 [40, 60] | step 32 (80.5 steps in all) |"));
-        assert!(report.contains("Yes: past step 64, more pre-training slows fine-tuning."));
+        assert!(report.contains("| squared | lora-r1 | step 64 | 40 [35, 45] | 70% | steps 32 to 128 | yes: steps 64 -> 1024, +50 [40, 60] | step 32 (80.5 steps in all) |"), "{report}");
+        assert!(report.contains("Yes: from step 64 to step 1024 of pre-training, fine-tuning slows from 40 to 90 steps"), "{report}");
         assert!(report.contains("| 64 | 40* [35, 45] |"));
         assert!(report.contains("![headline](plots/headline-squared.svg)"));
-        assert!(slowdown_sentence(&Goldilocks { slowdown: Slowdown::LastIsFastest, ..g }).starts_with("No slowdown"));
+        assert!(slowdown_sentence(&Goldilocks { slowdown: None, ..g }).starts_with("No:"));
     }
 }

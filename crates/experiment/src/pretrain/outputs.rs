@@ -32,7 +32,7 @@ pub fn write_pretrain_outputs(
         let svg = headline_plot(&mine, &points, &title)?;
         let file = format!("plots/headline-{name}.svg");
         write(&dir.join(&file), svg.as_bytes())?;
-        plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored)"), file));
+        plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored; points on the bottom edge: 0 steps, the checkpoint already meets the target)"), file));
     }
     let goldilocks = find_goldilocks(runs);
     let criterion = format!("the test loss (on {} fixed test samples) is at or below {}", config.model.test_size, config.finetuning.target_loss);
