@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod comparison;
+pub mod dynamics;
 pub mod error;
 pub mod escape;
 mod format;
