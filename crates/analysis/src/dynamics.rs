@@ -29,6 +29,8 @@ pub mod bivariate;
 pub mod dormand_prince;
 pub mod error;
 pub mod lora_dynamics;
+#[cfg(test)]
+mod monte_carlo_tests;
 
 pub use bivariate::{GaussianPair, KinkLine};
 pub use dormand_prince::{integrate, OdeOptions, OdeSolution};
