@@ -134,17 +134,17 @@ impl<'a> LoraDynamics<'a> {
         if self.student.non_smooth {
             kinks.push(KinkLine { alpha: mu, beta: u });
         }
-        let expect = |g: &dyn Fn(f64, f64) -> f64| {
-            if kinks.is_empty() {
-                pair.expectation_smooth(g, &self.rule)
-            } else {
-                pair.expectation_piecewise(g, &kinks)
-            }
+        // One pass for the four terms: f b, f c, f (c - m b), f^2.
+        let integrand = |b: f64, c: f64| {
+            let value = f(b, c);
+            [value * b, value * c, value * (c - m * b), value * value]
         };
-        let g_w = expect(&|b, c| f(b, c) * b);
-        let g_v = expect(&|b, c| f(b, c) * c);
-        let g_z = if s2 > 0.0 { expect(&|b, c| f(b, c) * (c - m * b)) / s2.sqrt() } else { 0.0 };
-        let f2 = expect(&|b, c| f(b, c).powi(2));
+        let [g_w, g_v, g_z, f2] = if kinks.is_empty() {
+            pair.expectations_smooth(&integrand, &self.rule)
+        } else {
+            pair.expectations_piecewise(&integrand, &kinks)
+        };
+        let g_z = if s2 > 0.0 { g_z / s2.sqrt() } else { 0.0 };
         let terms = PopulationTerms { g_w, g_v, g_z, f2 };
         if [g_w, g_v, g_z, f2].iter().any(|v| !v.is_finite()) {
             return Err(DynamicsError::NonFinite { quantity: "a population term", t: f64::NAN });
