@@ -1,6 +1,7 @@
 //! Analysis of Goldilocks experiments: escape times, the paper's statistic and its spread
 //! over seed subsets, the summary table, comparison with the published numbers, SVG plots
-//! and the markdown report; and, in [`theory`], the exit time tau(mu).
+//! and the markdown report; in [`theory`], the exit time tau(mu); in [`dynamics`], the
+//! deterministic large-N dynamics of the summary statistics (m, u).
 //!
 //! The crate takes plain Rust data ([`RunTrajectory`]) and depends on no other Goldilocks
 //! crate, so it can be reused on records from anywhere.
@@ -30,11 +31,13 @@ pub mod dynamics;
 pub mod error;
 pub mod escape;
 mod format;
+pub mod ode_comparison;
 pub mod paper_statistic;
 pub mod plot;
 pub mod published;
 pub mod report;
 pub mod rng;
+pub mod scaling_fit;
 pub mod subsets;
 pub mod summary;
 pub mod summary_csv;
@@ -46,9 +49,11 @@ pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MI
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};
 pub use paper_statistic::{paper_time, seed_average};
-pub use plot::{escape_time_plot, overlap_curves_plot, theory_fit_plot};
+pub use ode_comparison::OdeComparison;
+pub use plot::{escape_time_plot, ode_comparison_plot, overlap_curves_plot, theory_fit_plot};
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
+pub use scaling_fit::{fit_fixed_law, fit_power_law, FixedLawFit, PowerLawFit};
 pub use subsets::{quantile, subset_interval, subset_statistics};
 pub use summary::{summarize, SummaryParams, SummaryRow, SUBSET_QUANTILES};
 pub use summary_csv::{read_summary_csv, write_summary_csv, SUMMARY_COLUMNS};

@@ -3,13 +3,16 @@
 //! - [`escape_plot`]: escape time versus pre-training strength (log axis), with the spread
 //!   over seeds and the published numbers;
 //! - [`overlap_plot`]: seed-averaged m_V curves over steps;
-//! - [`theory_plot`]: measured escape times beside the fitted theory curve.
+//! - [`theory_plot`]: measured escape times beside the fitted theory curve;
+//! - [`ode_plot`]: measured m_V curves beside the ODE and the large-N step map.
 
 pub mod escape_plot;
+pub mod ode_plot;
 pub mod overlap_plot;
 pub mod theory_plot;
 
 pub use escape_plot::escape_time_plot;
+pub use ode_plot::ode_comparison_plot;
 pub use overlap_plot::overlap_curves_plot;
 pub use theory_plot::theory_fit_plot;
 
