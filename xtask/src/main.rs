@@ -1,4 +1,4 @@
-//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau`,
+//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau|ode`,
 //! `cargo xtask bench`.
 //!
 //! A thin binary: it parses flags, picks the burn backend, and calls the library crates.
@@ -7,6 +7,8 @@ mod backend;
 mod bench;
 mod cli;
 mod experiment;
+mod ode;
+mod scaling;
 mod theory;
 
 use clap::Parser;

@@ -20,6 +20,7 @@
 pub mod config;
 mod ensemble;
 mod error;
+mod ode_curves;
 mod outputs;
 mod plan;
 mod progress;
@@ -33,4 +34,5 @@ pub use error::ExperimentError;
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
 pub use runner::{run_experiment, ExperimentOutcome, RunOptions};
+pub use ode_curves::{ode_comparison, ode_inapplicable};
 pub use theory_curves::{tau_of, theory_curves};

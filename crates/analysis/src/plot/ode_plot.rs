@@ -37,7 +37,7 @@ pub fn ode_comparison_plot(comparisons: &[OdeComparison], title: &str) -> Result
             chart
                 .draw_series(DashedLineSeries::new(points(&comparison.ode), 8, 4, style.stroke_width(1)))
                 .map_err(&err)?
-                .label(format!("{}: ODE from m0 = {}", comparison.label, trimmed(comparison.initial_overlap, 4)))
+                .label(format!("{}: ODE from each seed's m0 (mean {})", comparison.label, trimmed(comparison.initial_overlap, 4)))
                 .legend(move |(x, y)| {
                     EmptyElement::at((x, y))
                         + PathElement::new(vec![(0, 0), (8, 0)], style.stroke_width(1))
@@ -77,7 +77,7 @@ mod tests {
         let svg = ode_comparison_plot(&[comparison], "ODE").unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("N = 250: measured (8 seeds)"));
-        assert!(svg.contains("N = 250: ODE from m0 = 0.05"));
+        assert!(svg.contains("N = 250: ODE from each seed&apos;s m0 (mean 0.05)") || svg.contains("N = 250: ODE from each seed's m0 (mean 0.05)"));
         assert!(svg.contains("N = 250: large-N step map"));
     }
 }
