@@ -82,32 +82,42 @@ fn mean_and_standard_error(values: &[f64]) -> (f64, f64) {
 /// The Monte Carlo mean agrees with the step map within 4 standard errors, and with the ODE
 /// right-hand side within 4 standard errors plus the map-ODE gap (the O(lr) terms the ODE
 /// drops, computed, not tuned); without the renormalisation-noise term the ODE misses it.
-fn check(sigma: ScalarActivation, name: &str, seed: u64) {
+fn check(sigma: ScalarActivation, name: &str, state: Overlaps, seed: u64) {
     let mu = 0.4;
     let dynamics = LoraDynamics::new(sigma, sigma, mu, LEARNING_RATE, N, BATCH).unwrap();
-    for (i, &(m, u)) in [(0.3, 0.6), (0.7, 0.4)].iter().enumerate() {
-        let state = Overlaps { m, u };
-        let [(dm, se_m), (du, se_u)] = monte_carlo_step(&sigma, mu, state, seed + i as u64);
-        let drift = dynamics.drift(state).unwrap();
-        let map = dynamics.step_map(state).unwrap();
-        let (map_dm, map_du) = ((map.m - m) / LEARNING_RATE, (map.u - u) / LEARNING_RATE);
-        assert!((dm - map_dm).abs() < 4.0 * se_m, "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, map {map_dm}");
-        assert!((du - map_du).abs() < 4.0 * se_u, "{name} {state:?}: Monte Carlo du {du} +- {se_u}, map {map_du}");
-        let gap = (map_dm - drift.m).abs();
-        assert!((dm - drift.m).abs() < 4.0 * se_m + gap, "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, ODE {} (gap {gap})", drift.m);
-        assert!((du - drift.u).abs() < 4.0 * se_u, "{name} {state:?}: Monte Carlo du {du} +- {se_u}, ODE {}", drift.u);
-        let p = dynamics.population(state).unwrap();
-        let without_noise = -u * (p.g_w - m * p.g_v);
-        assert!((dm - without_noise).abs() > 4.0 * se_m + gap, "{name} {state:?}: the noise term is not resolved");
-    }
+    let Overlaps { m, u } = state;
+    let [(dm, se_m), (du, se_u)] = monte_carlo_step(&sigma, mu, state, seed);
+    let drift = dynamics.drift(state).unwrap();
+    let map = dynamics.step_map(state).unwrap();
+    let (map_dm, map_du) = ((map.m - m) / LEARNING_RATE, (map.u - u) / LEARNING_RATE);
+    assert!((dm - map_dm).abs() < 4.0 * se_m, "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, map {map_dm}");
+    assert!((du - map_du).abs() < 4.0 * se_u, "{name} {state:?}: Monte Carlo du {du} +- {se_u}, map {map_du}");
+    let gap = (map_dm - drift.m).abs();
+    assert!((dm - drift.m).abs() < 4.0 * se_m + gap, "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, ODE {} (gap {gap})", drift.m);
+    assert!((du - drift.u).abs() < 4.0 * se_u, "{name} {state:?}: Monte Carlo du {du} +- {se_u}, ODE {}", drift.u);
+    let p = dynamics.population(state).unwrap();
+    let without_noise = -u * (p.g_w - m * p.g_v);
+    assert!((dm - without_noise).abs() > 4.0 * se_m + gap, "{name} {state:?}: the noise term is not resolved");
+}
+
+// One state per test, so that the four run in parallel.
+
+#[test]
+fn linear_rhs_matches_monte_carlo_in_the_search_phase() {
+    check(ScalarActivation::smooth(&identity, &one), "linear", Overlaps { m: 0.3, u: 0.6 }, 11);
 }
 
 #[test]
-fn linear_rhs_matches_monte_carlo() {
-    check(ScalarActivation::smooth(&identity, &one), "linear", 11);
+fn linear_rhs_matches_monte_carlo_near_alignment() {
+    check(ScalarActivation::smooth(&identity, &one), "linear", Overlaps { m: 0.7, u: 0.4 }, 12);
 }
 
 #[test]
-fn relu_rhs_matches_monte_carlo() {
-    check(ScalarActivation::non_smooth(&relu, &step), "relu", 23);
+fn relu_rhs_matches_monte_carlo_in_the_search_phase() {
+    check(ScalarActivation::non_smooth(&relu, &step), "relu", Overlaps { m: 0.3, u: 0.6 }, 23);
+}
+
+#[test]
+fn relu_rhs_matches_monte_carlo_near_alignment() {
+    check(ScalarActivation::non_smooth(&relu, &step), "relu", Overlaps { m: 0.7, u: 0.4 }, 24);
 }
