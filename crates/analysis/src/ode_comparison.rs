@@ -37,7 +37,10 @@ impl OdeComparison {
         options: &OdeOptions,
     ) -> Result<Self, AnalysisError> {
         if runs.is_empty() {
-            return Err(AnalysisError::InvalidParameter { field: "runs", reason: "no runs to compare with the ODE".into() });
+            return Err(AnalysisError::InvalidParameter {
+                field: "runs",
+                reason: "no runs to compare with the ODE".into(),
+            });
         }
         if initial_overlaps.len() != runs.len() {
             return Err(AnalysisError::InvalidParameter {
@@ -45,8 +48,14 @@ impl OdeComparison {
                 reason: format!("{} starts for {} runs", initial_overlaps.len(), runs.len()),
             });
         }
-        if let Some(bad) = initial_overlaps.iter().find(|m| !(m.is_finite() && m.abs() <= 1.0)) {
-            return Err(AnalysisError::InvalidParameter { field: "initial_overlaps", reason: format!("must be in [-1, 1], got {bad}") });
+        if let Some(bad) = initial_overlaps
+            .iter()
+            .find(|m| !(m.is_finite() && m.abs() <= 1.0))
+        {
+            return Err(AnalysisError::InvalidParameter {
+                field: "initial_overlaps",
+                reason: format!("must be in [-1, 1], got {bad}"),
+            });
         }
         let shortest = runs.iter().map(|r| r.len()).min().unwrap_or(0);
         let truncated: Vec<&[f64]> = runs.iter().map(|r| &r[..shortest]).collect();
@@ -54,13 +63,26 @@ impl OdeComparison {
         let mut odes = Vec::with_capacity(runs.len());
         let mut maps = Vec::with_capacity(runs.len());
         for &m0 in initial_overlaps {
-            let start = Overlaps { m: m0.abs(), u: dynamics.initial_u() };
+            let start = Overlaps {
+                m: m0.abs(),
+                u: dynamics.initial_u(),
+            };
             odes.push(dynamics.ode_curve(start, measured.len(), options)?);
             maps.push(dynamics.map_curve(start, measured.len())?);
         }
-        let average = |curves: &[Vec<f64>]| seed_average(&curves.iter().map(Vec::as_slice).collect::<Vec<_>>());
-        let initial_overlap = initial_overlaps.iter().map(|m| m.abs()).sum::<f64>() / runs.len() as f64;
-        Ok(Self { label: label.into(), seeds: runs.len(), initial_overlap, measured, ode: average(&odes), map: average(&maps) })
+        let average = |curves: &[Vec<f64>]| {
+            seed_average(&curves.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        };
+        let initial_overlap =
+            initial_overlaps.iter().map(|m| m.abs()).sum::<f64>() / runs.len() as f64;
+        Ok(Self {
+            label: label.into(),
+            seeds: runs.len(),
+            initial_overlap,
+            measured,
+            ode: average(&odes),
+            map: average(&maps),
+        })
     }
 
     /// `max_i |measured_i - ode_i|` over the run.
@@ -76,7 +98,10 @@ impl OdeComparison {
 
 /// Largest absolute difference over the common length (0 for empty curves).
 pub fn max_gap(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 #[cfg(test)]
@@ -89,9 +114,19 @@ mod tests {
     fn curves_from_the_map_itself_have_no_gap_to_the_map() {
         let linear = ScalarActivation::smooth(&identity, &one);
         let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500).unwrap();
-        let start = Overlaps { m: 0.03, u: dynamics.initial_u() };
+        let start = Overlaps {
+            m: 0.03,
+            u: dynamics.initial_u(),
+        };
         let curve = dynamics.map_curve(start, 150).unwrap();
-        let comparison = OdeComparison::compute(&dynamics, "N = 1000", &[&curve, &curve], &[0.03, -0.03], &OdeOptions::default()).unwrap();
+        let comparison = OdeComparison::compute(
+            &dynamics,
+            "N = 1000",
+            &[&curve, &curve],
+            &[0.03, -0.03],
+            &OdeOptions::default(),
+        )
+        .unwrap();
         assert_eq!(comparison.seeds, 2);
         assert!(comparison.max_gap_map() < 1e-12);
         // The ODE differs from the map at lr = 0.2, by less than a few hundredths.
@@ -103,11 +138,21 @@ mod tests {
     fn bad_input_names_the_field() {
         let linear = ScalarActivation::smooth(&identity, &one);
         let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500).unwrap();
-        let error = OdeComparison::compute(&dynamics, "x", &[], &[], &OdeOptions::default()).unwrap_err();
+        let error =
+            OdeComparison::compute(&dynamics, "x", &[], &[], &OdeOptions::default()).unwrap_err();
         assert!(error.to_string().contains("runs"));
-        let error = OdeComparison::compute(&dynamics, "x", &[&[0.1]], &[2.0], &OdeOptions::default()).unwrap_err();
+        let error =
+            OdeComparison::compute(&dynamics, "x", &[&[0.1]], &[2.0], &OdeOptions::default())
+                .unwrap_err();
         assert!(error.to_string().contains("initial_overlaps"));
-        let error = OdeComparison::compute(&dynamics, "x", &[&[0.1]], &[0.1, 0.2], &OdeOptions::default()).unwrap_err();
+        let error = OdeComparison::compute(
+            &dynamics,
+            "x",
+            &[&[0.1]],
+            &[0.1, 0.2],
+            &OdeOptions::default(),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("initial_overlaps"));
     }
 

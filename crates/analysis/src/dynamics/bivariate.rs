@@ -94,11 +94,19 @@ impl GaussianPair {
 
     fn cholesky(&self) -> Cholesky {
         if self.var_a <= 0.0 {
-            return Cholesky { s_a: 0.0, r: 0.0, t: self.var_b.max(0.0).sqrt() };
+            return Cholesky {
+                s_a: 0.0,
+                r: 0.0,
+                t: self.var_b.max(0.0).sqrt(),
+            };
         }
         let s_a = self.var_a.sqrt();
         let r = self.cov / s_a;
-        Cholesky { s_a, r, t: (self.var_b - r * r).max(0.0).sqrt() }
+        Cholesky {
+            s_a,
+            r,
+            t: (self.var_b - r * r).max(0.0).sqrt(),
+        }
     }
 
     /// `E[f(a, b)]` by the `rule x rule` Gauss-Hermite tensor rule (smooth `f`; exact for
@@ -180,7 +188,11 @@ fn gaussian_panels<const K: usize>(g: &dyn Fn(f64) -> [f64; K], cuts: &mut Vec<f
             let half = 0.5 * width;
             // j = 0..=7: the centre and the left abscissae; j = 8..15: the right ones.
             for j in 0..15 {
-                let (x, w) = if j < 8 { (center - half * XGK[j], WGK[j]) } else { (center + half * XGK[j - 8], WGK[j - 8]) };
+                let (x, w) = if j < 8 {
+                    (center - half * XGK[j], WGK[j])
+                } else {
+                    (center + half * XGK[j - 8], WGK[j - 8])
+                };
                 let weight = w * half * density(x);
                 for (t, v) in total.iter_mut().zip(g(x)) {
                     *t += weight * v;
@@ -208,7 +220,12 @@ mod tests {
     #[test]
     fn second_moments_match_the_covariance() {
         let rule = GaussHermite::new(20);
-        for &(q, m, v) in &[(1.0, 0.3, 1.0), (0.49, -0.2, 1.0), (2.5, 1.1, 0.8), (1e-8, 1e-5, 1.0)] {
+        for &(q, m, v) in &[
+            (1.0, 0.3, 1.0),
+            (0.49, -0.2, 1.0),
+            (2.5, 1.1, 0.8),
+            (1e-8, 1e-5, 1.0),
+        ] {
             let pair = GaussianPair::new(q, m, v);
             let moments = [
                 (pair.expectation_smooth(&|a, _| a * a, &rule), q),
@@ -216,10 +233,19 @@ mod tests {
                 (pair.expectation_smooth(&|_, b| b * b, &rule), v),
             ];
             for (got, expected) in moments {
-                assert!((got - expected).abs() < 1e-13 * (1.0 + expected.abs()), "{got} vs {expected}");
+                assert!(
+                    (got - expected).abs() < 1e-13 * (1.0 + expected.abs()),
+                    "{got} vs {expected}"
+                );
             }
-            let kink = [KinkLine { alpha: 1.0, beta: 0.0 }];
-            assert!((pair.expectation_piecewise(&|a, b| a * b, &kink) - m).abs() < 1e-10 * (1.0 + m.abs()));
+            let kink = [KinkLine {
+                alpha: 1.0,
+                beta: 0.0,
+            }];
+            assert!(
+                (pair.expectation_piecewise(&|a, b| a * b, &kink) - m).abs()
+                    < 1e-10 * (1.0 + m.abs())
+            );
             // E[a^2 b^2] = var_a var_b + 2 cov^2 (Isserlis).
             let fourth = pair.expectation_smooth(&|a, b| a * a * b * b, &rule);
             assert!((fourth - (q * v + 2.0 * m * m)).abs() < 1e-12 * (1.0 + q * v));
@@ -230,7 +256,16 @@ mod tests {
     /// `(sqrt(1 - rho^2) + rho (pi - acos rho)) / (2 pi)`.
     #[test]
     fn relu_kernel_with_kinks_on_both_axes() {
-        let kinks = [KinkLine { alpha: 1.0, beta: 0.0 }, KinkLine { alpha: 0.0, beta: 1.0 }];
+        let kinks = [
+            KinkLine {
+                alpha: 1.0,
+                beta: 0.0,
+            },
+            KinkLine {
+                alpha: 0.0,
+                beta: 1.0,
+            },
+        ];
         for &rho in &[-0.9, -0.3, 0.0, 0.5, 0.97] {
             let pair = GaussianPair::new(1.0, rho, 1.0);
             let got = pair.expectation_piecewise(&|a, b| relu(a) * relu(b), &kinks);
@@ -239,14 +274,21 @@ mod tests {
             // P(a > 0, b > 0) = 1/4 + asin(rho) / (2 pi): a jump on both lines.
             let step = |x: f64| if x > 0.0 { 1.0 } else { 0.0 };
             let orthant = pair.expectation_piecewise(&|a, b| step(a) * step(b), &kinks);
-            assert!((orthant - (0.25 + rho.asin() / (2.0 * PI))).abs() < 1e-10, "rho {rho}: {orthant}");
+            assert!(
+                (orthant - (0.25 + rho.asin() / (2.0 * PI))).abs() < 1e-10,
+                "rho {rho}: {orthant}"
+            );
         }
     }
 
     #[test]
     fn invalid_pairs_give_nan() {
         let rule = GaussHermite::new(4);
-        assert!(GaussianPair::new(1.0, 2.0, 1.0).expectation_smooth(&|a, _| a, &rule).is_nan());
-        assert!(GaussianPair::new(-1.0, 0.0, 1.0).expectation_piecewise(&|a, _| a, &[]).is_nan());
+        assert!(GaussianPair::new(1.0, 2.0, 1.0)
+            .expectation_smooth(&|a, _| a, &rule)
+            .is_nan());
+        assert!(GaussianPair::new(-1.0, 0.0, 1.0)
+            .expectation_piecewise(&|a, _| a, &[])
+            .is_nan());
     }
 }

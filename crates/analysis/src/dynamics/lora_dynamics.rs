@@ -79,7 +79,10 @@ impl<'a> LoraDynamics<'a> {
         batch: usize,
     ) -> Result<Self, DynamicsError> {
         if !(mu.is_finite() && mu >= 0.0) {
-            return Err(DynamicsError::InvalidParameter { field: "mu", reason: format!("must be a non-negative number, got {mu}") });
+            return Err(DynamicsError::InvalidParameter {
+                field: "mu",
+                reason: format!("must be a non-negative number, got {mu}"),
+            });
         }
         if !(learning_rate.is_finite() && learning_rate > 0.0) {
             return Err(DynamicsError::InvalidParameter {
@@ -88,12 +91,26 @@ impl<'a> LoraDynamics<'a> {
             });
         }
         if input_dim < 2 {
-            return Err(DynamicsError::InvalidParameter { field: "input_dim", reason: format!("must be at least 2, got {input_dim}") });
+            return Err(DynamicsError::InvalidParameter {
+                field: "input_dim",
+                reason: format!("must be at least 2, got {input_dim}"),
+            });
         }
         if batch == 0 {
-            return Err(DynamicsError::InvalidParameter { field: "batch", reason: "must be at least 1, got 0".into() });
+            return Err(DynamicsError::InvalidParameter {
+                field: "batch",
+                reason: "must be at least 1, got 0".into(),
+            });
         }
-        Ok(Self { teacher, student, mu, learning_rate, input_dim, batch, rule: GaussHermite::new(DEFAULT_NODES) })
+        Ok(Self {
+            teacher,
+            student,
+            mu,
+            learning_rate,
+            input_dim,
+            batch,
+            rule: GaussHermite::new(DEFAULT_NODES),
+        })
     }
 
     /// `eta = lr N / B`, the strength of the renormalisation noise in the ODEs.
@@ -115,11 +132,18 @@ impl<'a> LoraDynamics<'a> {
     pub fn population(&self, state: Overlaps) -> Result<PopulationTerms, DynamicsError> {
         let Overlaps { m, u } = state;
         if !(m.is_finite() && m.abs() <= 1.0 + 1e-12 && u.is_finite()) {
-            return Err(DynamicsError::InvalidParameter { field: "state", reason: format!("needs |m| <= 1 and finite u, got m = {m}, u = {u}") });
+            return Err(DynamicsError::InvalidParameter {
+                field: "state",
+                reason: format!("needs |m| <= 1 and finite u, got m = {m}, u = {u}"),
+            });
         }
         let m = m.clamp(-1.0, 1.0);
         let mu = self.mu;
-        let (phi, sigma, dsigma) = (self.teacher.value, self.student.value, self.student.derivative);
+        let (phi, sigma, dsigma) = (
+            self.teacher.value,
+            self.student.value,
+            self.student.derivative,
+        );
         let f = |b: f64, c: f64| {
             let a = mu * b + u * c;
             (sigma(a) - phi(b)) * dsigma(a)
@@ -129,7 +153,10 @@ impl<'a> LoraDynamics<'a> {
         let pair = GaussianPair::new(1.0, m, 1.0);
         let mut kinks = Vec::new();
         if self.teacher.non_smooth {
-            kinks.push(KinkLine { alpha: 1.0, beta: 0.0 });
+            kinks.push(KinkLine {
+                alpha: 1.0,
+                beta: 0.0,
+            });
         }
         if self.student.non_smooth {
             kinks.push(KinkLine { alpha: mu, beta: u });
@@ -147,7 +174,10 @@ impl<'a> LoraDynamics<'a> {
         let g_z = if s2 > 0.0 { g_z / s2.sqrt() } else { 0.0 };
         let terms = PopulationTerms { g_w, g_v, g_z, f2 };
         if [g_w, g_v, g_z, f2].iter().any(|v| !v.is_finite()) {
-            return Err(DynamicsError::NonFinite { quantity: "a population term", t: f64::NAN });
+            return Err(DynamicsError::NonFinite {
+                quantity: "a population term",
+                t: f64::NAN,
+            });
         }
         Ok(terms)
     }
@@ -168,10 +198,17 @@ impl<'a> LoraDynamics<'a> {
         let Overlaps { m, u } = state;
         let lr = self.learning_rate;
         let ratio = self.input_dim as f64 / self.batch as f64;
-        let squared_norm = 1.0 - 2.0 * lr * u * p.g_v + (lr * u).powi(2) * (p.g_w.powi(2) + p.g_z.powi(2) + ratio * p.f2);
-        let next = Overlaps { m: ((m - lr * u * p.g_w) / squared_norm.sqrt()).clamp(-1.0, 1.0), u: u - lr * p.g_v };
+        let squared_norm = 1.0 - 2.0 * lr * u * p.g_v
+            + (lr * u).powi(2) * (p.g_w.powi(2) + p.g_z.powi(2) + ratio * p.f2);
+        let next = Overlaps {
+            m: ((m - lr * u * p.g_w) / squared_norm.sqrt()).clamp(-1.0, 1.0),
+            u: u - lr * p.g_v,
+        };
         if !(next.m.is_finite() && next.u.is_finite()) {
-            return Err(DynamicsError::NonFinite { quantity: "the step map", t: f64::NAN });
+            return Err(DynamicsError::NonFinite {
+                quantity: "the step map",
+                t: f64::NAN,
+            });
         }
         Ok(next)
     }
@@ -189,21 +226,33 @@ impl<'a> LoraDynamics<'a> {
 
     /// `|m|` after `1, 2, ..., steps` steps by the ODEs from `start` (at `t = lr * step`),
     /// integrated with the Dormand-Prince 5(4) method.
-    pub fn ode_curve(&self, start: Overlaps, steps: usize, options: &OdeOptions) -> Result<Vec<f64>, DynamicsError> {
+    pub fn ode_curve(
+        &self,
+        start: Overlaps,
+        steps: usize,
+        options: &OdeOptions,
+    ) -> Result<Vec<f64>, DynamicsError> {
         if steps == 0 {
             return Ok(Vec::new());
         }
         let end = self.learning_rate * steps as f64;
         let mut rhs = |t: f64, y: &[f64]| {
-            let state = Overlaps { m: y[0].clamp(-1.0, 1.0), u: y[1] };
+            let state = Overlaps {
+                m: y[0].clamp(-1.0, 1.0),
+                u: y[1],
+            };
             let d = self.drift(state).map_err(|error| match error {
-                DynamicsError::NonFinite { quantity, .. } => DynamicsError::NonFinite { quantity, t },
+                DynamicsError::NonFinite { quantity, .. } => {
+                    DynamicsError::NonFinite { quantity, t }
+                }
                 other => other,
             })?;
             Ok(vec![d.m, d.u])
         };
         let solution = integrate(&mut rhs, 0.0, &[start.m, start.u], end, options)?;
-        Ok((1..=steps).map(|i| solution.at(self.learning_rate * i as f64)[0].abs().min(1.0)).collect())
+        Ok((1..=steps)
+            .map(|i| solution.at(self.learning_rate * i as f64)[0].abs().min(1.0))
+            .collect())
     }
 }
 
@@ -227,7 +276,11 @@ mod tests {
             assert!((p.g_w - (k + u * m)).abs() < 1e-13);
             assert!((p.g_v - (k * m + u)).abs() < 1e-13);
             assert!((p.f2 - (k * k + 2.0 * k * u * m + u * u)).abs() < 1e-13);
-            let g_z = if m.abs() < 1.0 { u * (1.0 - m * m).sqrt() } else { 0.0 };
+            let g_z = if m.abs() < 1.0 {
+                u * (1.0 - m * m).sqrt()
+            } else {
+                0.0
+            };
             assert!((p.g_z - g_z).abs() < 1e-13, "m {m}: {} vs {g_z}", p.g_z);
             // dm/dt = u (1 - mu)(1 - m^2) - (eta / 2) m u^2 F.
             let d = dynamics.drift(Overlaps { m, u }).unwrap();
@@ -250,7 +303,11 @@ mod tests {
             let det = j11 * j22 - j12 * j21;
             let rate = 0.5 * (trace + (trace * trace - 4.0 * det).sqrt());
             let tau = tau_linear_closed_form(mu);
-            assert!((rate * tau - 1.0).abs() < 1e-6, "mu {mu}: rate {rate}, 1 / tau {}", 1.0 / tau);
+            assert!(
+                (rate * tau - 1.0).abs() < 1e-6,
+                "mu {mu}: rate {rate}, 1 / tau {}",
+                1.0 / tau
+            );
         }
     }
 
@@ -268,7 +325,11 @@ mod tests {
             let start = Overlaps { m: 0.03, u: 1e-6 };
             let ode = dynamics.ode_curve(start, steps, &options).unwrap();
             let map = dynamics.map_curve(start, steps).unwrap();
-            let gap = ode.iter().zip(&map).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            let gap = ode
+                .iter()
+                .zip(&map)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
             assert!(gap < previous, "lr {lr}: gap {gap} not below {previous}");
             previous = gap;
         }
@@ -278,7 +339,8 @@ mod tests {
     #[test]
     fn relu_terms_are_finite_and_odd_symmetric() {
         let relu_activation = ScalarActivation::non_smooth(&relu, &step);
-        let dynamics = LoraDynamics::new(relu_activation, relu_activation, 0.4, 0.2, 1000, 500).unwrap();
+        let dynamics =
+            LoraDynamics::new(relu_activation, relu_activation, 0.4, 0.2, 1000, 500).unwrap();
         // (m, u) -> (-m, -u) maps V to -V, so the drift is odd.
         let plus = dynamics.drift(Overlaps { m: 0.3, u: 0.5 }).unwrap();
         let minus = dynamics.drift(Overlaps { m: -0.3, u: -0.5 }).unwrap();
@@ -289,13 +351,28 @@ mod tests {
     #[test]
     fn bad_parameters_name_their_field() {
         let cases = [
-            (LoraDynamics::new(linear(), linear(), -0.1, 0.2, 100, 50).unwrap_err(), "mu"),
-            (LoraDynamics::new(linear(), linear(), 0.1, 0.0, 100, 50).unwrap_err(), "learning_rate"),
-            (LoraDynamics::new(linear(), linear(), 0.1, 0.2, 1, 50).unwrap_err(), "input_dim"),
-            (LoraDynamics::new(linear(), linear(), 0.1, 0.2, 100, 0).unwrap_err(), "batch"),
+            (
+                LoraDynamics::new(linear(), linear(), -0.1, 0.2, 100, 50).unwrap_err(),
+                "mu",
+            ),
+            (
+                LoraDynamics::new(linear(), linear(), 0.1, 0.0, 100, 50).unwrap_err(),
+                "learning_rate",
+            ),
+            (
+                LoraDynamics::new(linear(), linear(), 0.1, 0.2, 1, 50).unwrap_err(),
+                "input_dim",
+            ),
+            (
+                LoraDynamics::new(linear(), linear(), 0.1, 0.2, 100, 0).unwrap_err(),
+                "batch",
+            ),
         ];
         for (error, field) in cases {
-            assert!(matches!(error, DynamicsError::InvalidParameter { field: f, .. } if f == field), "{error}");
+            assert!(
+                matches!(error, DynamicsError::InvalidParameter { field: f, .. } if f == field),
+                "{error}"
+            );
         }
     }
 }

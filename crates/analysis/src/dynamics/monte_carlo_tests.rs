@@ -24,7 +24,10 @@ struct Normals {
 
 impl Normals {
     fn new(seed: u64) -> Self {
-        Self { rng: SplitMix64::new(seed), spare: None }
+        Self {
+            rng: SplitMix64::new(seed),
+            spare: None,
+        }
     }
 
     fn uniform(&mut self) -> f64 {
@@ -44,7 +47,12 @@ impl Normals {
 }
 
 /// Mean and standard error of `(m' - m) / lr` and `(u' - u) / lr` over `BATCHES` steps from `state`.
-fn monte_carlo_step(sigma: &ScalarActivation, mu: f64, state: Overlaps, seed: u64) -> [(f64, f64); 2] {
+fn monte_carlo_step(
+    sigma: &ScalarActivation,
+    mu: f64,
+    state: Overlaps,
+    seed: u64,
+) -> [(f64, f64); 2] {
     let Overlaps { m, u } = state;
     let s = (1.0 - m * m).sqrt();
     let mut normals = Normals::new(seed);
@@ -90,34 +98,71 @@ fn check(sigma: ScalarActivation, name: &str, state: Overlaps, seed: u64) {
     let drift = dynamics.drift(state).unwrap();
     let map = dynamics.step_map(state).unwrap();
     let (map_dm, map_du) = ((map.m - m) / LEARNING_RATE, (map.u - u) / LEARNING_RATE);
-    assert!((dm - map_dm).abs() < 4.0 * se_m, "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, map {map_dm}");
-    assert!((du - map_du).abs() < 4.0 * se_u, "{name} {state:?}: Monte Carlo du {du} +- {se_u}, map {map_du}");
+    assert!(
+        (dm - map_dm).abs() < 4.0 * se_m,
+        "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, map {map_dm}"
+    );
+    assert!(
+        (du - map_du).abs() < 4.0 * se_u,
+        "{name} {state:?}: Monte Carlo du {du} +- {se_u}, map {map_du}"
+    );
     let gap = (map_dm - drift.m).abs();
-    assert!((dm - drift.m).abs() < 4.0 * se_m + gap, "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, ODE {} (gap {gap})", drift.m);
-    assert!((du - drift.u).abs() < 4.0 * se_u, "{name} {state:?}: Monte Carlo du {du} +- {se_u}, ODE {}", drift.u);
+    assert!(
+        (dm - drift.m).abs() < 4.0 * se_m + gap,
+        "{name} {state:?}: Monte Carlo dm {dm} +- {se_m}, ODE {} (gap {gap})",
+        drift.m
+    );
+    assert!(
+        (du - drift.u).abs() < 4.0 * se_u,
+        "{name} {state:?}: Monte Carlo du {du} +- {se_u}, ODE {}",
+        drift.u
+    );
     let p = dynamics.population(state).unwrap();
     let without_noise = -u * (p.g_w - m * p.g_v);
-    assert!((dm - without_noise).abs() > 4.0 * se_m + gap, "{name} {state:?}: the noise term is not resolved");
+    assert!(
+        (dm - without_noise).abs() > 4.0 * se_m + gap,
+        "{name} {state:?}: the noise term is not resolved"
+    );
 }
 
 // One state per test, so that the four run in parallel.
 
 #[test]
 fn linear_rhs_matches_monte_carlo_in_the_search_phase() {
-    check(ScalarActivation::smooth(&identity, &one), "linear", Overlaps { m: 0.3, u: 0.6 }, 11);
+    check(
+        ScalarActivation::smooth(&identity, &one),
+        "linear",
+        Overlaps { m: 0.3, u: 0.6 },
+        11,
+    );
 }
 
 #[test]
 fn linear_rhs_matches_monte_carlo_near_alignment() {
-    check(ScalarActivation::smooth(&identity, &one), "linear", Overlaps { m: 0.7, u: 0.4 }, 12);
+    check(
+        ScalarActivation::smooth(&identity, &one),
+        "linear",
+        Overlaps { m: 0.7, u: 0.4 },
+        12,
+    );
 }
 
 #[test]
 fn relu_rhs_matches_monte_carlo_in_the_search_phase() {
-    check(ScalarActivation::non_smooth(&relu, &step), "relu", Overlaps { m: 0.3, u: 0.6 }, 23);
+    check(
+        ScalarActivation::non_smooth(&relu, &step),
+        "relu",
+        Overlaps { m: 0.3, u: 0.6 },
+        23,
+    );
 }
 
 #[test]
 fn relu_rhs_matches_monte_carlo_near_alignment() {
-    check(ScalarActivation::non_smooth(&relu, &step), "relu", Overlaps { m: 0.7, u: 0.4 }, 24);
+    check(
+        ScalarActivation::non_smooth(&relu, &step),
+        "relu",
+        Overlaps { m: 0.7, u: 0.4 },
+        24,
+    );
 }
