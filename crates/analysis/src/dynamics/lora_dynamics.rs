@@ -348,6 +348,31 @@ mod tests {
         assert!(plus.m > 0.0, "the overlap grows from m = 0.3");
     }
 
+    /// For relu (teacher = student, mu > 0) the linearisation at (0, 0) has the closed form
+    /// J = [[0, (1 - mu) / 2], [(1 - mu) / 2, -1 / 2]] (relu is positively homogeneous, so
+    /// at u = 0, f = (mu - 1) relu(b) 1{b > 0}); the growth rate solves
+    /// lambda^2 + lambda / 2 - (1 - mu)^2 / 4 = 0, which rises steadily as mu grows.
+    #[test]
+    fn relu_linearisation_has_its_closed_form() {
+        let relu_activation = ScalarActivation::non_smooth(&relu, &step);
+        let mut previous = 0.0;
+        for &mu in &[0.1, 0.2, 0.5, 0.8] {
+            let dynamics =
+                LoraDynamics::new(relu_activation, relu_activation, mu, 0.2, 1000, 500).unwrap();
+            let h = 1e-6;
+            let dm = dynamics.drift(Overlaps { m: h, u: 0.0 }).unwrap();
+            let du = dynamics.drift(Overlaps { m: 0.0, u: h }).unwrap();
+            let expected = [0.0, 0.5 * (1.0 - mu), 0.5 * (1.0 - mu), -0.5];
+            let got = [dm.m / h, du.m / h, dm.u / h, du.u / h];
+            for (g, e) in got.iter().zip(expected) {
+                assert!((g - e).abs() < 1e-6, "mu {mu}: J = {got:?}, expected {expected:?}");
+            }
+            let rate = 0.5 * (-0.5 + (0.25 + (1.0 - mu) * (1.0 - mu)).sqrt());
+            assert!(1.0 / rate > previous);
+            previous = 1.0 / rate;
+        }
+    }
+
     #[test]
     fn bad_parameters_name_their_field() {
         let cases = [
