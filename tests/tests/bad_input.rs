@@ -43,6 +43,7 @@ fn each_bad_field_is_named() {
         (tiny_with("learning_rate = 0.2", ""), "learning_rate"),
         (tiny_with("[training]", "[lora]\ninit = \"gradient\"\n\n[training]"), "starts[0].initial_overlap"),
         (tiny_with("[training]", "[lora]\ninit = \"lora-ga\"\n\n[training]"), "lora-ga"),
+        (tiny_with("[training]", "[lora]\ninit = \"gaussian\"\ntrain_only_v = true\n\n[training]"), "lora.train_only_v"),
         ("name = \"x\"\nthis is not toml".to_string(), "test.toml"),
     ];
     for (text, field) in cases {

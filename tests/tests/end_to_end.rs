@@ -113,3 +113,20 @@ fn a_run_does_not_depend_on_its_ensemble() {
     assert!(close(&alone.grid.u_norm[..grid_points], &inside.grid.u_norm[..grid_points]));
     assert!(close(&alone.grid.student_overlap[..grid_points], &inside.grid.student_overlap[..grid_points]));
 }
+
+/// The "V only" mode keeps U at 1 on every grid step, so |<S, w*>| = m_V when mu = 0, and
+/// linear runs still escape.
+#[test]
+fn v_only_runs_keep_u_at_one() {
+    let text = TINY.replace("[training]", "[lora]\ntrain_only_v = true\n\n[training]").replace("mu = [0.2, 0.6]", "mu = [0.0]");
+    let config = ExperimentConfig::from_toml(&text, "tiny V only").unwrap();
+    assert!(config.lora.train_only_v);
+    let plan = &plan_ensembles(&config)[1];
+    let records = run_ensemble::<NdArray>(&config, plan, &Default::default(), &mut |_| {}).unwrap();
+    for record in &records {
+        assert!(record.grid.u_norm.iter().all(|&u| (u - 1.0).abs() < 1e-6), "{:?}", record.grid.u_norm);
+        let last = record.grid.m_v_rows.len() - 1;
+        assert!((record.grid.student_overlap[last].abs() - record.grid.m_v_rows[last][0]).abs() < 1e-4);
+    }
+    assert!(records.iter().filter(|r| r.activation == "linear").all(|r| !r.censored));
+}

@@ -93,6 +93,47 @@ pub struct TheoryArgs {
 pub enum TheoryCommand {
     /// tau(mu), the exit-time factor of the search phase, for each mu.
     Tau(TauArgs),
+    /// Measured m_V curves of stored experiments beside the large-N ODE and step map.
+    Ode(OdeArgs),
+    /// Median escape time of stored experiments at several N, with power-law fits.
+    Scaling(ScalingArgs),
+}
+
+/// Flags of `theory scaling`.
+#[derive(Debug, Args)]
+pub struct ScalingArgs {
+    /// Experiment configs (one N each) whose stored records are fitted, comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub config: Vec<PathBuf>,
+    /// Results root holding <name>/runs/*.jsonl for every config.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+}
+
+/// Flags of `theory ode`.
+#[derive(Debug, Args)]
+pub struct OdeArgs {
+    /// Experiment configs whose stored records are compared (one curve each), comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub config: Vec<PathBuf>,
+    /// Student activation (and teacher, unless --teacher is given).
+    #[arg(long)]
+    pub activation: String,
+    /// Teacher activation, when it differs from the student's.
+    #[arg(long)]
+    pub teacher: Option<String>,
+    /// Pre-training strength of the runs compared.
+    #[arg(long)]
+    pub mu: f64,
+    /// Results root holding <name>/runs/*.jsonl for every config.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Escape threshold for the table.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Where the SVG goes.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// Flags of `theory tau`.
@@ -161,5 +202,11 @@ mod tests {
         };
         assert_eq!(args.mu, vec![0.1, 0.5]);
         assert_eq!(args.k_max, 10);
+        let cli = Cli::try_parse_from(["xtask", "theory", "ode", "--config", "a.toml,b.toml", "--activation", "relu", "--mu", "0.5", "--output", "o.svg"]).unwrap();
+        let Command::Theory(TheoryArgs { command: TheoryCommand::Ode(args) }) = cli.command else {
+            panic!("theory ode expected")
+        };
+        assert_eq!(args.config, vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]);
+        assert_eq!(args.results, PathBuf::from("results"));
     }
 }

@@ -1,4 +1,4 @@
-//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau`,
+//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau|ode|scaling`,
 //! `cargo xtask bench`, `cargo xtask checkpoints`.
 //!
 //! A thin binary: it parses flags, picks the burn backend, and calls the library crates.
@@ -8,6 +8,8 @@ mod bench;
 mod checkpoints;
 mod cli;
 mod experiment;
+mod ode;
+mod scaling;
 mod theory;
 mod vit;
 

@@ -1,4 +1,5 @@
-//! `cargo xtask theory tau`: print tau(mu) for an activation pair.
+//! `cargo xtask theory tau`: print tau(mu) for an activation pair; `theory ode` and
+//! `theory scaling` live in `ode.rs` and `scaling.rs`.
 
 use anyhow::bail;
 use goldilocks_analysis::theory::{exit_time, TauOptions};
@@ -11,6 +12,8 @@ use crate::cli::{TauArgs, TheoryArgs, TheoryCommand};
 pub fn run(args: TheoryArgs) -> anyhow::Result<()> {
     match args.command {
         TheoryCommand::Tau(args) => print_tau(args),
+        TheoryCommand::Ode(args) => crate::ode::run(args),
+        TheoryCommand::Scaling(args) => crate::scaling::run(args),
     }
 }
 

@@ -51,3 +51,23 @@ fn theory_tau_prints_a_table() {
     let value: f64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
     assert!((value - expected).abs() < 1e-5, "{value} vs {expected}");
 }
+
+#[test]
+fn theory_ode_and_scaling_without_records_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../configs/ode/n250.toml");
+    let output = xtask()
+        .args(["theory", "ode", "--activation", "linear", "--mu", "0.5", "--config", config, "--results"])
+        .arg(dir.path())
+        .arg("--output")
+        .arg(dir.path().join("ode.svg"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no stored runs") && stderr.contains("ode-n250"), "stderr: {stderr}");
+    assert!(!dir.path().join("ode.svg").exists());
+    let output = xtask().args(["theory", "scaling", "--config", config, "--results"]).arg(dir.path()).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no stored runs"));
+}

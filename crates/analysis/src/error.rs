@@ -95,4 +95,7 @@ pub enum AnalysisError {
         /// The drawing backend's message.
         reason: String,
     },
+    /// The deterministic dynamics could not be computed.
+    #[error("dynamics: {0}")]
+    Dynamics(#[from] crate::dynamics::DynamicsError),
 }

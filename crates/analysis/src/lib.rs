@@ -1,6 +1,7 @@
 //! Analysis of Goldilocks experiments: escape times, the paper's statistic and its spread
 //! over seed subsets, the summary table, comparison with the published numbers, SVG plots
-//! and the markdown report; and, in [`theory`], the exit time tau(mu).
+//! and the markdown report; in [`theory`], the exit time tau(mu); in [`dynamics`], the
+//! deterministic large-N dynamics of the summary statistics (m, u).
 //!
 //! The crate takes plain Rust data ([`RunTrajectory`]) and depends on no other Goldilocks
 //! crate, so it can be reused on records from anywhere.
@@ -26,16 +27,19 @@
 #![warn(missing_docs)]
 
 pub mod comparison;
+pub mod dynamics;
 pub mod error;
 pub mod escape;
 pub mod finetune;
 mod format;
 pub mod interval;
+pub mod ode_comparison;
 pub mod paper_statistic;
 pub mod plot;
 pub mod published;
 pub mod report;
 pub mod rng;
+pub mod scaling_fit;
 pub mod subsets;
 pub mod summary;
 pub mod summary_csv;
@@ -49,9 +53,11 @@ pub use escape::{escape_step, median_escape};
 pub use finetune::{find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks};
 pub use interval::{mean_interval, t_975, MeanInterval};
 pub use paper_statistic::{paper_time, seed_average};
-pub use plot::{escape_time_plot, headline_plot, overlap_curves_plot, series_plot, theory_fit_plot, Series, SeriesAxes, SeriesPoint};
+pub use ode_comparison::OdeComparison;
+pub use plot::{escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot, series_plot, theory_fit_plot, Series, SeriesAxes, SeriesPoint};
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
+pub use scaling_fit::{fit_fixed_law, fit_power_law, FixedLawFit, PowerLawFit};
 pub use subsets::{quantile, subset_interval, subset_statistics};
 pub use summary::{summarize, SummaryParams, SummaryRow, SUBSET_QUANTILES};
 pub use summary_csv::{read_summary_csv, write_summary_csv, SUMMARY_COLUMNS};

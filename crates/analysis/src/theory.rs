@@ -39,7 +39,7 @@ pub mod hermite;
 pub mod tau;
 
 #[cfg(test)]
-mod test_activations;
+pub(crate) mod test_activations;
 
 pub use activation::ScalarActivation;
 pub use coefficients::HermiteCoefficients;

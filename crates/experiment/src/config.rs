@@ -88,12 +88,21 @@ pub struct AdapterConfig {
     /// PEFT's use_rslora.
     #[serde(default)]
     pub use_rslora: bool,
+    /// Train V alone, as in the paper's "V only" runs: U is set to 1 and frozen, so with
+    /// mu = 0 the student weight is S = V, a unit vector renormalised after every step.
+    /// Needs `init = "paper"`. Left out of the written config (and the record keys) when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub train_only_v: bool,
 }
 
 impl Default for AdapterConfig {
     fn default() -> Self {
-        Self { init: LoraInit::Paper, alpha: 1.0, use_rslora: false }
+        Self { init: LoraInit::Paper, alpha: 1.0, use_rslora: false, train_only_v: false }
     }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// SGD and when to stop.
@@ -290,6 +299,9 @@ impl ExperimentConfig {
         model.source.validate().map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
         if !(self.lora.alpha.is_finite() && self.lora.alpha > 0.0) {
             return Err(ExperimentError::invalid("lora.alpha", format!("must be a positive number, got {}", self.lora.alpha)));
+        }
+        if self.lora.train_only_v && self.lora.init != LoraInit::Paper {
+            return Err(ExperimentError::invalid("lora.train_only_v", "needs lora.init = \"paper\" (unit rows of V, renormalised)"));
         }
         let training = &self.training;
         if !(training.learning_rate.is_finite() && training.learning_rate > 0.0) {

@@ -61,6 +61,9 @@ pub fn run_ensemble<B: Backend>(
     let teachers: Vec<Vec<Vec<f64>>> = plan.seeds.iter().map(|&seed| teacher_rows(seed, k, n)).collect();
     let setup = build_setup::<B>(config, plan, &student, &teachers, device);
     let mut factors = initial_lora(&lora_config, plan, &teachers, k, n);
+    if config.lora.train_only_v {
+        freeze_u_at_one(&mut factors);
+    }
     if lora_config.init == LoraInit::Gradient {
         align_with_gradient(config, plan, &student, &setup, &lora_config, &mut factors, device)?;
     }
@@ -88,7 +91,11 @@ pub fn run_ensemble<B: Backend>(
         }
         let weights = lora.effective_weight(&setup.frozen);
         let gradient = student.loss_and_gradient(&inputs, &weights, &labels);
+        let frozen_u = config.lora.train_only_v.then(|| lora.u.clone());
         lora.sgd_step(&gradient.weight_gradient, &setup.learning_rates);
+        if let Some(u) = frozen_u {
+            lora.u = u;
+        }
         pending.push(order_parameter(&lora, &setup.teacher_per_run));
         if grid.contains(&step) {
             let weights = lora.effective_weight(&setup.frozen);
@@ -176,6 +183,13 @@ fn initial_lora(config: &LoraConfig, plan: &EnsemblePlan, teachers: &[Vec<Vec<f6
         }
     }
     all
+}
+
+/// The "V only" mode: every entry of U is 1 (and stays there: the training loop restores it).
+fn freeze_u_at_one(factors: &mut [InitialFactors]) {
+    for run in factors {
+        run.u.iter_mut().flatten().for_each(|x| *x = 1.0);
+    }
 }
 
 /// The data-aware init: every run's V starts along the top singular directions of its loss

@@ -1,0 +1,164 @@
+//! Measured m_V curves beside the deterministic large-N dynamics started from the same
+//! point: the ODEs and the step map of [`dynamics`](crate::dynamics).
+
+use crate::dynamics::{LoraDynamics, OdeOptions, Overlaps};
+use crate::error::AnalysisError;
+use crate::paper_statistic::seed_average;
+
+/// One measured curve (seed-averaged m_V) with the ODE and step-map curves from the same
+/// starts: each run's curve is followed from that run's own initial overlap, and the curves
+/// are averaged over runs like the measurements (the search phase lasts about
+/// `ln(1 / m0)`, so the curve from the mean `m0` is not the mean of the curves).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdeComparison {
+    /// Legend label, e.g. "N = 1000".
+    pub label: String,
+    /// Seeds averaged.
+    pub seeds: usize,
+    /// Mean `|m|` at step 0 over the seeds (each run's ODE and map start from its own).
+    pub initial_overlap: f64,
+    /// Seed-averaged m_V after `1, 2, ...` steps.
+    pub measured: Vec<f64>,
+    /// `|m|` of the ODEs at the same steps (`t = lr * step`), averaged over the runs' starts.
+    pub ode: Vec<f64>,
+    /// `|m|` of the large-N step map at the same steps, averaged over the runs' starts.
+    pub map: Vec<f64>,
+}
+
+impl OdeComparison {
+    /// Averages `runs` (m_V after every step; truncated to the shortest) and the ODE and
+    /// step-map curves of `dynamics` from `(|initial_overlaps[i]|, dynamics.initial_u())`,
+    /// one start per run.
+    pub fn compute(
+        dynamics: &LoraDynamics,
+        label: impl Into<String>,
+        runs: &[&[f64]],
+        initial_overlaps: &[f64],
+        options: &OdeOptions,
+    ) -> Result<Self, AnalysisError> {
+        if runs.is_empty() {
+            return Err(AnalysisError::InvalidParameter {
+                field: "runs",
+                reason: "no runs to compare with the ODE".into(),
+            });
+        }
+        if initial_overlaps.len() != runs.len() {
+            return Err(AnalysisError::InvalidParameter {
+                field: "initial_overlaps",
+                reason: format!("{} starts for {} runs", initial_overlaps.len(), runs.len()),
+            });
+        }
+        if let Some(bad) = initial_overlaps
+            .iter()
+            .find(|m| !(m.is_finite() && m.abs() <= 1.0))
+        {
+            return Err(AnalysisError::InvalidParameter {
+                field: "initial_overlaps",
+                reason: format!("must be in [-1, 1], got {bad}"),
+            });
+        }
+        let shortest = runs.iter().map(|r| r.len()).min().unwrap_or(0);
+        let truncated: Vec<&[f64]> = runs.iter().map(|r| &r[..shortest]).collect();
+        let measured = seed_average(&truncated);
+        let mut odes = Vec::with_capacity(runs.len());
+        let mut maps = Vec::with_capacity(runs.len());
+        for &m0 in initial_overlaps {
+            let start = Overlaps {
+                m: m0.abs(),
+                u: dynamics.initial_u(),
+            };
+            odes.push(dynamics.ode_curve(start, measured.len(), options)?);
+            maps.push(dynamics.map_curve(start, measured.len())?);
+        }
+        let average = |curves: &[Vec<f64>]| {
+            seed_average(&curves.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        };
+        let initial_overlap =
+            initial_overlaps.iter().map(|m| m.abs()).sum::<f64>() / runs.len() as f64;
+        Ok(Self {
+            label: label.into(),
+            seeds: runs.len(),
+            initial_overlap,
+            measured,
+            ode: average(&odes),
+            map: average(&maps),
+        })
+    }
+
+    /// `max_i |measured_i - ode_i|` over the run.
+    pub fn max_gap_ode(&self) -> f64 {
+        max_gap(&self.measured, &self.ode)
+    }
+
+    /// `max_i |measured_i - map_i|` over the run.
+    pub fn max_gap_map(&self) -> f64 {
+        max_gap(&self.measured, &self.map)
+    }
+}
+
+/// Largest absolute difference over the common length (0 for empty curves).
+pub fn max_gap(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theory::test_activations::{identity, one};
+    use crate::theory::ScalarActivation;
+
+    #[test]
+    fn curves_from_the_map_itself_have_no_gap_to_the_map() {
+        let linear = ScalarActivation::smooth(&identity, &one);
+        let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500).unwrap();
+        let start = Overlaps {
+            m: 0.03,
+            u: dynamics.initial_u(),
+        };
+        let curve = dynamics.map_curve(start, 150).unwrap();
+        let comparison = OdeComparison::compute(
+            &dynamics,
+            "N = 1000",
+            &[&curve, &curve],
+            &[0.03, -0.03],
+            &OdeOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(comparison.seeds, 2);
+        assert!(comparison.max_gap_map() < 1e-12);
+        // The ODE differs from the map at lr = 0.2, by less than a few hundredths.
+        let gap = comparison.max_gap_ode();
+        assert!(gap > 1e-4 && gap < 0.1, "gap {gap}");
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let linear = ScalarActivation::smooth(&identity, &one);
+        let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500).unwrap();
+        let error =
+            OdeComparison::compute(&dynamics, "x", &[], &[], &OdeOptions::default()).unwrap_err();
+        assert!(error.to_string().contains("runs"));
+        let error =
+            OdeComparison::compute(&dynamics, "x", &[&[0.1]], &[2.0], &OdeOptions::default())
+                .unwrap_err();
+        assert!(error.to_string().contains("initial_overlaps"));
+        let error = OdeComparison::compute(
+            &dynamics,
+            "x",
+            &[&[0.1]],
+            &[0.1, 0.2],
+            &OdeOptions::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("initial_overlaps"));
+    }
+
+    #[test]
+    fn max_gap_is_the_largest_difference() {
+        assert_eq!(max_gap(&[0.1, 0.5, 0.9], &[0.1, 0.2, 0.95, 7.0]), 0.3);
+        assert_eq!(max_gap(&[], &[1.0]), 0.0);
+    }
+}
