@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use goldilocks_experiment::vit::VitExperimentConfig;
 use goldilocks_experiment::ExperimentConfig;
 
 fn toml_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
@@ -23,6 +24,14 @@ fn shipped_configs_are_valid() {
     assert!(files.len() >= 4, "found only {files:?}");
     let mut names = Vec::new();
     for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.lines().any(|line| line.trim() == "kind = \"vit\"") {
+            let config = VitExperimentConfig::load(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            config.validate().unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert!(!names.contains(&config.name), "two configs named {}", config.name);
+            names.push(config.name);
+            continue;
+        }
         let config = ExperimentConfig::load(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(!names.contains(&config.name), "two configs named {}", config.name);
         names.push(config.name);
