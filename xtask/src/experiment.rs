@@ -1,8 +1,10 @@
 //! `cargo xtask experiment`: run a config of any kind and write its results.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
+use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use goldilocks_experiment::pretrain::{run_pretrain_experiment, PretrainConfig};
+use goldilocks_experiment::vit::run_vit_experiment;
 use goldilocks_experiment::{run_experiment, AnyConfig, ExperimentConfig, RunOptions};
 
 use crate::backend::{dispatch, rerun_with_feature, BackendTask};
@@ -10,15 +12,15 @@ use crate::cli::ExperimentArgs;
 
 /// Runs the experiment described by `args`.
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
-    if let Some(path) = &args.config {
-        if crate::vit::is_vit_config(path)? {
-            return crate::vit::run(&args, path);
-        }
-    }
-    let config = match &args.config {
+    let mut config = match &args.config {
         Some(path) => AnyConfig::load(path)?,
         None => AnyConfig::Escape(ExperimentConfig::default_config()),
     };
+    match (&mut config, &args.data) {
+        (AnyConfig::Vit(vit), Some(dir)) => vit.data_dir = dir.clone(),
+        (_, Some(_)) => bail!("--data applies only to configs on real data (kind = \"vit\")"),
+        _ => {}
+    }
     if !args.backend.is_compiled() {
         let code = rerun_with_feature(args.backend)?;
         std::process::exit(code);
@@ -26,6 +28,9 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
     let mut command = String::from("cargo xtask experiment");
     if let Some(path) = &args.config {
         command.push_str(&format!(" --config {}", path.display()));
+    }
+    if let Some(dir) = &args.data {
+        command.push_str(&format!(" --data {}", dir.display()));
     }
     let options = RunOptions {
         results_root: args.results.clone(),
@@ -62,6 +67,15 @@ impl BackendTask for Experiment<'_> {
                 ))
             }
             AnyConfig::Pretrain(config) => run_pretrain::<B>(config, self.options, device),
+            AnyConfig::Vit(config) => {
+                let outcome = run_vit_experiment::<Autodiff<B>>(config, self.options, device)?;
+                Ok(format!(
+                    "{} fine-tuning runs computed, {} reused; report: {}",
+                    outcome.computed_runs,
+                    outcome.reused_runs,
+                    outcome.report.display()
+                ))
+            }
         }
     }
 }

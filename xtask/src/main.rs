@@ -11,7 +11,6 @@ mod experiment;
 mod ode;
 mod scaling;
 mod theory;
-mod vit;
 
 use clap::Parser;
 

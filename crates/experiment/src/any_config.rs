@@ -1,12 +1,13 @@
 //! Any experiment config, told apart by its top-level `kind` key: `"escape"` (the default
 //! when the key is absent) for an escape-time sweep, `"pretrain"` for real pre-training and
-//! fine-tuning from its checkpoints.
+//! fine-tuning from its checkpoints, `"vit"` for the tiny ViT on Fashion-MNIST.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::pretrain::PretrainConfig;
+use crate::vit::VitExperimentConfig;
 use crate::{ExperimentConfig, ExperimentError};
 
 /// A parsed and validated config of any kind.
@@ -16,6 +17,8 @@ pub enum AnyConfig {
     Escape(ExperimentConfig),
     /// `kind = "pretrain"`.
     Pretrain(PretrainConfig),
+    /// `kind = "vit"`.
+    Vit(VitExperimentConfig),
 }
 
 #[derive(Deserialize)]
@@ -32,7 +35,12 @@ impl AnyConfig {
         match kind.as_deref() {
             None | Some("escape") => Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?)),
             Some("pretrain") => Ok(AnyConfig::Pretrain(PretrainConfig::from_toml(text, origin)?)),
-            Some(other) => Err(ExperimentError::invalid("kind", format!("must be \"escape\" or \"pretrain\", got {other:?}"))),
+            Some("vit") => {
+                let config = VitExperimentConfig::from_toml(text, origin)?;
+                config.validate()?;
+                Ok(AnyConfig::Vit(config))
+            }
+            Some(other) => Err(ExperimentError::invalid("kind", format!("must be \"escape\", \"pretrain\" or \"vit\", got {other:?}"))),
         }
     }
 
@@ -48,6 +56,7 @@ impl AnyConfig {
         match self {
             AnyConfig::Escape(config) => &config.name,
             AnyConfig::Pretrain(config) => &config.name,
+            AnyConfig::Vit(config) => &config.name,
         }
     }
 }

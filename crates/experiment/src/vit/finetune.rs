@@ -97,7 +97,7 @@ pub fn finetune<B: AutodiffBackend>(
         trainable_params,
         eval_steps: vec![0],
         accuracy: vec![accuracy(&model, target_test, device)],
-        train_loss: vec![f64::NAN],
+        train_loss: vec![None],
         seconds: vec![0.0],
         steps_to_target: None,
         seconds_to_target: None,
@@ -116,7 +116,7 @@ pub fn finetune<B: AutodiffBackend>(
             let acc = accuracy(&model, target_test, device);
             record.eval_steps.push(step);
             record.accuracy.push(acc);
-            record.train_loss.push(losses.iter().sum::<f64>() / losses.len() as f64);
+            record.train_loss.push(Some(losses.iter().sum::<f64>() / losses.len() as f64));
             record.seconds.push(training_seconds);
             losses.clear();
             if acc >= f.target_accuracy && record.steps_to_target.is_none() {

@@ -9,12 +9,12 @@
 //! stored checkpoints and runs of the same config.
 //!
 //! ```no_run
-//! use burn::backend::{Autodiff, Flex};
+//! use burn::backend::{Autodiff, NdArray};
 //! use goldilocks_experiment::vit::{run_vit_experiment, VitExperimentConfig};
 //! use goldilocks_experiment::RunOptions;
 //!
 //! let config = VitExperimentConfig::load("configs/vit-fashion-mnist.toml".as_ref()).unwrap();
-//! let outcome = run_vit_experiment::<Autodiff<Flex>>(&config, &RunOptions::new("results"), &Default::default()).unwrap();
+//! let outcome = run_vit_experiment::<Autodiff<NdArray>>(&config, &RunOptions::new("results"), &Default::default()).unwrap();
 //! println!("report: {}", outcome.report.display());
 //! ```
 

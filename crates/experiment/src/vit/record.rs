@@ -23,8 +23,8 @@ pub struct FinetuneRecord {
     pub eval_steps: Vec<usize>,
     /// Target test accuracy at those steps.
     pub accuracy: Vec<f64>,
-    /// Mean training loss over the steps since the previous evaluation (NaN at step 0).
-    pub train_loss: Vec<f64>,
+    /// Mean training loss over the steps since the previous evaluation (none at step 0).
+    pub train_loss: Vec<Option<f64>>,
     /// Training wall time in seconds up to those steps (evaluation time left out).
     pub seconds: Vec<f64>,
     /// The first evaluated step with accuracy at or above the target, if any.
