@@ -30,8 +30,7 @@ struct KindOnly {
 impl AnyConfig {
     /// Parses and validates a config of any kind; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let parse_error = |message: String| ExperimentError::ParseConfig { origin: origin.to_string(), message };
-        let kind = toml::from_str::<KindOnly>(text).map_err(|e| parse_error(e.to_string()))?.kind;
+        let kind = crate::config::parse_toml::<KindOnly>(text, origin)?.kind;
         match kind.as_deref() {
             None | Some("escape") => Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?)),
             Some("pretrain") => Ok(AnyConfig::Pretrain(PretrainConfig::from_toml(text, origin)?)),
@@ -46,9 +45,7 @@ impl AnyConfig {
 
     /// Reads, parses and validates a config file of any kind.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })?;
-        Self::from_toml(&text, &path.display().to_string())
+        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
     }
 
     /// The experiment's name.

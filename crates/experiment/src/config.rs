@@ -251,17 +251,14 @@ fn default_subset_size() -> usize {
 impl ExperimentConfig {
     /// Parses and validates a config; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: ExperimentConfig = toml::from_str(text)
-            .map_err(|error| ExperimentError::ParseConfig { origin: origin.to_string(), message: error.to_string() })?;
+        let config: ExperimentConfig = parse_toml(text, origin)?;
         config.validate()?;
         Ok(config)
     }
 
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })?;
-        Self::from_toml(&text, &path.display().to_string())
+        Self::from_toml(&read_config_text(path)?, &path.display().to_string())
     }
 
     /// The embedded default config.
@@ -383,4 +380,14 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ExperimentError> {
         return Err(ExperimentError::invalid("name", format!("must be a non-empty file name of letters, digits, '-', '_' or '.', got {name:?}")));
     }
     Ok(())
+}
+
+/// Parses TOML into a config type; `origin` names the config in errors.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, ExperimentError> {
+    toml::from_str(text).map_err(|error| ExperimentError::ParseConfig { origin: origin.to_string(), message: error.to_string() })
+}
+
+/// Reads a config file's text.
+pub(crate) fn read_config_text(path: &Path) -> Result<String, ExperimentError> {
+    std::fs::read_to_string(path).map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
+use serde::de::DeserializeOwned;
 use goldilocks_analysis::SummaryRow;
 
 use crate::outputs::write_outputs;
@@ -64,7 +65,7 @@ pub fn run_experiment<B: Backend>(
         let key = plan.key(config);
         let path = dir.join("runs").join(format!("{key}.jsonl"));
         if !options.fresh {
-            if let Some(stored) = load_stored(&path, plan.run_count()) {
+            if let Some(stored) = load_stored::<RunRecord>(&path, plan.run_count()) {
                 if options.show_progress {
                     eprintln!("[{}/{}] {key}: reusing {} stored runs", index + 1, plans.len(), stored.len());
                 }
@@ -88,11 +89,11 @@ pub fn run_experiment<B: Backend>(
 
 /// Stored records when they are complete and readable; a damaged file is named in a warning
 /// and recomputed.
-fn load_stored(path: &Path, expected_runs: usize) -> Option<Vec<RunRecord>> {
+pub(crate) fn load_stored<T: DeserializeOwned>(path: &Path, expected_runs: usize) -> Option<Vec<T>> {
     if !path.exists() {
         return None;
     }
-    match read_json_lines(path) {
+    match read_json_lines::<T>(path) {
         Ok(records) if records.len() == expected_runs => Some(records),
         Ok(records) => {
             eprintln!("warning: {} holds {} runs, expected {expected_runs}; recomputing", path.display(), records.len());

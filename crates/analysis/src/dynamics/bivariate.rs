@@ -16,37 +16,13 @@
 //! Integrands are vector-valued (`[f64; K]`), so that several expectations sharing the
 //! expensive part of `f` cost one pass.
 
+use crate::theory::gauss_kronrod::{WGK, XGK};
 use super::super::theory::gauss_hermite::GaussHermite;
 
 /// Half-width of the standard-normal range of the piecewise rule.
 const RANGE: f64 = 9.0;
 /// Widest Gauss-Kronrod panel of the piecewise rule.
 const PANEL: f64 = 0.75;
-
-/// Positive Kronrod 15-point abscissae on `[-1, 1]`, 0 last (QUADPACK's digits).
-#[allow(clippy::excessive_precision)]
-const XGK: [f64; 8] = [
-    0.991_455_371_120_812_639_206_854_697_526_329,
-    0.949_107_912_342_758_524_526_189_684_047_851,
-    0.864_864_423_359_769_072_789_712_788_640_926,
-    0.741_531_185_599_394_439_863_864_773_280_788,
-    0.586_087_235_467_691_130_294_144_845_693_013,
-    0.405_845_151_377_397_166_906_606_412_076_961,
-    0.207_784_955_007_898_467_600_689_403_773_245,
-    0.0,
-];
-/// Kronrod weights for `XGK`.
-#[allow(clippy::excessive_precision)]
-const WGK: [f64; 8] = [
-    0.022_935_322_010_529_224_963_732_008_058_970,
-    0.063_092_092_629_978_553_290_700_663_189_204,
-    0.104_790_010_322_250_183_839_876_322_541_518,
-    0.140_653_259_715_525_918_745_189_590_510_238,
-    0.169_004_726_639_267_902_826_583_426_598_550,
-    0.190_350_578_064_785_409_913_256_402_421_014,
-    0.204_432_940_075_298_892_414_161_999_234_649,
-    0.209_482_141_084_727_828_012_999_174_891_714,
-];
 
 /// A centred bivariate Gaussian pair `(a, b)`.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -46,7 +46,7 @@ pub struct Integral {
 
 /// Positive Kronrod abscissae on `[-1, 1]` (the odd-indexed ones are the Gauss nodes), 0 last.
 #[allow(clippy::excessive_precision)] // QUADPACK's published digits, kept verbatim.
-const XGK: [f64; 8] = [
+pub(crate) const XGK: [f64; 8] = [
     0.991_455_371_120_812_639_206_854_697_526_329,
     0.949_107_912_342_758_524_526_189_684_047_851,
     0.864_864_423_359_769_072_789_712_788_640_926,
@@ -58,7 +58,7 @@ const XGK: [f64; 8] = [
 ];
 /// Kronrod weights for `XGK`.
 #[allow(clippy::excessive_precision)] // QUADPACK's published digits, kept verbatim.
-const WGK: [f64; 8] = [
+pub(crate) const WGK: [f64; 8] = [
     0.022_935_322_010_529_224_963_732_008_058_970,
     0.063_092_092_629_978_553_290_700_663_189_204,
     0.104_790_010_322_250_183_839_876_322_541_518,

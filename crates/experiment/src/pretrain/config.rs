@@ -135,17 +135,14 @@ impl FinetuningConfig {
 impl PretrainConfig {
     /// Parses and validates a config; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: PretrainConfig = toml::from_str(text)
-            .map_err(|error| ExperimentError::ParseConfig { origin: origin.to_string(), message: error.to_string() })?;
+        let config: PretrainConfig = crate::config::parse_toml(text, origin)?;
         config.validate()?;
         Ok(config)
     }
 
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })?;
-        Self::from_toml(&text, &path.display().to_string())
+        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
     }
 
     /// The resolved config (defaults filled in) as TOML.

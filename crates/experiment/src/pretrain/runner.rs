@@ -2,7 +2,7 @@
 //! checkpoints), fine-tuning from every kept checkpoint per method (reusing stored records),
 //! then the analysis outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
@@ -12,8 +12,8 @@ use crate::pretrain::outputs::write_pretrain_outputs;
 use crate::pretrain::pretraining::pretrain_source;
 use crate::pretrain::PretrainConfig;
 use crate::progress::EnsembleBar;
-use crate::record::{read_json_lines, to_json_lines};
-use crate::runner::write;
+use crate::record::to_json_lines;
+use crate::runner::{load_stored, write};
 use crate::{ExperimentError, RunOptions};
 
 /// What a finished pre-training experiment produced.
@@ -74,7 +74,7 @@ pub fn run_pretrain_experiment<B: Backend>(
             let path = dir.join("runs").join(format!("{key}.jsonl"));
             let expected = config.finetuning.seeds * pretrained.checkpoints.len();
             if !options.fresh {
-                if let Some(stored) = load_stored(&path, expected) {
+                if let Some(stored) = load_stored::<FinetuneRun>(&path, expected) {
                     if options.show_progress {
                         eprintln!("[{}/{total}] {key}: reusing {} stored runs", index + 1, stored.len());
                     }
@@ -103,23 +103,4 @@ pub fn run_pretrain_experiment<B: Backend>(
         computed_ensembles: computed,
         report,
     })
-}
-
-/// Stored records when they are complete and readable; a damaged file is named in a warning
-/// and recomputed.
-fn load_stored(path: &Path, expected_runs: usize) -> Option<Vec<FinetuneRun>> {
-    if !path.exists() {
-        return None;
-    }
-    match read_json_lines::<FinetuneRun>(path) {
-        Ok(records) if records.len() == expected_runs => Some(records),
-        Ok(records) => {
-            eprintln!("warning: {} holds {} runs, expected {expected_runs}; recomputing", path.display(), records.len());
-            None
-        }
-        Err(error) => {
-            eprintln!("warning: stored records are unreadable ({error}); recomputing");
-            None
-        }
-    }
 }

@@ -148,13 +148,12 @@ fn yes() -> bool {
 impl VitExperimentConfig {
     /// Parses TOML text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        toml::from_str(text).map_err(|e| ExperimentError::ParseConfig { origin: origin.into(), message: e.to_string() })
+        crate::config::parse_toml(text, origin)
     }
 
     /// Reads and parses a TOML file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::ReadConfig { path: path.into(), source })?;
-        Self::from_toml(&text, &path.display().to_string())
+        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
     }
 
     /// The config as TOML.

@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 pub use config::{FinetuneConfig, PretrainConfig, TaskConfig, VitExperimentConfig, VitShape};
 pub use finetune::{finetune, Method, RunSpec};
 pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainOutcome};
-pub use record::{read_records, records_to_json_lines, FinetuneRecord};
+pub use record::FinetuneRecord;
 pub use report::{summarize, verdict, write_report, ReportContext, VitSummaryRow};
 pub use task_data::{BatchSampler, TaskData};
 pub use train::{accuracy, train_step};
@@ -155,7 +155,7 @@ pub fn run_vit_experiment<B: AutodiffBackend>(
         }
         let reached = group.iter().filter(|r| r.steps_to_target.is_some()).count();
         bar.finish(&format!("{reached}/{} runs reached the target", group.len()));
-        write(&path, records_to_json_lines(&group).as_bytes())?;
+        write(&path, crate::record::to_json_lines(&group).as_bytes())?;
         computed += group.len();
         records.extend(group);
     }
@@ -171,7 +171,7 @@ fn load_stored(path: &Path, expected: usize, run_hash: &str) -> Option<Vec<Finet
     if !path.exists() {
         return None;
     }
-    match read_records(path) {
+    match crate::record::read_json_lines::<FinetuneRecord>(path) {
         Ok(records) if records.len() == expected && records.iter().all(|r| r.config_hash == run_hash) => Some(records),
         Ok(_) => {
             eprintln!("warning: {} holds runs of another config or an incomplete set; recomputing", path.display());

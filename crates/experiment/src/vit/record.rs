@@ -1,7 +1,5 @@
 //! What one fine-tuning run measured, stored as JSON lines.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 
 /// One fine-tuning run: from one checkpoint, one method (LoRA rank or full), one seed.
@@ -33,26 +31,4 @@ pub struct FinetuneRecord {
     pub seconds_to_target: Option<f64>,
     /// Steps trained.
     pub steps_run: usize,
-}
-
-impl FinetuneRecord {
-    /// Whether the run is full fine-tuning.
-    pub fn is_full(&self) -> bool {
-        self.rank.is_none()
-    }
-}
-
-/// Records as JSON lines.
-pub fn records_to_json_lines(records: &[FinetuneRecord]) -> String {
-    records.iter().map(|r| serde_json::to_string(r).expect("a record serializes") + "\n").collect()
-}
-
-/// Reads JSON-lines records; the message names the file and line at fault.
-pub fn read_records(path: &Path) -> Result<Vec<FinetuneRecord>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| serde_json::from_str(line).map_err(|e| format!("{} line {}: {e}", path.display(), i + 1)))
-        .collect()
 }
