@@ -101,9 +101,10 @@ pub fn headline_plot(rows: &[FinetuneRow], checkpoints: &[CheckpointSummary], ti
             .y_label_formatter(&|y| trimmed(*y, 2))
             .draw()
             .map_err(&err)?;
-        for (i, (name, value)) in [("overlap <w, w*>", 0usize), ("norm |w|", 1)].into_iter().enumerate() {
+        let measures: [(&str, fn(&CheckpointSummary) -> f64); 2] = [("overlap <w, w*>", |c| c.overlap), ("norm |w|", |c| c.norm)];
+        for (i, (name, value)) in measures.into_iter().enumerate() {
             let style = color(methods.len() + i);
-            let series: Vec<(f64, f64)> = checkpoints.iter().map(|c| (step_x(c.step), if value == 0 { c.overlap } else { c.norm })).collect();
+            let series: Vec<(f64, f64)> = checkpoints.iter().map(|c| (step_x(c.step), value(c))).collect();
             panel
                 .draw_series(LineSeries::new(series.clone(), style.stroke_width(2)))
                 .map_err(&err)?

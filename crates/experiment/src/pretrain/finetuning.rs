@@ -152,7 +152,9 @@ pub fn finetune_from_checkpoints<B: Backend>(
     let total = groups * runs;
     let mut reached: Vec<Option<usize>> = vec![None; total];
     let mut curves: Vec<(Vec<usize>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); total];
-    let mut pending: Vec<(usize, Tensor<B, 2>)> = vec![(0, test_loss(weights_of(&trainable)))];
+    // The effective weights after each step serve both its test loss and the next gradient.
+    let mut weights = weights_of(&trainable);
+    let mut pending: Vec<(usize, Tensor<B, 2>)> = vec![(0, test_loss(weights.clone()))];
     let mut step = 0;
     loop {
         if pending.len() >= SYNC_EVERY || step == fine.max_steps {
@@ -186,12 +188,13 @@ pub fn finetune_from_checkpoints<B: Backend>(
         if model.label_noise > 0.0 {
             labels = labels + draw_noise::<B>(&seeds, step, batch, model.label_noise, device).expand([groups, batch, runs]);
         }
-        let gradient = student.loss_and_gradient(&inputs, &weights_of(&trainable), &labels);
+        let gradient = student.loss_and_gradient(&inputs, &weights, &labels);
         match &mut trainable {
             Trainable::Lora(lora) => lora.sgd_step(&gradient.weight_gradient, &rates),
             Trainable::Full(weight) => *weight = weight.clone() - gradient.weight_gradient * rates.clone(),
         }
-        pending.push((step, test_loss(weights_of(&trainable))));
+        weights = weights_of(&trainable);
+        pending.push((step, test_loss(weights.clone())));
     }
     Ok((0..total)
         .map(|index| {
