@@ -71,3 +71,21 @@ fn theory_ode_and_scaling_without_records_fail_cleanly() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no stored runs"));
 }
+
+#[test]
+fn a_data_folder_for_a_synthetic_config_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/pretrain-tiny.toml");
+    let results = dir.path().join("results");
+    let output = xtask()
+        .args(["experiment", "--quiet", "--data", "/some/folder", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--data applies only"), "stderr: {stderr}");
+    assert!(!results.exists());
+}
