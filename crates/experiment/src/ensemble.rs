@@ -37,7 +37,6 @@ pub struct EnsembleProgress {
 /// Frozen per-ensemble tensors.
 struct Setup<B: Backend> {
     teacher: Tensor<B, 3>,
-    teacher_per_run: Tensor<B, 4>,
     frozen: Tensor<B, 4>,
     learning_rates: Tensor<B, 4>,
     test_inputs: Tensor<B, 3>,
@@ -89,14 +88,16 @@ pub fn run_ensemble<B: Backend>(
         if model.label_noise > 0.0 {
             labels = labels + draw_noise::<B>(&plan.seeds, step, batch, model.label_noise, device).expand([groups, batch, runs]);
         }
-        let weights = lora.effective_weight(&setup.frozen);
-        let gradient = student.loss_and_gradient(&inputs, &weights, &labels);
+        // h = x W0^T + s (x V^T) U^T: the effective weight is never formed during a step.
+        let projections = lora.project(&inputs);
+        let preactivations = student.preactivations(&inputs, &setup.frozen) + lora.update_preactivations(&projections);
+        let gradient = student.loss_and_preactivation_gradient(&preactivations, &labels);
         let frozen_u = config.lora.train_only_v.then(|| lora.u.clone());
-        lora.sgd_step(&gradient.weight_gradient, &setup.learning_rates);
+        lora.sgd_step_from_preactivations(&inputs, &projections, &gradient.gradient, &setup.learning_rates);
         if let Some(u) = frozen_u {
             lora.u = u;
         }
-        pending.push(order_parameter(&lora, &setup.teacher_per_run));
+        pending.push(order_parameter(&lora, &setup.teacher));
         if grid.contains(&step) {
             let weights = lora.effective_weight(&setup.frozen);
             record_grid(&mut grids, step, Some(gradient.loss), &setup, &student, &lora, &weights);
@@ -133,7 +134,6 @@ fn build_setup<B: Backend>(
     let (groups, runs) = (plan.seeds.len(), plan.variants.len());
     let teacher_values: Vec<f32> = teachers.iter().flatten().flatten().map(|&x| x as f32).collect();
     let teacher = Tensor::<B, 3>::from_data(TensorData::new(teacher_values, [groups, k, n]), device);
-    let teacher_per_run = teacher.clone().reshape([groups, 1, k, n]).expand([groups, runs, k, n]).swap_dims(2, 3);
 
     let mut frozen_values = Vec::with_capacity(groups * runs * k * n);
     for (g, &seed) in plan.seeds.iter().enumerate() {
@@ -154,7 +154,7 @@ fn build_setup<B: Backend>(
     }
     let test_inputs = Tensor::<B, 3>::from_data(TensorData::new(test_values, [groups, test_size, n]), device);
     let test_labels = student.labels(&test_inputs, &teacher);
-    Setup { teacher, teacher_per_run, frozen, learning_rates, test_inputs, test_labels }
+    Setup { teacher, frozen, learning_rates, test_inputs, test_labels }
 }
 
 /// The learning rate of a run: the configured one, divided by k! * k for a Hermite student of degree k.
@@ -221,15 +221,18 @@ fn align_with_gradient<B: Backend>(
     Ok(())
 }
 
-/// |<V_j, T_k>| / |V_j|. Shape [G, R, r, K].
-fn row_overlaps<B: Backend>(lora: &LoraFactors<B>, teacher_per_run: &Tensor<B, 4>) -> Tensor<B, 4> {
-    (lora.v.clone().matmul(teacher_per_run.clone()) / lora.row_norms()).abs()
+/// |<V_j, T_k>| / |V_j| for the teacher rows T ([G, K, N]). Shape [G, R, r, K].
+fn row_overlaps<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 4> {
+    let [groups, runs, rank, n] = lora.v.dims();
+    let k = teacher.dims()[1];
+    let products = lora.v.clone().reshape([groups, runs * rank, n]).matmul(teacher.clone().swap_dims(1, 2));
+    (products.reshape([groups, runs, rank, k]) / lora.row_norms()).abs()
 }
 
 /// m_V = max over rows j and teacher rows k of |<V_j, T_k>| / |V_j|. Shape [G, R].
-fn order_parameter<B: Backend>(lora: &LoraFactors<B>, teacher_per_run: &Tensor<B, 4>) -> Tensor<B, 2> {
+fn order_parameter<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 2> {
     let [groups, runs, _, _] = lora.v.dims();
-    row_overlaps(lora, teacher_per_run).max_dim(3).max_dim(2).reshape([groups, runs])
+    row_overlaps(lora, teacher).max_dim(3).max_dim(2).reshape([groups, runs])
 }
 
 fn to_f64<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {
@@ -249,10 +252,12 @@ fn record_grid<B: Backend>(
     let [groups, runs, rank, _] = lora.v.dims();
     let test_loss = to_f64(student.loss(&setup.test_inputs, weights, &setup.test_labels));
     let train_loss = train_loss.map(to_f64);
-    let rows = to_f64(row_overlaps(lora, &setup.teacher_per_run).max_dim(3).reshape([groups, runs, rank]));
+    let rows = to_f64(row_overlaps(lora, &setup.teacher).max_dim(3).reshape([groups, runs, rank]));
     let u_norm = to_f64((lora.u.clone() * lora.u.clone()).sum_dim(3).sum_dim(2).sqrt().reshape([groups, runs]));
+    let n = lora.v.dims()[3];
+    let first_teacher_row = setup.teacher.clone().narrow(1, 0, 1).swap_dims(1, 2);
     let first_unit = |tensor: Tensor<B, 4>| {
-        to_f64(tensor.narrow(2, 0, 1).matmul(setup.teacher_per_run.clone().narrow(3, 0, 1)).reshape([groups, runs]))
+        to_f64(tensor.narrow(2, 0, 1).reshape([groups, runs, n]).matmul(first_teacher_row.clone()).reshape([groups, runs]))
     };
     let along = first_unit(lora.delta());
     let overlap = first_unit(weights.clone());

@@ -68,16 +68,74 @@ impl<B: Backend> LoraFactors<B> {
     /// effective weight (shape [G, R, K, N]): dU = s G V^T, dV = s U^T G.
     pub fn gradients(&self, weight_gradient: &Tensor<B, 4>) -> (Tensor<B, 4>, Tensor<B, 4>) {
         let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling);
-        let dv = self.u.clone().swap_dims(2, 3).matmul(weight_gradient.clone()).mul_scalar(self.scaling);
+        let dv = self.u.clone().mul_scalar(self.scaling).swap_dims(2, 3).matmul(weight_gradient.clone());
         (du, dv)
     }
 
     /// One SGD step with a learning rate per run (shape [1, R, 1, 1] or [G, R, 1, 1]); with the
     /// paper's init, rows of V are then scaled back to unit norm.
     pub fn sgd_step(&mut self, weight_gradient: &Tensor<B, 4>, learning_rates: &Tensor<B, 4>) {
-        let (du, dv) = self.gradients(weight_gradient);
-        self.u = self.u.clone() - du * learning_rates.clone();
-        self.v = self.v.clone() - dv * learning_rates.clone();
+        let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling) * learning_rates.clone();
+        // The rates scale U (r values per run) rather than dV (r x N values per run).
+        let scaled_u = (self.u.clone() * learning_rates.clone()).mul_scalar(self.scaling);
+        let dv = scaled_u.swap_dims(2, 3).matmul(weight_gradient.clone());
+        self.u = self.u.clone() - du;
+        self.v = self.v.clone() - dv;
+        if self.renormalize_rows {
+            self.v = normalize_rows(self.v.clone());
+        }
+    }
+
+    /// Projections of every run's inputs on the rows of its V, a = x V^T.
+    ///
+    /// # Shapes
+    /// - inputs: [G, B, N]
+    /// - output: [G, B, R * r]
+    pub fn project(&self, inputs: &Tensor<B, 3>) -> Tensor<B, 3> {
+        let [groups, runs, rank, n] = self.v.dims();
+        inputs.clone().matmul(self.v.clone().reshape([groups, runs * rank, n]).swap_dims(1, 2))
+    }
+
+    /// The update's share of the pre-activations, s U a, from the projections a = x V^T
+    /// (shape [G, B, R * r]). Shape [G, B, R * K].
+    pub fn update_preactivations(&self, projections: &Tensor<B, 3>) -> Tensor<B, 3> {
+        let [groups, runs, k, rank] = self.u.dims();
+        let batch = projections.dims()[1];
+        let per_run = projections.clone().reshape([groups, batch, runs, rank]).swap_dims(1, 2);
+        per_run
+            .matmul(self.u.clone().swap_dims(2, 3).mul_scalar(self.scaling))
+            .swap_dims(1, 2)
+            .reshape([groups, batch, runs * k])
+    }
+
+    /// One SGD step from the loss's gradient with respect to the pre-activations,
+    /// c = dL/dh (shape [G, B, R * K]), without forming the gradient with respect to the
+    /// effective weight: dU = s c^T a and dV = s (c U)^T x, run by run, with a = x V^T from
+    /// [`Self::project`] (taken before the step). Learning rates as in [`Self::sgd_step`].
+    pub fn sgd_step_from_preactivations(
+        &mut self,
+        inputs: &Tensor<B, 3>,
+        projections: &Tensor<B, 3>,
+        preactivation_gradient: &Tensor<B, 3>,
+        learning_rates: &Tensor<B, 4>,
+    ) {
+        let [groups, runs, k, rank] = self.u.dims();
+        let [_, batch, n] = inputs.dims();
+        let c = preactivation_gradient.clone().reshape([groups, batch, runs, k]).swap_dims(1, 2);
+        let a = projections.clone().reshape([groups, batch, runs, rank]).swap_dims(1, 2);
+        let rates = learning_rates.clone().mul_scalar(self.scaling);
+        let du = c.clone().swap_dims(2, 3).matmul(a) * rates.clone();
+        // Row (run, j) of dV is sum_b e[b, run, j] x_b.
+        let e = (c.matmul(self.u.clone()) * rates).swap_dims(2, 3).reshape([groups, runs * rank, batch]);
+        let v = self.v.clone().reshape([groups, runs * rank, n]);
+        let v = if batch == 1 {
+            // An outer product: a broadcast product is far cheaper than a matmul with inner size 1.
+            v - inputs.clone().repeat_dim(1, runs * rank) * e
+        } else {
+            v - e.matmul(inputs.clone())
+        };
+        self.u = self.u.clone() - du;
+        self.v = v.reshape([groups, runs, rank, n]);
         if self.renormalize_rows {
             self.v = normalize_rows(self.v.clone());
         }
@@ -135,6 +193,64 @@ mod tests {
             moved.u = Tensor::from_data(TensorData::new(shifted, [1, 2, 2, 3]), &Default::default());
             let numeric = (objective(&moved) - objective(&lora)) / 0.5;
             assert!((numeric - du[i]).abs() < 1e-4 * (1.0 + du[i].abs()), "{numeric} vs {}", du[i]);
+        }
+    }
+
+    fn pseudo_random<const D: usize>(shape: [usize; D], phase: f32) -> Tensor<B, D> {
+        let count: usize = shape.iter().product();
+        let values: Vec<f32> = (0..count).map(|i| ((i as f32 + phase) * 0.731).sin()).collect();
+        Tensor::from_data(TensorData::new(values, shape), &Default::default())
+    }
+
+    /// The step from pre-activation gradients (no weight gradient formed) equals the step
+    /// from the weight gradient G = c^T x, for batch 1 (the outer-product path) and larger
+    /// batches, widths 1 and 2, per-run learning rates, with and without renormalised rows.
+    #[test]
+    fn step_from_preactivations_matches_step_from_weight_gradient() {
+        let (groups, runs, n, rank) = (2, 3, 6, 2);
+        for (batch, k, init) in [(1, 1, LoraInit::Gaussian), (4, 2, LoraInit::Gaussian), (1, 2, LoraInit::Paper), (5, 1, LoraInit::Paper)] {
+            let config = LoraConfig { rank, alpha: 3.0, use_rslora: false, init };
+            let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+            let host: Vec<_> = (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
+            let mut direct = LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default()).unwrap();
+            direct.u = pseudo_random([groups, runs, k, rank], 0.5);
+            let mut via_preactivations = direct.clone();
+            let inputs = pseudo_random([groups, batch, n], 1.0);
+            let coefficients = pseudo_random([groups, batch, runs * k], 2.0);
+            let rates = Tensor::<B, 4>::from_data(TensorData::new(vec![0.1f32, 0.2, 0.3], [1, runs, 1, 1]), &Default::default());
+
+            let weight_gradient = coefficients.clone().swap_dims(1, 2).matmul(inputs.clone()).reshape([groups, runs, k, n]);
+            direct.sgd_step(&weight_gradient, &rates);
+            let projections = via_preactivations.project(&inputs);
+            via_preactivations.sgd_step_from_preactivations(&inputs, &projections, &coefficients, &rates);
+
+            for (a, b) in [(direct.u.clone(), via_preactivations.u.clone()), (direct.v.clone(), via_preactivations.v.clone())] {
+                let (a, b) = (to_vec(a), to_vec(b));
+                assert_eq!(a.len(), b.len());
+                for (x, y) in a.iter().zip(&b) {
+                    assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "batch {batch}, k {k}: {x} vs {y}");
+                }
+            }
+        }
+    }
+
+    /// x W0^T + s (x V^T) U^T equals x (W0 + s U V)^T.
+    #[test]
+    fn update_preactivations_match_the_effective_weight() {
+        let (groups, runs, k, n, batch) = (2, 3, 2, 5, 4);
+        let config = LoraConfig { rank: 2, alpha: 5.0, use_rslora: false, init: LoraInit::Gaussian };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let host: Vec<_> = (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
+        let mut lora = LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default()).unwrap();
+        lora.u = pseudo_random([groups, runs, k, 2], 0.25);
+        let frozen = pseudo_random([groups, runs, k, n], 4.0);
+        let inputs = pseudo_random([groups, batch, n], 5.0);
+        let flat = |w: Tensor<B, 4>| w.reshape([groups, runs * k, n]).swap_dims(1, 2);
+        let expected = to_vec(inputs.clone().matmul(flat(lora.effective_weight(&frozen))).reshape([groups, batch, runs * k, 1]));
+        let split = inputs.clone().matmul(flat(frozen)) + lora.update_preactivations(&lora.project(&inputs));
+        let split = to_vec(split.reshape([groups, batch, runs * k, 1]));
+        for (x, y) in expected.iter().zip(&split) {
+            assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "{x} vs {y}");
         }
     }
 

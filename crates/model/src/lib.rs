@@ -19,6 +19,6 @@ mod weight_source;
 
 pub use activation::{Activation, ActivationPair};
 pub use error::ModelError;
-pub use single_index::{SingleIndexEnsemble, StudentGradient};
+pub use single_index::{PreactivationGradient, SingleIndexEnsemble, StudentGradient};
 pub use vit::{Vit, VitConfig};
 pub use weight_source::FrozenWeightSource;

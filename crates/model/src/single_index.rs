@@ -18,6 +18,15 @@ pub struct StudentGradient<B: Backend> {
     pub weight_gradient: Tensor<B, 4>,
 }
 
+/// Loss and gradient of every run of an ensemble with respect to its pre-activations.
+#[derive(Debug, Clone)]
+pub struct PreactivationGradient<B: Backend> {
+    /// Loss (1/2) mean_b (y_hat - y)^2 of each run. Shape [G, R].
+    pub loss: Tensor<B, 2>,
+    /// dL/dh for every sample and unit. Shape [G, B, R * K].
+    pub gradient: Tensor<B, 3>,
+}
+
 /// The teacher-student pairs of an ensemble's runs and the readout width K.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SingleIndexEnsemble {
@@ -157,14 +166,30 @@ impl SingleIndexEnsemble {
         labels: &Tensor<B, 3>,
     ) -> StudentGradient<B> {
         let [groups, runs, k, n] = weights.dims();
-        let batch = inputs.dims()[1];
         let h = self.preactivations(inputs, weights);
+        let PreactivationGradient { loss, gradient } = self.loss_and_preactivation_gradient(&h, labels);
+        let weight_gradient = gradient.swap_dims(1, 2).matmul(inputs.clone()).reshape([groups, runs, k, n]);
+        StudentGradient { loss, weight_gradient }
+    }
+
+    /// Loss and its exact gradient with respect to the pre-activations,
+    /// dL/dh_{b,k} = (1/B) (y_hat_b - y_b) (1/c) sigma'(h_{b,k}).
+    ///
+    /// # Shapes
+    /// - preactivations: [G, B, R * K] (see [`Self::preactivations`]), labels: [G, B, R]
+    pub fn loss_and_preactivation_gradient<B: Backend>(
+        &self,
+        preactivations: &Tensor<B, 3>,
+        labels: &Tensor<B, 3>,
+    ) -> PreactivationGradient<B> {
+        let [groups, batch, _] = preactivations.dims();
+        let (runs, k) = (self.pairs.len(), self.width);
         let mut values = Vec::new();
         let mut slopes = Vec::new();
         for segment in self.segments() {
             let sigma = segment.pair.student;
             let scale = 1.0 / sigma.readout_scale(k);
-            let slice = h.clone().narrow(2, segment.start * k, segment.len * k);
+            let slice = preactivations.clone().narrow(2, segment.start * k, segment.len * k);
             values.push(
                 sigma
                     .apply(slice.clone())
@@ -182,9 +207,8 @@ impl SingleIndexEnsemble {
             .reshape([groups, batch, runs, 1])
             .expand([groups, batch, runs, k])
             .reshape([groups, batch, runs * k]);
-        let coefficients = (per_unit * slope).mul_scalar(1.0 / batch as f64);
-        let weight_gradient = coefficients.swap_dims(1, 2).matmul(inputs.clone()).reshape([groups, runs, k, n]);
-        StudentGradient { loss: half_mean_square(residual), weight_gradient }
+        let gradient = (per_unit * slope).mul_scalar(1.0 / batch as f64);
+        PreactivationGradient { loss: half_mean_square(residual), gradient }
     }
 }
 

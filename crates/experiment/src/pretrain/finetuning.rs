@@ -191,7 +191,7 @@ pub fn finetune_from_checkpoints<B: Backend>(
         let gradient = student.loss_and_gradient(&inputs, &weights, &labels);
         match &mut trainable {
             Trainable::Lora(lora) => lora.sgd_step(&gradient.weight_gradient, &rates),
-            Trainable::Full(weight) => *weight = weight.clone() - gradient.weight_gradient * rates.clone(),
+            Trainable::Full(weight) => *weight = weight.clone() - gradient.weight_gradient.mul_scalar(learning_rate),
         }
         weights = weights_of(&trainable);
         pending.push((step, test_loss(weights.clone())));
