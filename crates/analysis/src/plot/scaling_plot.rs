@@ -1,12 +1,14 @@
 //! Escape step versus input dimension N on log-log axes, one color per target: every escaped
-//! seed as a small hollow dot, the median as a filled marker with a bar over the quartiles,
-//! the fitted power law as a solid line and the known law (fitted by its constant) dashed.
+//! seed as a small hollow dot, every censored seed as a gray cross at its budget, the median
+//! as a filled marker with a bar over the quartiles, the fitted power law as a solid line and
+//! the known law (fitted by its constant) dashed.
 
+use plotters::chart::SeriesLabelPosition;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::format::trimmed;
-use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
+use crate::plot::{chart_builder, color, plot_error, PLOT_SIZE};
 use crate::scaling::{GrowthFit, ScalingPoint};
 
 /// SVG of the escape steps of `points` against N with the fits of `fits` drawn through them.
@@ -17,9 +19,12 @@ pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) ->
     if escaped.is_empty() {
         return Err(AnalysisError::Plot { plot: "escape step versus N", reason: "no seed escaped: nothing to draw".into() });
     }
-    let sizes: Vec<f64> = points.iter().map(|p| p.n as f64).collect();
+    let mut sizes: Vec<f64> = points.iter().map(|p| p.n as f64).collect();
     let (n_lo, n_hi) = bounds(&sizes);
-    let (t_lo, t_hi) = bounds(&escaped);
+    sizes.sort_by(f64::total_cmp);
+    sizes.dedup();
+    let budgets: Vec<f64> = points.iter().filter(|p| p.escaped() < p.seeds()).map(|p| p.max_steps as f64).collect();
+    let (t_lo, t_hi) = bounds(&[escaped, budgets].concat());
     let target_index = |target: &str| fits.iter().position(|f| f.target == target).unwrap_or(fits.len());
 
     let mut svg = String::new();
@@ -27,7 +32,7 @@ pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) ->
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
         let mut chart = chart_builder(&root, title, 75)
-            .build_cartesian_2d((n_lo / 1.3..n_hi * 1.3).log_scale(), (t_lo / 2.0..t_hi * 2.0).log_scale())
+            .build_cartesian_2d((n_lo / 1.3..n_hi * 1.3).log_scale().with_key_points(sizes), (t_lo / 2.0..t_hi * 2.0).log_scale())
             .map_err(&err)?;
         chart
             .configure_mesh()
@@ -42,6 +47,8 @@ pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) ->
             let n = point.n as f64;
             let seeds = point.escape_steps.iter().flatten().map(|&s| Circle::new((n, s as f64), 2, c.mix(0.5).stroke_width(1)));
             chart.draw_series(seeds).map_err(&err)?;
+            let censored = point.escape_steps.iter().filter(|s| s.is_none()).map(|_| Cross::new((n, point.max_steps as f64), 4, censored_style()));
+            chart.draw_series(censored).map_err(&err)?;
             if let (Some(lo), Some(hi)) = (point.quantile(0.25), point.quantile(0.75)) {
                 let bar = c.stroke_width(2);
                 chart
@@ -67,17 +74,35 @@ pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) ->
                 .label(format!("{}: median, quartiles; fit {} N^{}", fit.target, trimmed(power.prefactor, 3), trimmed(power.exponent, 2)))
                 .legend(move |(x, y)| EmptyElement::at((x, y)) + Circle::new((0, 0), 4, c.filled()) + PathElement::new(vec![(6, 0), (26, 0)], style));
             let law: Vec<(f64, f64)> = log_points(first, last).map(|n| (n, known.fit.constant * known.law.value(n))).collect();
-            let dashed = c.stroke_width(1);
+            let dashed = c.mix(0.7).stroke_width(2);
             chart
                 .draw_series(DashedLineSeries::new(law, 6, 4, dashed))
                 .map_err(&err)?
                 .label(format!("{}: known law c {}", fit.target, known.law))
                 .legend(move |(x, y)| EmptyElement::at((x, y)) + PathElement::new(vec![(0, 0), (8, 0)], dashed) + PathElement::new(vec![(12, 0), (20, 0)], dashed));
         }
-        draw_legend(&mut chart, 14, "escape step versus N")?;
+        if points.iter().any(|p| p.escaped() < p.seeds()) {
+            chart
+                .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())
+                .map_err(&err)?
+                .label("censored seed, at its budget")
+                .legend(|(x, y)| Cross::new((x + 10, y), 4, censored_style()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(&err)?;
         root.present().map_err(&err)?;
     }
     Ok(svg)
+}
+
+fn censored_style() -> ShapeStyle {
+    RGBColor(110, 110, 110).stroke_width(1)
 }
 
 /// Smallest and largest of non-empty positive values.
@@ -116,6 +141,7 @@ mod tests {
         // he2 has no fit: its seed is drawn, but it has no legend entry.
         assert!(!svg.contains("he2:"));
         assert!(svg.matches("<circle").count() >= 11, "one dot per escaped seed");
+        assert!(svg.contains("censored seed, at its budget"));
         let censored = vec![point("he3", 3, 16, vec![None, None])];
         assert!(scaling_plot(&censored, &fit_growth(&censored).unwrap(), "t").is_err());
     }
