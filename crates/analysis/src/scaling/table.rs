@@ -1,7 +1,8 @@
 //! scaling.csv: one line per (target, N) of an escape-time scaling.
 //!
 //! Columns, in this order: target, information_exponent, n, learning_rate, max_steps,
-//! initial_overlap, seeds, escaped, median, q25, q75. The order statistics are escape steps
+//! initial_overlap, seeds, escaped, median, q25, q75; the learning rate is the one used, after
+//! the Hermite rule. The order statistics are escape steps
 //! with censored runs counted as +infinity; a censored statistic (and a random start's
 //! initial overlap) is an empty field.
 
