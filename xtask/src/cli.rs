@@ -95,19 +95,6 @@ pub enum TheoryCommand {
     Tau(TauArgs),
     /// Measured m_V curves of stored experiments beside the large-N ODE and step map.
     Ode(OdeArgs),
-    /// Median escape time of stored experiments at several N, with power-law fits.
-    Scaling(ScalingArgs),
-}
-
-/// Flags of `theory scaling`.
-#[derive(Debug, Args)]
-pub struct ScalingArgs {
-    /// Experiment configs (one N each) whose stored records are fitted, comma separated.
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub config: Vec<PathBuf>,
-    /// Results root holding <name>/runs/*.jsonl for every config.
-    #[arg(long, value_name = "DIR", default_value = "results")]
-    pub results: PathBuf,
 }
 
 /// Flags of `theory ode`.

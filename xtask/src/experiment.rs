@@ -4,6 +4,7 @@ use anyhow::{bail, Context};
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use goldilocks_experiment::pretrain::{run_pretrain_experiment, PretrainConfig};
+use goldilocks_experiment::scaling::run_scaling_experiment;
 use goldilocks_experiment::vit::run_vit_experiment;
 use goldilocks_experiment::{run_experiment, AnyConfig, ExperimentConfig, RunOptions};
 
@@ -73,6 +74,15 @@ impl BackendTask for Experiment<'_> {
                     "{} fine-tuning runs computed, {} reused; report: {}",
                     outcome.computed_runs,
                     outcome.reused_runs,
+                    outcome.report.display()
+                ))
+            }
+            AnyConfig::Scaling(config) => {
+                let outcome = run_scaling_experiment::<B>(config, self.options, device)?;
+                Ok(format!(
+                    "{} points computed, {} reused; report: {}",
+                    outcome.computed_points,
+                    outcome.reused_points,
                     outcome.report.display()
                 ))
             }

@@ -1,4 +1,4 @@
-//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau|ode|scaling`,
+//! The Goldilocks command line: `cargo xtask experiment`, `cargo xtask theory tau|ode`,
 //! `cargo xtask bench`, `cargo xtask checkpoints`.
 //!
 //! A thin binary: it parses flags, picks the burn backend, and calls the library crates.
@@ -9,7 +9,6 @@ mod checkpoints;
 mod cli;
 mod experiment;
 mod ode;
-mod scaling;
 mod theory;
 
 use clap::Parser;

@@ -1,5 +1,5 @@
-//! `cargo xtask theory tau`: print tau(mu) for an activation pair; `theory ode` and
-//! `theory scaling` live in `ode.rs` and `scaling.rs`.
+//! `cargo xtask theory tau`: print tau(mu) for an activation pair; `theory ode` lives in
+//! `ode.rs`.
 
 use anyhow::bail;
 use goldilocks_analysis::theory::{exit_time, TauOptions};
@@ -13,7 +13,6 @@ pub fn run(args: TheoryArgs) -> anyhow::Result<()> {
     match args.command {
         TheoryCommand::Tau(args) => print_tau(args),
         TheoryCommand::Ode(args) => crate::ode::run(args),
-        TheoryCommand::Scaling(args) => crate::scaling::run(args),
     }
 }
 

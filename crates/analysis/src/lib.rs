@@ -1,7 +1,8 @@
 //! Analysis of Goldilocks experiments: escape times, the paper's statistic and its spread
 //! over seed subsets, the summary table, comparison with the published numbers, SVG plots
 //! and the markdown report; in [`theory`], the exit time tau(mu); in [`dynamics`], the
-//! deterministic large-N dynamics of the summary statistics (m, u).
+//! deterministic large-N dynamics of the summary statistics (m, u); in [`scaling`], the growth
+//! of the escape time with the input dimension N.
 //!
 //! The crate takes plain Rust data ([`RunTrajectory`]) and depends on no other Goldilocks
 //! crate, so it can be reused on records from anywhere.
@@ -39,7 +40,7 @@ pub mod plot;
 pub mod published;
 pub mod report;
 pub mod rng;
-pub mod scaling_fit;
+pub mod scaling;
 pub mod subsets;
 pub mod summary;
 pub mod summary_csv;
@@ -54,10 +55,10 @@ pub use finetune::{find_goldilocks, summarize_finetuning, CheckpointSummary, Fin
 pub use interval::{mean_interval, t_975, MeanInterval};
 pub use paper_statistic::{paper_time, seed_average};
 pub use ode_comparison::OdeComparison;
-pub use plot::{escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot, series_plot, theory_fit_plot, Series, SeriesAxes, SeriesPoint};
+pub use plot::{escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot, scaling_plot, series_plot, theory_fit_plot, Series, SeriesAxes, SeriesPoint};
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
-pub use scaling_fit::{fit_fixed_law, fit_power_law, FixedLawFit, PowerLawFit};
+pub use scaling::{fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv, FixedLawFit, GrowthFit, GrowthLaw, PowerLawFit, ScalingPoint, ScalingReportInput};
 pub use subsets::{quantile, subset_interval, subset_statistics};
 pub use summary::{summarize, SummaryParams, SummaryRow, SUBSET_QUANTILES};
 pub use summary_csv::{read_summary_csv, write_summary_csv, SUMMARY_COLUMNS};

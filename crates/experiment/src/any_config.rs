@@ -1,12 +1,14 @@
 //! Any experiment config, told apart by its top-level `kind` key: `"escape"` (the default
 //! when the key is absent) for an escape-time sweep, `"pretrain"` for real pre-training and
-//! fine-tuning from its checkpoints, `"vit"` for the tiny ViT on Fashion-MNIST.
+//! fine-tuning from its checkpoints, `"vit"` for the tiny ViT on Fashion-MNIST, `"scaling"`
+//! for the growth of the escape time with the input dimension N.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::pretrain::PretrainConfig;
+use crate::scaling::ScalingConfig;
 use crate::vit::VitExperimentConfig;
 use crate::{ExperimentConfig, ExperimentError};
 
@@ -19,6 +21,8 @@ pub enum AnyConfig {
     Pretrain(PretrainConfig),
     /// `kind = "vit"`.
     Vit(VitExperimentConfig),
+    /// `kind = "scaling"`.
+    Scaling(ScalingConfig),
 }
 
 #[derive(Deserialize)]
@@ -39,7 +43,8 @@ impl AnyConfig {
                 config.validate()?;
                 Ok(AnyConfig::Vit(config))
             }
-            Some(other) => Err(ExperimentError::invalid("kind", format!("must be \"escape\", \"pretrain\" or \"vit\", got {other:?}"))),
+            Some("scaling") => Ok(AnyConfig::Scaling(ScalingConfig::from_toml(text, origin)?)),
+            Some(other) => Err(ExperimentError::invalid("kind", format!("must be \"escape\", \"pretrain\", \"vit\" or \"scaling\", got {other:?}"))),
         }
     }
 
@@ -54,6 +59,7 @@ impl AnyConfig {
             AnyConfig::Escape(config) => &config.name,
             AnyConfig::Pretrain(config) => &config.name,
             AnyConfig::Vit(config) => &config.name,
+            AnyConfig::Scaling(config) => &config.name,
         }
     }
 }

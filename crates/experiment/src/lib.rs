@@ -7,8 +7,9 @@
 //! the caller through the type parameter `B`.
 //!
 //! The [`pretrain`] module does the same for real pre-training: checkpoints of the full
-//! weight on a source task, fine-tuning from each, and the Goldilocks checkpoint. A config's
-//! `kind` key tells the two apart ([`AnyConfig`]).
+//! weight on a source task, fine-tuning from each, and the Goldilocks checkpoint. The
+//! [`scaling`] module measures how the escape time grows with the input dimension N, running
+//! one escape-time config per (target, N). A config's `kind` key tells them apart ([`AnyConfig`]).
 //!
 //! ```no_run
 //! use burn::backend::NdArray;
@@ -33,6 +34,7 @@ pub mod pretrain;
 mod progress;
 mod record;
 mod runner;
+pub mod scaling;
 mod theory_curves;
 pub mod vit;
 

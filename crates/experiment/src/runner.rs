@@ -57,6 +57,37 @@ pub fn run_experiment<B: Backend>(
 ) -> Result<ExperimentOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
+    let ensembles = run_ensembles::<B>(config, &dir, options, device)?;
+    let (rows, report) = write_outputs(config, &dir, &ensembles.records, &options.command)?;
+    Ok(ExperimentOutcome {
+        dir,
+        rows,
+        records: ensembles.records,
+        reused_ensembles: ensembles.reused,
+        computed_ensembles: ensembles.computed,
+        report,
+    })
+}
+
+/// The records of every ensemble of a config, and how many ensembles were reused or computed.
+pub(crate) struct EnsembleRecords {
+    /// Every run's record, in plan order.
+    pub records: Vec<RunRecord>,
+    /// Ensembles whose stored records were reused.
+    pub reused: usize,
+    /// Ensembles computed now.
+    pub computed: usize,
+}
+
+/// Writes `dir/config.toml` and runs every ensemble of the (validated) `config`, reusing
+/// complete records stored under `dir/runs/` unless `options.fresh`; new records are stored
+/// atomically as each ensemble finishes.
+pub(crate) fn run_ensembles<B: Backend>(
+    config: &ExperimentConfig,
+    dir: &Path,
+    options: &RunOptions,
+    device: &B::Device,
+) -> Result<EnsembleRecords, ExperimentError> {
     write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
     let plans = plan_ensembles(config);
     let mut records = Vec::new();
@@ -83,8 +114,7 @@ pub fn run_experiment<B: Backend>(
         records.extend(ensemble_records);
         computed += 1;
     }
-    let (rows, report) = write_outputs(config, &dir, &records, &options.command)?;
-    Ok(ExperimentOutcome { dir, rows, records, reused_ensembles: reused, computed_ensembles: computed, report })
+    Ok(EnsembleRecords { records, reused, computed })
 }
 
 /// Stored records when they are complete and readable; a damaged file is named in a warning

@@ -1,0 +1,12 @@
+//! Escape-time scaling with the input dimension N: a [`ScalingConfig`] expands into one
+//! ordinary escape-time config per (target, N), each run by the escape runner (its records
+//! stored and reused under `results/<name>/points/<target>-n<N>/`), and the growth of the
+//! median escape step with N is fitted per target beside the known online-SGD laws
+//! ([`run_scaling_experiment`]): `scaling.csv`, `plots/scaling.svg` and `report.md`.
+
+mod config;
+mod outputs;
+mod runner;
+
+pub use config::{PowerLaw, ScalingConfig, ScalingKind, ScalingTarget};
+pub use runner::{run_scaling_experiment, ScalingOutcome};

@@ -1,0 +1,74 @@
+//! Runs a scaling experiment: every (target, N) point through the escape runner (reusing
+//! stored records), then the fits and the outputs.
+
+use std::path::PathBuf;
+
+use burn::tensor::backend::Backend;
+use goldilocks_analysis::{GrowthFit, ScalingPoint};
+
+use crate::runner::{run_ensembles, write};
+use crate::scaling::outputs::write_scaling_outputs;
+use crate::scaling::ScalingConfig;
+use crate::{learning_rate, ExperimentError, RunOptions};
+
+/// What a finished scaling experiment produced.
+#[derive(Debug, Clone)]
+pub struct ScalingOutcome {
+    /// The results folder.
+    pub dir: PathBuf,
+    /// One point per (target, N), in run order.
+    pub points: Vec<ScalingPoint>,
+    /// The growth fits, one per target.
+    pub fits: Vec<GrowthFit>,
+    /// Points whose stored records were reused.
+    pub reused_points: usize,
+    /// Points computed now (wholly or partly).
+    pub computed_points: usize,
+    /// The report.
+    pub report: PathBuf,
+}
+
+/// Runs `config` on backend `B`: the records of point `<target>-n<N>` go to
+/// `<results_root>/<name>/points/<target>-n<N>/`, the fits and report to `<results_root>/<name>/`.
+pub fn run_scaling_experiment<B: Backend>(
+    config: &ScalingConfig,
+    options: &RunOptions,
+    device: &B::Device,
+) -> Result<ScalingOutcome, ExperimentError> {
+    config.validate()?;
+    let dir = options.results_root.join(&config.name);
+    write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
+    let all = config.points();
+    let (mut points, mut reused, mut computed) = (Vec::new(), 0, 0);
+    for (index, &(t, n)) in all.iter().enumerate() {
+        let target = &config.targets[t];
+        let point_config = config.point_config(t, n);
+        if options.show_progress {
+            eprintln!(
+                "point {}/{}: {} at N = {n} ({} seeds, budget {} steps)",
+                index + 1,
+                all.len(),
+                target.activation,
+                target.seeds,
+                point_config.training.max_steps
+            );
+        }
+        let ensembles = run_ensembles::<B>(&point_config, &dir.join("points").join(config.point_name(t, n)), options, device)?;
+        if ensembles.computed == 0 {
+            reused += 1;
+        } else {
+            computed += 1;
+        }
+        points.push(ScalingPoint {
+            target: target.activation.to_string(),
+            information_exponent: target.information_exponent().expect("validated: a Hermite target"),
+            n,
+            learning_rate: learning_rate(&point_config, target.activation),
+            max_steps: point_config.training.max_steps,
+            initial_overlap: point_config.starts[0].initial_overlap,
+            escape_steps: ensembles.records.iter().map(|r| r.escape_step).collect(),
+        });
+    }
+    let (fits, report) = write_scaling_outputs(config, &dir, &points, &options.command)?;
+    Ok(ScalingOutcome { dir, points, fits, reused_points: reused, computed_points: computed, report })
+}
