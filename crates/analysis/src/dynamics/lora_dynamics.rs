@@ -137,7 +137,7 @@ impl<'a> LoraDynamics<'a> {
     /// sign for a teacher), with kinks or jumps only at 0. Every population integrand is then
     /// a polynomial of degree at most 2 in the radius along each ray of the polar rule, so
     /// the expectations use [`PIECEWISE_LINEAR_RADIAL_NODES`] radial nodes and stay exact
-    /// up to the angular rule, at about 1/500 of the cost of the piecewise Cartesian rule.
+    /// up to the angular rule, at about 1/400 of the cost of the piecewise Cartesian rule (relu).
     /// A pair that is not piecewise linear gets wrong terms.
     pub fn piecewise_linear(mut self) -> Self {
         self.piecewise_linear = true;
