@@ -37,6 +37,7 @@ fn each_bad_field_is_named() {
         (tiny_with("name = \"tiny\"", "name = \"../escape\""), "name"),
         (tiny_with("[record]", "[record]\nthreshold = 0.0"), "record.threshold"),
         (tiny_with("points = 20", "points = 0"), "record.grid"),
+        (tiny_with("[record]", "[record]\node = \"yes\""), "ode"),
         (tiny_with("batch = 32", "batch = 32\nbatch_size = 4"), "batch_size"),
         (tiny_with("batch = 32", "batch = \"many\""), "batch"),
         (tiny_with("[model]", "[model]\nsource = { kind = \"rotated\", rho = 2.0 }"), "model.source"),

@@ -48,6 +48,8 @@ fn tiny_experiment_writes_every_output_and_snapshots_match() {
         assert_eq!(record.grid.step.first(), Some(&0));
         assert!(record.grid.test_loss.iter().all(|x| x.is_finite()));
     }
+    // The large-N ODE is drawn over the m_V curves (rank 1, the paper's setting).
+    assert!(read(&dir.join("plots/overlap-relu-random-start-r1.svg")).contains("large-N ODE"));
     insta::assert_snapshot!("tiny_summary", read(&dir.join("summary.csv")));
     insta::assert_snapshot!("tiny_report", read(&dir.join("report.md")));
 }
@@ -129,4 +131,27 @@ fn v_only_runs_keep_u_at_one() {
         assert!((record.grid.student_overlap[last].abs() - record.grid.m_v_rows[last][0]).abs() < 1e-4);
     }
     assert!(records.iter().filter(|r| r.activation == "linear").all(|r| !r.censored));
+}
+
+/// Where the large-N dynamics does not describe the runs (label noise here), the report says
+/// so, naming the field, and draws no ODE.
+#[test]
+fn an_inapplicable_config_names_its_reason_in_the_report() {
+    let text = TINY
+        .replace("test_size = 64", "test_size = 64\nlabel_noise = 0.1")
+        .replace("activations = [\"linear\", \"relu\"]", "activations = [\"linear\"]")
+        .replace("mu = [0.2, 0.6]", "mu = [0.2]");
+    let config = ExperimentConfig::from_toml(&text, "tiny with label noise").unwrap();
+    assert_eq!(config.model.label_noise, 0.1);
+    let root = tempfile::tempdir().unwrap();
+    let outcome = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let report = read(&outcome.report);
+    let section = &report[report.find("## Large-N dynamics beside the measured m_V").expect("ODE section")..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    assert!(
+        section.contains("Not computed: the deterministic dynamics does not describe these runs") && section.contains("model.label_noise"),
+        "{section}"
+    );
+    assert!(!section.contains("| activation |"));
+    assert!(!read(&root.path().join("tiny/plots/overlap-linear-random-start-r1.svg")).contains("large-N ODE"));
 }

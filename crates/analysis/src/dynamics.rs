@@ -4,6 +4,7 @@
 //!
 //! Building blocks, one per file:
 //! - [`bivariate`]: Gaussian expectations over a pair of correlated variables;
+//! - [`radial_rule`]: the Gauss rule for the radius of a bivariate normal in polar coordinates;
 //! - [`dormand_prince`]: the adaptive Dormand-Prince 5(4) integrator;
 //! - [`lora_dynamics`]: the population terms, the ODEs and the large-N step map;
 //! - [`error`]: the error type, [`DynamicsError`].
@@ -29,6 +30,7 @@ pub mod bivariate;
 pub mod dormand_prince;
 pub mod error;
 pub mod lora_dynamics;
+pub mod radial_rule;
 #[cfg(test)]
 mod monte_carlo_tests;
 
@@ -36,3 +38,4 @@ pub use bivariate::{GaussianPair, KinkLine};
 pub use dormand_prince::{integrate, OdeOptions, OdeSolution};
 pub use error::DynamicsError;
 pub use lora_dynamics::{LoraDynamics, Overlaps, PopulationTerms, DEFAULT_NODES};
+pub use radial_rule::RadialRule;

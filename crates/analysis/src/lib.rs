@@ -54,8 +54,11 @@ pub use escape::{escape_step, median_escape};
 pub use finetune::{find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks};
 pub use interval::{mean_interval, t_975, MeanInterval};
 pub use paper_statistic::{paper_time, seed_average};
-pub use ode_comparison::OdeComparison;
-pub use plot::{escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot, scaling_plot, series_plot, theory_fit_plot, Series, SeriesAxes, SeriesPoint};
+pub use ode_comparison::{OdeComparison, OdeOverlay, OdeSection};
+pub use plot::{
+    escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot, overlap_curves_with_ode_plot, scaling_plot, series_plot,
+    theory_fit_plot, Series, SeriesAxes, SeriesPoint,
+};
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
 pub use scaling::{fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv, FixedLawFit, GrowthFit, GrowthLaw, PowerLawFit, ScalingPoint, ScalingReportInput};

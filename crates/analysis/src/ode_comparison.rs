@@ -1,5 +1,6 @@
 //! Measured m_V curves beside the deterministic large-N dynamics started from the same
-//! point: the ODEs and the step map of [`dynamics`](crate::dynamics).
+//! point: the ODEs and the step map of [`dynamics`](crate::dynamics); and what an
+//! experiment report shows of them ([`OdeSection`]).
 
 use crate::dynamics::{LoraDynamics, OdeOptions, Overlaps};
 use crate::error::AnalysisError;
@@ -28,7 +29,7 @@ pub struct OdeComparison {
 impl OdeComparison {
     /// Averages `runs` (m_V after every step; truncated to the shortest) and the ODE and
     /// step-map curves of `dynamics` from `(|initial_overlaps[i]|, dynamics.initial_u())`,
-    /// one start per run.
+    /// one start per run. Runs with the same `|m0|` (a prescribed start) share one curve.
     pub fn compute(
         dynamics: &LoraDynamics,
         label: impl Into<String>,
@@ -60,9 +61,17 @@ impl OdeComparison {
         let shortest = runs.iter().map(|r| r.len()).min().unwrap_or(0);
         let truncated: Vec<&[f64]> = runs.iter().map(|r| &r[..shortest]).collect();
         let measured = seed_average(&truncated);
-        let mut odes = Vec::with_capacity(runs.len());
-        let mut maps = Vec::with_capacity(runs.len());
+        let mut odes: Vec<Vec<f64>> = Vec::with_capacity(runs.len());
+        let mut maps: Vec<Vec<f64>> = Vec::with_capacity(runs.len());
+        // (|m0|, index of its curves in odes and maps)
+        let mut computed: Vec<(f64, usize)> = Vec::new();
         for &m0 in initial_overlaps {
+            if let Some(&(_, i)) = computed.iter().find(|(m, _)| *m == m0.abs()) {
+                odes.push(odes[i].clone());
+                maps.push(maps[i].clone());
+                continue;
+            }
+            computed.push((m0.abs(), odes.len()));
             let start = Overlaps {
                 m: m0.abs(),
                 u: dynamics.initial_u(),
@@ -93,6 +102,51 @@ impl OdeComparison {
     /// `max_i |measured_i - map_i|` over the run.
     pub fn max_gap_map(&self) -> f64 {
         max_gap(&self.measured, &self.map)
+    }
+}
+
+/// The comparison of one (activation, start, mu) of an experiment, as a report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdeOverlay {
+    /// Display name of the activation pair, as in the runs.
+    pub activation: String,
+    /// Name of the starting condition.
+    pub start: String,
+    /// Pre-training strength.
+    pub mu: f64,
+    /// Whether the runs start at a prescribed overlap (one ODE curve for all seeds) rather
+    /// than from random V (one ODE curve per seed, from its own m0, averaged).
+    pub prescribed_start: bool,
+    /// Measured and deterministic curves.
+    pub comparison: OdeComparison,
+}
+
+/// What an experiment report says about the deterministic dynamics: the comparisons made,
+/// and a sentence for everything not compared, with the reason. The default (nothing
+/// compared, nothing said) leaves the report without the section.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OdeSection {
+    /// One comparison per (activation, start, mu) with rank-1 runs.
+    pub overlays: Vec<OdeOverlay>,
+    /// Why some or all runs are not compared, one sentence each.
+    pub not_compared: Vec<String>,
+}
+
+impl OdeSection {
+    /// Whether the report has nothing to say about the dynamics.
+    pub fn is_empty(&self) -> bool {
+        self.overlays.is_empty() && self.not_compared.is_empty()
+    }
+
+    /// The overlays of one (activation, start), in the order they were added.
+    pub fn overlays_of<'a>(
+        &'a self,
+        activation: &'a str,
+        start: &'a str,
+    ) -> impl Iterator<Item = &'a OdeOverlay> + 'a {
+        self.overlays
+            .iter()
+            .filter(move |o| o.activation == activation && o.start == start)
     }
 }
 
@@ -132,6 +186,31 @@ mod tests {
         // The ODE differs from the map at lr = 0.2, by less than a few hundredths.
         let gap = comparison.max_gap_ode();
         assert!(gap > 1e-4 && gap < 0.1, "gap {gap}");
+    }
+
+    /// A prescribed start: every run starts at the same |m0|, so all share one curve, the
+    /// one a single run from that start gets.
+    #[test]
+    fn runs_from_the_same_overlap_share_one_curve() {
+        let linear = ScalarActivation::smooth(&identity, &one);
+        let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500)
+            .unwrap()
+            .piecewise_linear();
+        let measured = vec![0.1; 120];
+        let options = OdeOptions::default();
+        let shared = OdeComparison::compute(
+            &dynamics,
+            "x",
+            &[&measured, &measured, &measured],
+            &[0.038, -0.038, 0.038],
+            &options,
+        )
+        .unwrap();
+        let single =
+            OdeComparison::compute(&dynamics, "x", &[&measured], &[0.038], &options).unwrap();
+        assert!(max_gap(&shared.ode, &single.ode) < 1e-15);
+        assert!(max_gap(&shared.map, &single.map) < 1e-15);
+        assert!(shared.ode[119] > 0.5, "the ODE escapes within 120 steps");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod theory_plot;
 pub use escape_plot::escape_time_plot;
 pub use headline_plot::headline_plot;
 pub use ode_plot::ode_comparison_plot;
-pub use overlap_plot::overlap_curves_plot;
+pub use overlap_plot::{overlap_curves_plot, overlap_curves_with_ode_plot};
 pub use scaling_plot::scaling_plot;
 pub use series_plot::{series_plot, Series, SeriesAxes, SeriesPoint};
 pub use theory_plot::theory_fit_plot;

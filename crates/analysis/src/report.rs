@@ -5,12 +5,15 @@
 //! snapshot-tested. Sections: what was run and how to reproduce it; what is measured; one
 //! table per starting condition, with every miss against the published numbers marked
 //! plainly; the times of each (activation, mu) side by side across starting conditions with
-//! their ratios; the plots; censored runs.
+//! their ratios; the theory fitted to the times; the deterministic large-N dynamics beside
+//! the measured m_V curves (or why it does not apply); the plots; censored runs.
 
 use std::fmt::Write as _;
 
 use crate::comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
+use crate::escape::escape_step;
 use crate::format::trimmed;
+use crate::ode_comparison::OdeSection;
 use crate::published::PublishedNumbers;
 use crate::summary::{SummaryParams, SummaryRow, SUBSET_QUANTILES};
 use crate::theory_fit::TheoryFit;
@@ -34,6 +37,8 @@ pub struct ReportInput<'a> {
     pub commands: &'a str,
     /// Theory curves fitted to the measured times (empty: no theory section).
     pub theory: &'a [TheoryFit],
+    /// The deterministic dynamics beside the measured m_V (empty: no such section).
+    pub ode: &'a OdeSection,
 }
 
 /// Renders report.md.
@@ -44,6 +49,7 @@ pub fn render_report(input: &ReportInput) -> String {
     view.write_results(&mut out);
     view.write_overlap_section(&mut out);
     view.write_theory(&mut out);
+    view.write_ode(&mut out);
     view.write_plots(&mut out);
     view.write_censored(&mut out);
     out
@@ -491,6 +497,95 @@ impl<'a> View<'a> {
         }
     }
 
+    fn write_ode(&self, out: &mut String) {
+        let section = self.input.ode;
+        if section.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "## Large-N dynamics beside the measured m_V\n");
+        for sentence in &section.not_compared {
+            let _ = writeln!(out, "- {sentence}");
+        }
+        if !section.not_compared.is_empty() {
+            let _ = writeln!(out);
+        }
+        if section.overlays.is_empty() {
+            return;
+        }
+        let threshold = trimmed(self.params().threshold, 4);
+        let _ = writeln!(
+            out,
+            "For rank 1 in this setting the overlap m and the scalar u follow deterministic ODEs as N grows \
+             (docs/theory.md, \"Deterministic limit of the summary statistics\"); the large-N step map keeps \
+             every order in the learning rate. Every curve starts from u = 1/N^2 and a run's |m0|. Under a \
+             prescribed start all seeds share m0, so one curve serves them all; from random V each seed's \
+             curve starts from that seed's measured m_V at step 0, and the curves are averaged over seeds like \
+             the measurements (the search phase lasts about ln(1/m0), so the curve from the mean m0 is not \
+             the mean of the curves). The m_V plots draw the ODE dashed. max|d| is the largest difference, \
+             over the steps recorded, between the seed-averaged m_V and the averaged ODE (or map) curve; \
+             escape is the first step at which the averaged curve reaches {threshold}.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| activation | start | mu | seeds | mean m0 | steps | max\\|d\\| ODE | max\\|d\\| map | escape measured / ODE / map |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|");
+        let escape = |curve: &[f64]| {
+            escape_step(curve, self.params().threshold)
+                .map_or_else(|| "-".to_string(), |s| s.to_string())
+        };
+        for overlay in &section.overlays {
+            let c = &overlay.comparison;
+            let start = if overlay.prescribed_start {
+                format!("{} (one curve)", cell(&overlay.start))
+            } else {
+                format!("{} (one curve per seed)", cell(&overlay.start))
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {start} | {} | {} | {} | {} | {:.3} | {:.3} | {} / {} / {} |",
+                cell(&overlay.activation),
+                trimmed(overlay.mu, 4),
+                c.seeds,
+                trimmed(c.initial_overlap, 4),
+                c.measured.len(),
+                c.max_gap_ode(),
+                c.max_gap_map(),
+                escape(&c.measured),
+                escape(&c.ode),
+                escape(&c.map)
+            );
+        }
+        let mut sorted: Vec<f64> = section
+            .overlays
+            .iter()
+            .map(|o| o.comparison.max_gap_ode())
+            .collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = if sorted.len() % 2 == 1 {
+            sorted[sorted.len() / 2]
+        } else {
+            0.5 * (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2])
+        };
+        let worst = section.overlays.iter().max_by(|a, b| {
+            a.comparison
+                .max_gap_ode()
+                .total_cmp(&b.comparison.max_gap_ode())
+        });
+        if let Some(at) = worst {
+            let _ = writeln!(
+                out,
+                "\nmax|d| to the ODE: median {:.3} over {} comparisons, largest {:.3} ({}, {}, mu = {}).\n",
+                median,
+                sorted.len(),
+                at.comparison.max_gap_ode(),
+                cell(&at.activation),
+                cell(&at.start),
+                trimmed(at.mu, 4)
+            );
+        }
+    }
+
     fn write_plots(&self, out: &mut String) {
         if self.input.plots.is_empty() {
             return;
@@ -611,6 +706,7 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ode_comparison::{OdeComparison, OdeOverlay};
 
     #[allow(clippy::too_many_arguments)]
     fn row(
@@ -737,6 +833,47 @@ mod tests {
             plots,
             commands: "cargo xtask experiment --config configs/tiny.toml",
             theory: &[],
+            ode: &NO_ODE,
+        }
+    }
+
+    static NO_ODE: OdeSection = OdeSection {
+        overlays: Vec::new(),
+        not_compared: Vec::new(),
+    };
+
+    /// A logistic-like curve from m0 that crosses 0.5 at step `half` (index `half - 1`).
+    fn curve(half: f64, len: usize) -> Vec<f64> {
+        (1..=len)
+            .map(|step| 1.0 / (1.0 + (-(step as f64 - half) / 8.0).exp()))
+            .collect()
+    }
+
+    /// Hand-made comparisons: one prescribed start, one random start, and a sentence on
+    /// what was not compared.
+    fn ode_section() -> OdeSection {
+        let overlay = |start: &str, prescribed_start, seeds, measured, ode, map| OdeOverlay {
+            activation: "linear".into(),
+            start: start.into(),
+            mu: 0.5,
+            prescribed_start,
+            comparison: OdeComparison {
+                label: format!("linear, {start}"),
+                seeds,
+                initial_overlap: if prescribed_start { 0.038 } else { 0.0251 },
+                measured: curve(measured, 200),
+                ode: curve(ode, 200),
+                map: curve(map, 200),
+            },
+        };
+        OdeSection {
+            overlays: vec![
+                overlay("published-start", true, 3, 70.0, 68.0, 69.0),
+                overlay("random-start", false, 12, 95.0, 90.0, 92.0),
+            ],
+            not_compared: vec![
+                "sign->tanh: runs of rank 2 are not compared (the dynamics is for rank 1).".into(),
+            ],
         }
     }
 
@@ -745,6 +882,7 @@ mod tests {
         let rows = rows();
         let published = PublishedNumbers::load();
         let params = SummaryParams::paper();
+        let ode = ode_section();
         let plots = vec![
             (
                 "Escape time versus mu".to_string(),
@@ -755,8 +893,63 @@ mod tests {
                 "overlap_linear_random-start.svg".to_string(),
             ),
         ];
-        let report = render_report(&input(&rows, &published, &params, &plots));
+        let report = render_report(&ReportInput {
+            ode: &ode,
+            ..input(&rows, &published, &params, &plots)
+        });
         insta::assert_snapshot!(report);
+    }
+
+    #[test]
+    fn ode_section_gives_gaps_and_escapes() {
+        let rows = rows();
+        let published = PublishedNumbers::load();
+        let params = SummaryParams::paper();
+        let ode = ode_section();
+        let report = render_report(&ReportInput {
+            ode: &ode,
+            ..input(&rows, &published, &params, &[])
+        });
+        assert!(report.contains("## Large-N dynamics beside the measured m_V"));
+        let gap = ode.overlays[1].comparison.max_gap_ode();
+        // Curves crossing 0.5 at steps 95 and 90: the gap is about 5 / (4 * 8).
+        assert!((gap - 0.155).abs() < 0.01, "{gap}");
+        let line = report
+            .lines()
+            .find(|l| l.starts_with("| linear | random-start (one curve per seed) | 0.5 | 12 |"))
+            .expect("random-start row");
+        assert!(line.contains(&format!("| {gap:.3} |")), "{line}");
+        assert!(line.ends_with("| 95 / 90 / 92 |"), "{line}");
+        assert!(report.contains("- sign->tanh: runs of rank 2 are not compared"));
+        assert!(report.contains(&format!(
+            "largest {gap:.3} (linear, random-start, mu = 0.5)"
+        )));
+        // Without comparisons or reasons there is no section.
+        let plain = render_report(&input(&rows, &published, &params, &[]));
+        assert!(!plain.contains("Large-N dynamics"));
+    }
+
+    #[test]
+    fn a_reason_alone_is_reported() {
+        let published = PublishedNumbers::load();
+        let params = SummaryParams::paper();
+        let rows = rows();
+        let ode = OdeSection {
+            overlays: Vec::new(),
+            not_compared: vec![
+                "The dynamics does not describe these runs: model.width must be 1.".into(),
+            ],
+        };
+        let report = render_report(&ReportInput {
+            ode: &ode,
+            ..input(&rows, &published, &params, &[])
+        });
+        let section = &report[report.find("## Large-N dynamics").expect("section")..];
+        assert!(
+            section.contains("- The dynamics does not describe these runs: model.width must be 1.")
+        );
+        let end = section.find("## Censored").unwrap_or(section.len());
+        assert!(!section[..end].contains("| activation |"));
     }
 
     #[test]

@@ -105,6 +105,10 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
 /// SGD and when to stop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -203,11 +207,17 @@ pub struct RecordConfig {
     /// Seeds per subset for the paper statistic's interval (the published numbers use 3).
     #[serde(default = "default_subset_size")]
     pub subset_size: usize,
+    /// Draw the deterministic large-N dynamics (ODE and step map) over the measured m_V curves
+    /// in the report, where it applies (rank-1 runs of the paper's setting). On by default,
+    /// and then left out of the written config. It changes only the report, so it is not part
+    /// of the record keys.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub ode: bool,
 }
 
 impl Default for RecordConfig {
     fn default() -> Self {
-        Self { threshold: default_threshold(), band: default_band(), grid: default_grid(), subset_size: default_subset_size() }
+        Self { threshold: default_threshold(), band: default_band(), grid: default_grid(), subset_size: default_subset_size(), ode: true }
     }
 }
 

@@ -45,5 +45,5 @@ pub use error::ExperimentError;
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
 pub use runner::{run_experiment, ExperimentOutcome, RunOptions};
-pub use ode_curves::{ode_comparison, ode_inapplicable};
+pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use theory_curves::{tau_of, theory_curves};

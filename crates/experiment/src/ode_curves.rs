@@ -1,12 +1,12 @@
 //! The deterministic large-N dynamics (ODE and step map) beside an experiment's measured m_V
-//! curves, for the runs where it applies: K = 1, rank 1, the paper's init, aligned
-//! `w0 = mu w*`, no label noise.
+//! curves, for the runs where it applies: K = 1, rank 1, the paper's init with U trained,
+//! aligned `w0 = mu w*`, no label noise.
 
 use goldilocks_analysis::dynamics::{LoraDynamics, OdeOptions};
 use goldilocks_analysis::theory::ScalarActivation;
-use goldilocks_analysis::OdeComparison;
+use goldilocks_analysis::{OdeComparison, OdeOverlay, OdeSection};
 use goldilocks_lora::LoraInit;
-use goldilocks_model::{ActivationPair, FrozenWeightSource};
+use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 
 use crate::ensemble::learning_rate;
 use crate::record::RunRecord;
@@ -26,6 +26,9 @@ pub fn ode_inapplicable(config: &ExperimentConfig) -> Option<ExperimentError> {
     }
     if config.lora.init != LoraInit::Paper {
         return Some(ExperimentError::invalid("lora.init", "must be \"paper\" for the ODE"));
+    }
+    if config.lora.train_only_v {
+        return Some(ExperimentError::invalid("lora.train_only_v", "must be false for the ODE, which trains U"));
     }
     None
 }
@@ -48,8 +51,68 @@ pub fn ode_comparison(
     if selected.is_empty() {
         return Err(ExperimentError::invalid("sweep", format!("{} holds no rank-1 runs of {name} at mu = {mu}", config.name)));
     }
+    compare(config, &selected, pair, mu, label)
+}
+
+/// What the report of `config` says about the dynamics: one overlay per (activation pair,
+/// start, mu) of rank-1 runs in `records`, in the order of the sweep, and a sentence for
+/// everything not compared (the dynamics does not apply, `record.ode` is off, other ranks,
+/// or a curve that could not be followed).
+pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSection {
+    let mut section = OdeSection::default();
+    if !config.record.ode {
+        section.not_compared.push("Not computed: the config turns it off (`record.ode = false`).".into());
+        return section;
+    }
+    if let Some(reason) = ode_inapplicable(config) {
+        section.not_compared.push(format!("Not computed: the deterministic dynamics does not describe these runs ({reason})."));
+        return section;
+    }
+    let mut other_ranks: Vec<usize> = records.iter().map(|r| r.rank).filter(|&r| r != 1).collect();
+    other_ranks.sort_unstable();
+    other_ranks.dedup();
+    if !other_ranks.is_empty() {
+        let ranks: Vec<String> = other_ranks.iter().map(usize::to_string).collect();
+        section.not_compared.push(format!("Runs of rank {} are not compared: the dynamics follows rank 1.", ranks.join(", ")));
+    }
+    for spec in &config.sweep.activations {
+        let pair = spec.pair();
+        let name = pair.to_string();
+        for start in &config.starts {
+            for &mu in &config.sweep.mu {
+                let selected: Vec<&RunRecord> =
+                    records.iter().filter(|r| r.activation == name && r.start == start.name && r.mu == mu && r.rank == 1).collect();
+                if selected.is_empty() {
+                    continue;
+                }
+                let label = format!("{name}, {}, mu = {mu}", start.name);
+                match compare(config, &selected, pair, mu, &label) {
+                    Ok(comparison) => section.overlays.push(OdeOverlay {
+                        activation: name.clone(),
+                        start: start.name.clone(),
+                        mu,
+                        prescribed_start: start.initial_overlap.is_some(),
+                        comparison,
+                    }),
+                    Err(error) => section.not_compared.push(format!("{label}: the dynamics could not be followed ({error}).")),
+                }
+            }
+        }
+    }
+    section
+}
+
+/// The comparison for `selected` runs (one pair and one mu): each run's ODE and map start
+/// from its prescribed `|m0|`, or from its measured m_V at step 0 for a random start.
+fn compare(
+    config: &ExperimentConfig,
+    selected: &[&RunRecord],
+    pair: ActivationPair,
+    mu: f64,
+    label: &str,
+) -> Result<OdeComparison, ExperimentError> {
     let mut initial = Vec::with_capacity(selected.len());
-    for record in &selected {
+    for record in selected {
         let start = match record.initial_overlap {
             Some(m0) => m0.abs(),
             None => match (record.grid.step.first(), record.grid.m_v_rows.first().and_then(|rows| rows.first())) {
@@ -62,13 +125,13 @@ pub fn ode_comparison(
     let (teacher, student) = (pair.teacher, pair.student);
     let (phi, dphi) = (move |x| teacher.value(x), move |x| teacher.derivative(x));
     let (sigma, dsigma) = (move |x| student.value(x), move |x| student.derivative(x));
-    let scalar = |activation: goldilocks_model::Activation, value, slope| ScalarActivation {
+    let scalar = |activation: Activation, value, slope| ScalarActivation {
         value,
         derivative: slope,
         non_smooth: !activation.is_smooth(),
         hermite_degree: activation.hermite_degree(),
     };
-    let dynamics = LoraDynamics::new(
+    let mut dynamics = LoraDynamics::new(
         scalar(teacher, &phi, &dphi),
         scalar(student, &sigma, &dsigma),
         mu,
@@ -77,7 +140,136 @@ pub fn ode_comparison(
         config.model.batch,
     )
     .map_err(goldilocks_analysis::AnalysisError::from)?;
+    if is_piecewise_linear(teacher) && is_piecewise_linear(student) {
+        dynamics = dynamics.piecewise_linear();
+    }
     let curves: Vec<Vec<f64>> = selected.iter().map(|r| r.m_v.iter().map(|&x| f64::from(x)).collect()).collect();
     let views: Vec<&[f64]> = curves.iter().map(Vec::as_slice).collect();
     Ok(OdeComparison::compute(&dynamics, label, &views, &initial, &OdeOptions::default())?)
+}
+
+/// Whether the activation is linear on each side of 0, which makes the dynamics' expectations
+/// exact with the cheap polar rule.
+fn is_piecewise_linear(activation: Activation) -> bool {
+    matches!(activation, Activation::Linear | Activation::Relu | Activation::Sign)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::GridRecord;
+
+    const CONFIG: &str = r#"
+name = "ode-check"
+[model]
+input_dim = 1000
+batch = 500
+[training]
+learning_rate = 0.2
+max_steps = 300
+[sweep]
+activations = ["linear", "relu"]
+mu = [0.5]
+ranks = [1, 2]
+[[starts]]
+name = "published-start"
+initial_overlap = 0.038
+seeds = 2
+[[starts]]
+name = "random-start"
+seeds = 2
+"#;
+
+    fn config(extra: &str) -> ExperimentConfig {
+        ExperimentConfig::from_toml(&format!("{CONFIG}{extra}"), "ode test").unwrap()
+    }
+
+    /// A made-up record: m_V rises from m0 on a logistic curve crossing 0.5 at step 100.
+    fn record(activation: &str, start: &str, initial_overlap: Option<f64>, m0: f64, rank: usize, seed: u64) -> RunRecord {
+        let m_v: Vec<f32> = (1..=300).map(|s| (1.0 / (1.0 + (-(f64::from(s) - 100.0) / 10.0).exp())) as f32).collect();
+        RunRecord {
+            activation: activation.into(),
+            teacher: activation.into(),
+            student: activation.into(),
+            mu: 0.5,
+            rank,
+            start: start.into(),
+            initial_overlap,
+            seed,
+            learning_rate: 0.2,
+            max_steps: 300,
+            steps_run: 300,
+            escape_step: Some(100),
+            censored: false,
+            m_v,
+            grid: GridRecord { step: vec![0, 300], m_v_rows: vec![vec![m0], vec![1.0]], ..GridRecord::default() },
+        }
+    }
+
+    fn records() -> Vec<RunRecord> {
+        let mut records = Vec::new();
+        for activation in ["linear", "relu"] {
+            for seed in 0..2 {
+                records.push(record(activation, "published-start", Some(0.038), 0.038, 1, seed));
+                records.push(record(activation, "random-start", None, 0.02 + 0.01 * seed as f64, 1, seed));
+                records.push(record(activation, "random-start", None, 0.03, 2, seed));
+            }
+        }
+        records
+    }
+
+    #[test]
+    fn every_rank_one_group_gets_an_overlay_and_other_ranks_a_sentence() {
+        let section = ode_section(&config(""), &records());
+        let keys: Vec<(&str, &str, bool)> = section.overlays.iter().map(|o| (o.activation.as_str(), o.start.as_str(), o.prescribed_start)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("linear", "published-start", true),
+                ("linear", "random-start", false),
+                ("relu", "published-start", true),
+                ("relu", "random-start", false)
+            ]
+        );
+        assert_eq!(section.not_compared, vec!["Runs of rank 2 are not compared: the dynamics follows rank 1.".to_string()]);
+        for overlay in &section.overlays {
+            let c = &overlay.comparison;
+            assert_eq!((c.seeds, c.measured.len(), c.ode.len(), c.map.len()), (2, 300, 300, 300));
+            let expected_m0 = if overlay.prescribed_start { 0.038 } else { 0.025 };
+            assert!((c.initial_overlap - expected_m0).abs() < 1e-6, "{}", c.initial_overlap);
+            // The dynamics escapes and aligns within 300 steps at mu = 0.5.
+            assert!(c.ode[299] > 0.9 && c.map[299] > 0.9, "{}", overlay.activation);
+        }
+    }
+
+    #[test]
+    fn an_inapplicable_config_gives_its_reason() {
+        let section = ode_section(&config("[lora]\ninit = \"gaussian\"\n"), &records());
+        assert!(section.overlays.is_empty());
+        assert_eq!(section.not_compared.len(), 1);
+        let sentence = &section.not_compared[0];
+        assert!(sentence.contains("does not describe these runs") && sentence.contains("lora.init"), "{sentence}");
+        let mut only_v = config("");
+        only_v.lora.train_only_v = true;
+        assert!(ode_section(&only_v, &records()).not_compared[0].contains("lora.train_only_v"));
+    }
+
+    #[test]
+    fn the_switch_turns_it_off_and_says_so() {
+        let section = ode_section(&config("[record]\node = false\n"), &records());
+        assert!(section.overlays.is_empty());
+        assert_eq!(section.not_compared, vec!["Not computed: the config turns it off (`record.ode = false`).".to_string()]);
+    }
+
+    #[test]
+    fn a_random_start_without_step_zero_is_named() {
+        let mut records = records();
+        for record in &mut records {
+            record.grid.step = vec![1, 300];
+        }
+        let section = ode_section(&config(""), &records);
+        // The prescribed starts need no step 0; the random ones say why they are missing.
+        assert_eq!(section.overlays.len(), 2);
+        assert!(section.not_compared.iter().any(|s| s.starts_with("relu, random-start, mu = 0.5: the dynamics could not be followed") && s.contains("record.grid")));
+    }
 }

@@ -1,13 +1,14 @@
 //! The analysis outputs of an experiment: summary.csv, SVG plots (with the theory fitted
-//! beside the measurements) and report.md.
+//! beside the measurements and the large-N ODE over the m_V curves) and report.md.
 
 use std::path::{Path, PathBuf};
 
 use goldilocks_analysis::{
-    escape_time_plot, fit_theory, overlap_curves_plot, render_report, summarize, theory_fit_plot, write_summary_csv,
+    escape_time_plot, fit_theory, overlap_curves_with_ode_plot, render_report, summarize, theory_fit_plot, write_summary_csv,
     PublishedNumbers, ReportInput, RunTrajectory, SummaryParams, SummaryRow,
 };
 
+use crate::ode_curves::ode_section;
 use crate::record::RunRecord;
 use crate::runner::write;
 use crate::theory_curves::theory_curves;
@@ -42,6 +43,7 @@ pub fn write_outputs(
     let escape_svg = escape_time_plot(&rows, &published, &format!("{}: escape time versus pre-training strength", config.name))?;
     write(&dir.join("plots/escape-time.svg"), escape_svg.as_bytes())?;
     plots.push(("Escape time (the paper's statistic) versus mu; bars: 5%-95% over 3-seed subsets".into(), "plots/escape-time.svg".into()));
+    let ode = ode_section(config, records);
     let mut seen: Vec<(String, String, usize)> = Vec::new();
     for row in &rows {
         let key = (row.activation.clone(), row.start.clone(), row.rank);
@@ -50,9 +52,11 @@ pub fn write_outputs(
         }
         let file = format!("plots/overlap-{}-{}-r{}.svg", file_safe(&row.activation), file_safe(&row.start), row.rank);
         let title = format!("m_V over steps: {}, {}, r = {}", row.activation, row.start, row.rank);
-        let svg = overlap_curves_plot(&trajectories, &row.activation, &row.start, row.rank, config.record.threshold, &title)?;
+        let overlays: Vec<_> = if row.rank == 1 { ode.overlays_of(&row.activation, &row.start).collect() } else { Vec::new() };
+        let svg = overlap_curves_with_ode_plot(&trajectories, &row.activation, &row.start, row.rank, config.record.threshold, &title, &overlays)?;
         write(&dir.join(&file), svg.as_bytes())?;
-        plots.push((format!("Seed-averaged m_V over steps ({}, {}, r = {})", row.activation, row.start, row.rank), file));
+        let dashed = if overlays.is_empty() { "" } else { "; dashed: the large-N ODE" };
+        plots.push((format!("Seed-averaged m_V over steps ({}, {}, r = {}){dashed}", row.activation, row.start, row.rank), file));
         seen.push(key);
     }
 
@@ -72,6 +76,7 @@ pub fn write_outputs(
         plots: &plots,
         commands: command,
         theory: &theory,
+        ode: &ode,
     });
     let report_path = dir.join("report.md");
     write(&report_path, report.as_bytes())?;

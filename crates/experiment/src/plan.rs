@@ -55,12 +55,14 @@ impl EnsemblePlan {
             record: &'a crate::config::RecordConfig,
             plan: &'a EnsemblePlan,
         }
+        // The ODE switch changes only the report: the key is that of the default (left out).
+        let record = crate::config::RecordConfig { ode: true, ..config.record.clone() };
         let identity = Identity {
             format: RECORD_FORMAT,
             model: &config.model,
             lora: &config.lora,
             training: &config.training,
-            record: &config.record,
+            record: &record,
             plan: self,
         };
         let json = serde_json::to_string(&identity).expect("plans serialize");
@@ -85,4 +87,23 @@ pub fn plan_ensembles(config: &ExperimentConfig) -> Vec<EnsemblePlan> {
         }
     }
     plans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ODE switch changes only the report, so stored records stay valid either way; the
+    /// threshold changes the records (runs stop once finished), so it changes the key.
+    #[test]
+    fn record_keys_ignore_the_ode_switch() {
+        let config = ExperimentConfig::default_config();
+        let plan = &plan_ensembles(&config)[0];
+        let mut without_ode = config.clone();
+        without_ode.record.ode = false;
+        assert_eq!(plan.key(&config), plan.key(&without_ode));
+        let mut other_threshold = config.clone();
+        other_threshold.record.threshold = 0.6;
+        assert_ne!(plan.key(&config), plan.key(&other_threshold));
+    }
 }

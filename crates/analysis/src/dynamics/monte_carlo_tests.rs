@@ -92,7 +92,10 @@ fn mean_and_standard_error(values: &[f64]) -> (f64, f64) {
 /// drops, computed, not tuned); without the renormalisation-noise term the ODE misses it.
 fn check(sigma: ScalarActivation, name: &str, state: Overlaps, seed: u64) {
     let mu = 0.4;
-    let dynamics = LoraDynamics::new(sigma, sigma, mu, LEARNING_RATE, N, BATCH).unwrap();
+    // Both activations here are piecewise linear: the polar rule, as the experiment reports use.
+    let dynamics = LoraDynamics::new(sigma, sigma, mu, LEARNING_RATE, N, BATCH)
+        .unwrap()
+        .piecewise_linear();
     let Overlaps { m, u } = state;
     let [(dm, se_m), (du, se_u)] = monte_carlo_step(&sigma, mu, state, seed);
     let drift = dynamics.drift(state).unwrap();

@@ -2,13 +2,16 @@
 //!
 //! For the runs of one (activation, start, rank): the curves of each mu are averaged over
 //! seeds index by index (as the paper's statistic does), drawn against the step (counted
-//! from 1) on a log axis, with a dashed horizontal line at the escape threshold. Long
-//! curves are thinned to log-spaced steps, which a log axis shows without loss.
+//! from 1) on a log axis, with a dashed horizontal line at the escape threshold. Where the
+//! deterministic large-N dynamics applies, its ODE curve of each mu is drawn dashed in that
+//! mu's colour. Long curves are thinned to log-spaced steps, which a log axis shows without
+//! loss.
 
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::format::trimmed;
+use crate::ode_comparison::OdeOverlay;
 use crate::paper_statistic::seed_average;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::trajectory::RunTrajectory;
@@ -26,6 +29,21 @@ pub fn overlap_curves_plot(
     rank: usize,
     threshold: f64,
     title: &str,
+) -> Result<String, AnalysisError> {
+    overlap_curves_with_ode_plot(runs, activation, start, rank, threshold, title, &[])
+}
+
+/// [`overlap_curves_plot`] with the ODE curve of every overlay whose mu has a measured line
+/// drawn dashed in that line's colour (overlays of other activations or starts are
+/// ignored), and one legend entry for them all.
+pub fn overlap_curves_with_ode_plot(
+    runs: &[RunTrajectory],
+    activation: &str,
+    start: &str,
+    rank: usize,
+    threshold: f64,
+    title: &str,
+    overlays: &[&OdeOverlay],
 ) -> Result<String, AnalysisError> {
     let err = plot_error("overlap curves");
     let selected: Vec<&RunTrajectory> = runs
@@ -64,6 +82,20 @@ pub fn overlap_curves_plot(
                 format!("mu = {} ({} seeds)", trimmed(mu, 4), group.len()),
                 points,
             )
+        })
+        .collect();
+    // (index of the measured line, points (step, ODE m))
+    let odes: Vec<(usize, Vec<(f64, f64)>)> = overlays
+        .iter()
+        .filter(|o| o.activation == activation && o.start == start)
+        .filter_map(|o| {
+            let line = mus.iter().position(|&mu| mu == o.mu)?;
+            let ode = &o.comparison.ode;
+            let points = log_spaced_indices(ode.len(), MAX_POINTS)
+                .into_iter()
+                .map(|i| ((i + 1) as f64, ode[i]))
+                .collect();
+            Some((line, points))
         })
         .collect();
     let steps = curves
@@ -106,6 +138,27 @@ pub fn overlap_curves_plot(
                 .map_err(&err)?
                 .label(label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+        for (k, (line, points)) in odes.iter().enumerate() {
+            let series = chart
+                .draw_series(DashedLineSeries::new(
+                    points.iter().copied(),
+                    5,
+                    3,
+                    color(*line).stroke_width(1),
+                ))
+                .map_err(&err)?;
+            if k == 0 {
+                let gray = RGBColor(90, 90, 90).stroke_width(1);
+                series
+                    .label("large-N ODE (dashed, colour of its mu)")
+                    .legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (5, 0)], gray)
+                            + PathElement::new(vec![(8, 0), (13, 0)], gray)
+                            + PathElement::new(vec![(16, 0), (20, 0)], gray)
+                    });
+            }
         }
         let dashed = BLACK.stroke_width(1);
         chart
@@ -204,6 +257,82 @@ mod tests {
         assert!(svg.find("mu = 0.1").unwrap() < svg.find("mu = 0.5").unwrap());
         // The published-start run is not part of this plot.
         assert!(!svg.contains("(1 seeds)"));
+    }
+
+    fn overlay(mu: f64, start: &str, level: f64) -> OdeOverlay {
+        OdeOverlay {
+            activation: "relu".into(),
+            start: start.into(),
+            mu,
+            prescribed_start: false,
+            comparison: crate::OdeComparison {
+                label: "x".into(),
+                seeds: 2,
+                initial_overlap: 0.03,
+                measured: vec![0.5; 2000],
+                ode: vec![level; 2000],
+                map: vec![level; 2000],
+            },
+        }
+    }
+
+    /// The number of SVG polylines: one per drawn series segment list.
+    fn polylines(svg: &str) -> usize {
+        svg.matches("<polyline").count() + svg.matches("<path").count()
+    }
+
+    #[test]
+    fn ode_overlays_are_drawn_dashed_in_the_colour_of_their_mu() {
+        let plain = overlap_curves_plot(
+            &runs(),
+            "relu",
+            "random-start",
+            1,
+            0.5,
+            "relu, random start",
+        )
+        .unwrap();
+        let overlays = [
+            overlay(0.5, "random-start", 0.777),
+            overlay(0.1, "published-start", 0.333),
+            overlay(0.3, "random-start", 0.444),
+        ];
+        let refs: Vec<&OdeOverlay> = overlays.iter().collect();
+        let svg = overlap_curves_with_ode_plot(
+            &runs(),
+            "relu",
+            "random-start",
+            1,
+            0.5,
+            "relu, random start",
+            &refs,
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(!plain.contains("large-N ODE"));
+        assert!(svg.contains("large-N ODE (dashed, colour of its mu)"));
+        // mu = 0.5 is the second line: its ODE dashes use the second palette colour; the
+        // other start's overlay and the mu without runs (0.3) add nothing.
+        let second = crate::plot::color(1);
+        let dash = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\" stroke-width=\"1\"",
+            second.0, second.1, second.2
+        );
+        assert!(svg.matches(&dash).count() > 20, "no dashes {dash}");
+        assert_eq!(plain.matches(&dash).count(), 0);
+        assert!(polylines(&svg) > polylines(&plain) + 20);
+        let only_other = overlap_curves_with_ode_plot(
+            &runs(),
+            "relu",
+            "random-start",
+            1,
+            0.5,
+            "relu, random start",
+            &[&overlays[1], &overlays[2]],
+        )
+        .unwrap();
+        assert!(!only_other.contains("large-N ODE"));
+        assert_eq!(polylines(&only_other), polylines(&plain));
     }
 
     #[test]
