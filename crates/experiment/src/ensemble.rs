@@ -88,19 +88,15 @@ pub fn run_ensemble<B: Backend>(
         if model.label_noise > 0.0 {
             labels = labels + draw_noise::<B>(&plan.seeds, step, batch, model.label_noise, device).expand([groups, batch, runs]);
         }
-        // h = x W0^T + s (x V^T) U^T: the effective weight is never formed during a step.
-        let projections = lora.project(&inputs);
-        let preactivations = student.preactivations(&inputs, &setup.frozen) + lora.update_preactivations(&projections);
-        let gradient = student.loss_and_preactivation_gradient(&preactivations, &labels);
         let frozen_u = config.lora.train_only_v.then(|| lora.u.clone());
-        lora.sgd_step_from_preactivations(&inputs, &projections, &gradient.gradient, &setup.learning_rates);
+        let loss = sgd_step(&student, &mut lora, &setup, &inputs, &labels);
         if let Some(u) = frozen_u {
             lora.u = u;
         }
         pending.push(order_parameter(&lora, &setup.teacher));
         if grid.contains(&step) {
             let weights = lora.effective_weight(&setup.frozen);
-            record_grid(&mut grids, step, Some(gradient.loss), &setup, &student, &lora, &weights);
+            record_grid(&mut grids, step, Some(loss), &setup, &student, &lora, &weights);
         }
         if pending.len() == SYNC_EVERY || step == max_steps {
             let chunk = Tensor::stack::<3>(std::mem::take(&mut pending), 2).into_data().convert::<f32>().to_vec::<f32>().expect("m_V is float");
@@ -120,6 +116,35 @@ pub fn run_ensemble<B: Backend>(
         }
     }
     Ok(assemble_records(config, plan, &lora_config, m_v, grids, step))
+}
+
+/// One SGD step of every run; returns the loss of each run on the batch ([G, R]).
+///
+/// Two exact routes, chosen by cost. With a batch of one, the gradient with respect to the
+/// effective weight is an outer product per run, which matrix kernels compute slowly, so
+/// the step goes through the pre-activations, h = x W0^T + s (x V^T) U^T, and updates V with
+/// a broadcast product, never forming either weight. With larger batches, forming the
+/// effective weight and its gradient (R x K x N values each) costs little beside the two
+/// products with the batch, and saves a third.
+fn sgd_step<B: Backend>(
+    student: &SingleIndexEnsemble,
+    lora: &mut LoraFactors<B>,
+    setup: &Setup<B>,
+    inputs: &Tensor<B, 3>,
+    labels: &Tensor<B, 3>,
+) -> Tensor<B, 2> {
+    if inputs.dims()[1] == 1 {
+        let projections = lora.project(inputs);
+        let preactivations = student.preactivations(inputs, &setup.frozen) + lora.update_preactivations(&projections);
+        let gradient = student.loss_and_preactivation_gradient(&preactivations, labels);
+        lora.sgd_step_from_preactivations(inputs, &projections, &gradient.gradient, &setup.learning_rates);
+        gradient.loss
+    } else {
+        let weights = lora.effective_weight(&setup.frozen);
+        let gradient = student.loss_and_gradient(inputs, &weights, labels);
+        lora.sgd_step(&gradient.weight_gradient, &setup.learning_rates);
+        gradient.loss
+    }
 }
 
 fn build_setup<B: Backend>(
