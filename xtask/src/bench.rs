@@ -97,7 +97,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     for m in &results {
         println!("{:<38} {:>8} {:>12.1} {:>18.3e}", m.workload, m.backend, m.steps_per_second, m.sample_steps_per_second);
     }
-    run_peers(&args);
+    let peers = run_peers(&args);
+    if !peers.is_empty() {
+        println!("\nratio to the reference scripts (sample-steps/s):");
+        print_ratios(&results, &peers);
+    }
     let path = args.output.clone();
     let json = serde_json::to_string_pretty(&results)?;
     goldilocks_store::write_atomic(&path, json.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
@@ -149,22 +153,76 @@ impl BackendTask for TimedEnsemble<'_> {
     }
 }
 
+/// One reference script's result: its workload and measured sample-steps per second.
+struct PeerRate {
+    script: &'static str,
+    sample_steps_per_second: f64,
+}
+
 /// The reference scripts, when python3 (with numpy, and torch for the torch peers) is present.
-fn run_peers(args: &BenchArgs) {
+/// The NumPy loop runs at least 2000 steps: its first hundred steps are several times slower
+/// than its steady rate.
+fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
     let peers = PathBuf::from("bench/peers");
-    let runs: [(&str, Vec<String>); 3] = [
-        ("numpy_lora_sgd.py", vec!["1024".into(), "4".into(), args.online_steps.to_string()]),
+    let numpy_steps = args.online_steps.max(2000).to_string();
+    let runs: [(&'static str, Vec<String>); 3] = [
+        ("numpy_lora_sgd.py", vec!["1024".into(), "4".into(), numpy_steps]),
         ("torch_lora_sgd.py", vec!["cpu".into(), "1024".into(), "1024".into(), "4".into(), args.online_steps.to_string()]),
         ("torch_paper_ensemble.py", vec!["cpu".into(), "1000".into(), "500".into(), "27".into(), args.paper_steps.to_string()]),
     ];
+    let mut rates = Vec::new();
     for (script, script_args) in runs {
         match Command::new("python3").arg(peers.join(script)).args(&script_args).output() {
-            Ok(output) if output.status.success() => print!("peer {script}: {}", String::from_utf8_lossy(&output.stdout)),
+            Ok(output) if output.status.success() => {
+                let text = String::from_utf8_lossy(&output.stdout);
+                print!("peer {script}: {text}");
+                if let Some(rate) = sample_steps_per_second(&text) {
+                    rates.push(PeerRate { script, sample_steps_per_second: rate });
+                }
+            }
             Ok(output) => {
                 let reason = String::from_utf8_lossy(&output.stderr);
                 println!("peer {script}: skipped ({})", reason.lines().last().unwrap_or("failed"));
             }
             Err(error) => println!("peer {script}: skipped (python3: {error})"),
         }
+    }
+    rates
+}
+
+/// The number before "sample-steps/s" in a peer's output line.
+fn sample_steps_per_second(text: &str) -> Option<f64> {
+    let before = text.split("sample-steps/s").next()?;
+    before.split_whitespace().last()?.trim_end_matches(',').parse().ok()
+}
+
+/// Each measurement's rate over the peer that runs its workload: online workloads against the
+/// NumPy single-run loop and the torch ensemble, the paper workload against the torch ensemble.
+fn print_ratios(results: &[Measurement], peers: &[PeerRate]) {
+    for peer in peers {
+        let online = peer.script != "torch_paper_ensemble.py";
+        for m in results.iter().filter(|m| m.workload.starts_with("online") == online) {
+            println!(
+                "{:<58} {:>8} {:>8.2}x {}",
+                m.workload,
+                m.backend,
+                m.sample_steps_per_second / peer.sample_steps_per_second,
+                peer.script
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_steps_per_second;
+
+    #[test]
+    fn peer_rates_are_read_from_their_output() {
+        let numpy = "numpy d=1024 r=4: 46.1 us/step, 2.169e+04 sample-steps/s\n";
+        assert_eq!(sample_steps_per_second(numpy), Some(2.169e4));
+        let torch = "torch-paper cpu N=1000 B=500 E=27: 12.5 steps/s, 1.688e+05 sample-steps/s, overlap 0.031\n";
+        assert_eq!(sample_steps_per_second(torch), Some(1.688e5));
+        assert_eq!(sample_steps_per_second("no rate here"), None);
     }
 }

@@ -13,11 +13,6 @@ mod theory;
 
 use clap::Parser;
 
-/// Tensors of a few MB are allocated and freed at every training step; mimalloc keeps their
-/// pages for reuse, where the system allocator maps and unmaps them each time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let cli = cli::Cli::parse();
     if let Err(error) = run(cli) {
