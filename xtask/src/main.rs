@@ -13,6 +13,12 @@ mod theory;
 
 use clap::Parser;
 
+/// Tensors of several MB are allocated and freed at every training step; mimalloc reuses their
+/// memory, and runs the large online ensembles 1.6x to 1.8x faster than the system allocator
+/// (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     if let Err(error) = run(cli) {
