@@ -67,23 +67,28 @@ impl<B: Backend> LoraFactors<B> {
     /// Gradients of the loss with respect to U and V, from its gradient with respect to the
     /// effective weight (shape [G, R, K, N]): dU = s G V^T, dV = s U^T G.
     pub fn gradients(&self, weight_gradient: &Tensor<B, 4>) -> (Tensor<B, 4>, Tensor<B, 4>) {
-        let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling);
-        let dv = self.u.clone().mul_scalar(self.scaling).swap_dims(2, 3).matmul(weight_gradient.clone());
-        (du, dv)
+        let runs = self.u.dims()[1];
+        self.scaled_gradients(weight_gradient, Tensor::ones([1, runs, 1, 1], &self.u.device()))
     }
 
     /// One SGD step with a learning rate per run (shape [1, R, 1, 1] or [G, R, 1, 1]); with the
     /// paper's init, rows of V are then scaled back to unit norm.
     pub fn sgd_step(&mut self, weight_gradient: &Tensor<B, 4>, learning_rates: &Tensor<B, 4>) {
-        let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling) * learning_rates.clone();
-        // The rates scale U (r values per run) rather than dV (r x N values per run).
-        let scaled_u = (self.u.clone() * learning_rates.clone()).mul_scalar(self.scaling);
-        let dv = scaled_u.swap_dims(2, 3).matmul(weight_gradient.clone());
+        let (du, dv) = self.scaled_gradients(weight_gradient, learning_rates.clone());
         self.u = self.u.clone() - du;
         self.v = self.v.clone() - dv;
         if self.renormalize_rows {
             self.v = normalize_rows(self.v.clone());
         }
+    }
+
+    /// dU and dV, each run's multiplied by its factor in `scale` (shape [1, R, 1, 1] or
+    /// [G, R, 1, 1]).
+    fn scaled_gradients(&self, weight_gradient: &Tensor<B, 4>, scale: Tensor<B, 4>) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling) * scale.clone();
+        // The factors scale U (r values per run) rather than dV (r x N values per run).
+        let dv = (self.u.clone() * scale).mul_scalar(self.scaling).swap_dims(2, 3).matmul(weight_gradient.clone());
+        (du, dv)
     }
 
     /// Projections of every run's inputs on the rows of its V, a = x V^T.
