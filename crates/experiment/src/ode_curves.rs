@@ -7,6 +7,7 @@ use goldilocks_analysis::theory::ScalarActivation;
 use goldilocks_analysis::{OdeComparison, OdeOverlay, OdeSection};
 use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
+use rayon::prelude::*;
 
 use crate::ensemble::learning_rate;
 use crate::record::RunRecord;
@@ -75,6 +76,8 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
         let ranks: Vec<String> = other_ranks.iter().map(usize::to_string).collect();
         section.not_compared.push(format!("Runs of rank {} are not compared: the dynamics follows rank 1.", ranks.join(", ")));
     }
+    // Every (pair, start, mu) with runs, in sweep order; their curves are followed in parallel.
+    let mut groups: Vec<(ActivationPair, &crate::config::StartConfig, f64, Vec<&RunRecord>)> = Vec::new();
     for spec in &config.sweep.activations {
         let pair = spec.pair();
         let name = pair.to_string();
@@ -82,21 +85,30 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
             for &mu in &config.sweep.mu {
                 let selected: Vec<&RunRecord> =
                     records.iter().filter(|r| r.activation == name && r.start == start.name && r.mu == mu && r.rank == 1).collect();
-                if selected.is_empty() {
-                    continue;
-                }
-                let label = format!("{name}, {}, mu = {mu}", start.name);
-                match compare(config, &selected, pair, mu, &label) {
-                    Ok(comparison) => section.overlays.push(OdeOverlay {
-                        activation: name.clone(),
-                        start: start.name.clone(),
-                        mu,
-                        prescribed_start: start.initial_overlap.is_some(),
-                        comparison,
-                    }),
-                    Err(error) => section.not_compared.push(format!("{label}: the dynamics could not be followed ({error}).")),
+                if !selected.is_empty() {
+                    groups.push((pair, start, mu, selected));
                 }
             }
+        }
+    }
+    let compared: Vec<(String, Result<OdeComparison, ExperimentError>)> = groups
+        .par_iter()
+        .map(|(pair, start, mu, selected)| {
+            let label = format!("{pair}, {}, mu = {mu}", start.name);
+            let comparison = compare(config, selected, *pair, *mu, &label);
+            (label, comparison)
+        })
+        .collect();
+    for ((pair, start, mu, _), (label, comparison)) in groups.iter().zip(compared) {
+        match comparison {
+            Ok(comparison) => section.overlays.push(OdeOverlay {
+                activation: pair.to_string(),
+                start: start.name.clone(),
+                mu: *mu,
+                prescribed_start: start.initial_overlap.is_some(),
+                comparison,
+            }),
+            Err(error) => section.not_compared.push(format!("{label}: the dynamics could not be followed ({error}).")),
         }
     }
     section
