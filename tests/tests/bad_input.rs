@@ -42,6 +42,7 @@ fn each_bad_field_is_named() {
         (tiny_with("batch = 32", "batch = \"many\""), "batch"),
         (tiny_with("[model]", "[model]\nsource = { kind = \"rotated\", rho = 2.0 }"), "model.source"),
         (tiny_with("learning_rate = 0.2", ""), "learning_rate"),
+        (tiny_with("learning_rate = 0.2", "learning_rate = 0.2\ninputs = \"sampled\""), "sampled"),
         (tiny_with("[training]", "[lora]\ninit = \"gradient\"\n\n[training]"), "starts[0].initial_overlap"),
         (tiny_with("[training]", "[lora]\ninit = \"lora-ga\"\n\n[training]"), "lora-ga"),
         (tiny_with("[training]", "[lora]\ninit = \"gaussian\"\ntrain_only_v = true\n\n[training]"), "lora.train_only_v"),

@@ -155,3 +155,45 @@ fn an_inapplicable_config_names_its_reason_in_the_report() {
     assert!(!section.contains("| activation |"));
     assert!(!read(&root.path().join("tiny/plots/overlap-linear-random-start-r1.svg")).contains("large-N ODE"));
 }
+
+/// Projected inputs (the same SGD law as full batches, other draws) reach the same escape
+/// times within seed noise on the tiny config, and the seeds of a variant share their length.
+/// Escape times are a coarse check: the one-step moment test of the ensemble pins the law
+/// (this one does not notice a missing orthogonal part of the update, for instance).
+#[test]
+fn projected_inputs_escape_like_full_batches() {
+    let mut projected = tiny();
+    projected.training.inputs = goldilocks_experiment::InputSampling::Projected;
+    // Escape steps of every seed, per (start, activation, mu), in plan order.
+    let escapes = |config: &ExperimentConfig| -> Vec<Vec<f64>> {
+        let records: Vec<_> = plan_ensembles(config)
+            .iter()
+            .flat_map(|plan| run_ensemble::<NdArray>(config, plan, &Default::default(), &mut |_| {}).unwrap())
+            .collect();
+        let mut variants: Vec<(String, String, f64)> = Vec::new();
+        let mut steps: Vec<Vec<f64>> = Vec::new();
+        for record in &records {
+            assert_eq!(record.m_v.len(), record.steps_run);
+            let key = (record.start.clone(), record.activation.clone(), record.mu);
+            let index = variants.iter().position(|v| *v == key).unwrap_or_else(|| {
+                variants.push(key);
+                steps.push(Vec::new());
+                variants.len() - 1
+            });
+            let first = records.iter().find(|r| (r.start.clone(), r.activation.clone(), r.mu) == variants[index]).unwrap();
+            assert_eq!(record.steps_run, first.steps_run, "{} mu={}: the seeds of one variant differ in length", record.activation, record.mu);
+            // A censored run counts at its budget, for both kinds of input alike.
+            steps[index].push(record.escape_step.unwrap_or(record.max_steps) as f64);
+        }
+        steps
+    };
+    let (full, projected) = (escapes(&tiny()), escapes(&projected));
+    // A test stratified by variant: the sum of the differences of the seed means over the
+    // standard error of that sum from the spread between seeds.
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let variance_of_mean = |x: &[f64]| x.iter().map(|v| (v - mean(x)).powi(2)).sum::<f64>() / (x.len() * (x.len() - 1)) as f64;
+    let difference: f64 = full.iter().zip(&projected).map(|(f, p)| mean(f) - mean(p)).sum();
+    let variance: f64 = full.iter().zip(&projected).map(|(f, p)| variance_of_mean(f) + variance_of_mean(p)).sum();
+    let z = difference / variance.sqrt();
+    assert!(z.abs() < 3.0, "escape steps {full:?} (full) against {projected:?} (projected): z = {z:.2}");
+}

@@ -3,7 +3,7 @@
 //!
 //! Workloads:
 //! - `paper`: the paper's setting, N = 1000, B = 500, linear, 27 runs (9 strengths x 3 seeds;
-//!   the runs of one seed share its batch);
+//!   the runs of one seed share its batch), with full and with projected inputs;
 //! - `online-E`: batch-1 online SGD, N = 1024, rank 4, sign teacher and tanh student, E runs
 //!   each with its own sample stream.
 
@@ -86,6 +86,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     for &backend in &backends {
         let paper = PAPER.replace("STEPS", &args.paper_steps.to_string());
         results.push(measure(backend, "paper (N=1000, B=500, 27 runs)", &paper)?);
+        let projected = paper.replace("[training]", "[training]\ninputs = \"projected\"");
+        results.push(measure(backend, "paper, projected inputs", &projected)?);
         for runs in [1usize, 64, 1024] {
             let online = ONLINE.replace("STEPS", &args.online_steps.to_string()).replace("RUNS", &runs.to_string());
             results.push(measure(backend, &format!("online (N=1024, r=4, B=1, {runs} runs)"), &online)?);

@@ -127,6 +127,30 @@ pub struct TrainingConfig {
     /// Consecutive steps above the finishing level that make a run finished.
     #[serde(default = "default_settle")]
     pub settle_steps: usize,
+    /// How a step's Gaussian inputs are drawn. Left out of the written config (and the
+    /// record keys) when "full".
+    #[serde(default, skip_serializing_if = "InputSampling::is_full")]
+    pub inputs: InputSampling,
+}
+
+/// How the Gaussian inputs of a training step are drawn. Both give SGD steps with the same
+/// law; they differ in cost and in the numbers drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputSampling {
+    /// Every input vector, B x N draws per seed and step.
+    #[default]
+    Full,
+    /// Each input's coordinates in the span of a run's teacher, frozen and LoRA rows, and the
+    /// update's part orthogonal to that span in one draw: B x (2K + r) + r x N draws per seed
+    /// and step (see `projected_inputs.rs`). Far cheaper when B is large.
+    Projected,
+}
+
+impl InputSampling {
+    fn is_full(&self) -> bool {
+        *self == InputSampling::Full
+    }
 }
 
 /// The grid of runs: every activation pair x mu x rank, under every starting condition.

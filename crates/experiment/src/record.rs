@@ -48,7 +48,8 @@ pub struct RunRecord {
     pub learning_rate: f64,
     /// Step budget.
     pub max_steps: usize,
-    /// Steps actually run.
+    /// Steps this run was trained: the ensemble stops a variant once every seed's run of it
+    /// has finished (with `training.stop_when_finished`).
     pub steps_run: usize,
     /// First step at which m_V reached the threshold; None when censored.
     pub escape_step: Option<usize>,

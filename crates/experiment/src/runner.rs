@@ -108,7 +108,7 @@ pub(crate) fn run_ensembles<B: Backend>(
         let mut bar = EnsembleBar::new(options.show_progress, index, plans.len(), &key, plan.run_count(), config.training.max_steps);
         let ensemble_records = run_ensemble::<B>(config, plan, device, &mut |progress| bar.update(progress))?;
         let censored = ensemble_records.iter().filter(|r| r.censored).count();
-        let steps = ensemble_records.first().map_or(0, |r| r.steps_run);
+        let steps = ensemble_records.iter().map(|r| r.steps_run).max().unwrap_or(0);
         bar.finish(&format!("{steps} steps, {censored} censored"));
         write(&path, to_json_lines(&ensemble_records).as_bytes())?;
         records.extend(ensemble_records);

@@ -38,6 +38,10 @@ pub enum Stream {
     PretrainingData,
     /// The initial weight of pre-training.
     PretrainingInit,
+    /// Coordinates of the training inputs in a run's span (projected inputs); index = SGD step.
+    SpanInputs,
+    /// The part of a step's input sums orthogonal to a run's span (projected inputs); index = SGD step.
+    SpanRemainder,
 }
 
 impl Stream {
@@ -52,6 +56,8 @@ impl Stream {
             Stream::InitialOverlap => 0x6d30_0000_0000_0007,
             Stream::PretrainingData => 0x7072_6564_6174_0008,
             Stream::PretrainingInit => 0x7072_6569_6e69_0009,
+            Stream::SpanInputs => 0x7370_616e_0000_000a,
+            Stream::SpanRemainder => 0x7370_7265_6d00_000b,
         }
     }
 }

@@ -104,6 +104,28 @@ impl SingleIndexEnsemble {
         Tensor::cat(parts, 2)
     }
 
+    /// Noise-free labels from each run's own teacher projections <T_k, x>, for inputs that
+    /// differ between the runs of a group.
+    ///
+    /// # Shapes
+    /// - projections: [G, R, K, B] (runs, then units, then samples)
+    /// - output: [G, R, B]
+    pub fn labels_by_run<B: Backend>(&self, projections: &Tensor<B, 4>) -> Tensor<B, 3> {
+        let [groups, _, k, batch] = projections.dims();
+        let parts = self
+            .segments()
+            .into_iter()
+            .map(|segment| {
+                let phi = segment.pair.teacher;
+                phi.apply(projections.clone().narrow(1, segment.start, segment.len))
+                    .sum_dim(2)
+                    .reshape([groups, segment.len, batch])
+                    .mul_scalar(1.0 / phi.readout_scale(k))
+            })
+            .collect();
+        Tensor::cat(parts, 1)
+    }
+
     /// Pre-activations h = <S_k, x> of every run and unit.
     ///
     /// # Shapes
@@ -184,32 +206,65 @@ impl SingleIndexEnsemble {
     ) -> PreactivationGradient<B> {
         let [groups, batch, _] = preactivations.dims();
         let (runs, k) = (self.pairs.len(), self.width);
+        let h = preactivations.clone().reshape([groups, batch, runs, k]);
+        let (loss, gradient) = self.loss_and_gradient_along(h, labels, Axes { run: 2, unit: 3, sample: 1 });
+        PreactivationGradient { loss, gradient: gradient.reshape([groups, batch, runs * k]) }
+    }
+
+    /// [`Self::loss_and_preactivation_gradient`] with the runs first and the samples last,
+    /// the layout in which per-run factors broadcast cheaply.
+    ///
+    /// # Shapes
+    /// - preactivations: [G, R, K, B], labels: [G, R, B]
+    /// - loss: [G, R]; gradient: [G, R, K, B]
+    pub fn loss_and_preactivation_gradient_by_run<B: Backend>(
+        &self,
+        preactivations: &Tensor<B, 4>,
+        labels: &Tensor<B, 3>,
+    ) -> (Tensor<B, 2>, Tensor<B, 4>) {
+        self.loss_and_gradient_along(preactivations.clone(), labels, Axes { run: 1, unit: 2, sample: 3 })
+    }
+
+    /// The loss ([G, R]) and dL/dh (shaped as `h`) for pre-activations `h` whose axes 1 to 3
+    /// are the runs, units and samples in the order `axes` gives; `labels` is `h` without its
+    /// unit axis.
+    fn loss_and_gradient_along<B: Backend>(&self, h: Tensor<B, 4>, labels: &Tensor<B, 3>, axes: Axes) -> (Tensor<B, 2>, Tensor<B, 4>) {
+        let shape = h.dims();
+        let without_unit = |dims: [usize; 4]| -> [usize; 3] {
+            let mut kept = [0; 3];
+            for (slot, axis) in [0, 1, 2, 3].into_iter().filter(|&axis| axis != axes.unit).enumerate() {
+                kept[slot] = dims[axis];
+            }
+            kept
+        };
+        let k = self.width;
         let mut values = Vec::new();
         let mut slopes = Vec::new();
         for segment in self.segments() {
             let sigma = segment.pair.student;
             let scale = 1.0 / sigma.readout_scale(k);
-            let slice = preactivations.clone().narrow(2, segment.start * k, segment.len * k);
-            values.push(
-                sigma
-                    .apply(slice.clone())
-                    .reshape([groups, batch, segment.len, k])
-                    .sum_dim(3)
-                    .reshape([groups, batch, segment.len])
-                    .mul_scalar(scale),
-            );
+            let slice = h.clone().narrow(axes.run, segment.start, segment.len);
+            let value_shape = without_unit(slice.dims());
+            values.push(sigma.apply(slice.clone()).sum_dim(axes.unit).mul_scalar(scale).reshape(value_shape));
             slopes.push(sigma.apply_derivative(slice).mul_scalar(scale));
         }
-        let residual = Tensor::cat(values, 2) - labels.clone();
-        let slope = Tensor::cat(slopes, 2);
-        let per_unit = residual
-            .clone()
-            .reshape([groups, batch, runs, 1])
-            .expand([groups, batch, runs, k])
-            .reshape([groups, batch, runs * k]);
-        let gradient = (per_unit * slope).mul_scalar(1.0 / batch as f64);
-        PreactivationGradient { loss: half_mean_square(residual), gradient }
+        let run_axis_without_unit = if axes.run > axes.unit { axes.run - 1 } else { axes.run };
+        let sample_axis_without_unit = if axes.sample > axes.unit { axes.sample - 1 } else { axes.sample };
+        let residual = Tensor::cat(values, run_axis_without_unit) - labels.clone();
+        let slope = Tensor::cat(slopes, axes.run);
+        let batch = shape[axes.sample];
+        let gradient = (residual.clone().unsqueeze_dim::<4>(axes.unit).expand(shape) * slope).mul_scalar(1.0 / batch as f64);
+        let loss = (residual.clone() * residual).mean_dim(sample_axis_without_unit).mul_scalar(0.5).reshape([shape[0], self.pairs.len()]);
+        (loss, gradient)
     }
+}
+
+/// Positions of the run, unit and sample axes of a 4-D pre-activation tensor [G, ., ., .].
+#[derive(Debug, Clone, Copy)]
+struct Axes {
+    run: usize,
+    unit: usize,
+    sample: usize,
 }
 
 /// (1/2) mean over axis 1 of the squares. [G, B, R] -> [G, R].

@@ -12,7 +12,7 @@ use goldilocks_model::{Activation, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ActivationSpec, AdapterConfig, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig};
+use crate::config::{ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig};
 use crate::{ExperimentConfig, ExperimentError};
 
 /// Size of the fixed test set of every point (the test loss is only recorded, not used).
@@ -185,6 +185,7 @@ impl ScalingConfig {
                 max_steps: spec.max_steps(n),
                 stop_when_finished: true,
                 settle_steps: 20,
+                inputs: InputSampling::Full,
             },
             sweep: SweepConfig { activations: vec![ActivationSpec::Same(spec.activation)], mu: vec![0.0], ranks: vec![1] },
             starts: vec![StartConfig {
