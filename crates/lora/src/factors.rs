@@ -104,23 +104,19 @@ impl<B: Backend> LoraFactors<B> {
     /// The update's share of the pre-activations, s U a, from the projections a = x V^T
     /// (shape [G, B, R * r]). Shape [G, B, R * K].
     pub fn update_preactivations(&self, projections: &Tensor<B, 3>) -> Tensor<B, 3> {
-        let [groups, runs, k, _] = self.u.dims();
+        let [groups, runs, k, rank] = self.u.dims();
         let batch = projections.dims()[1];
-        let by_run = self.update_preactivations_by_run(&self.by_run(projections));
-        by_run.permute([0, 3, 1, 2]).reshape([groups, batch, runs * k])
+        let per_run = projections.clone().reshape([groups, batch, runs, rank]).swap_dims(1, 2);
+        per_run
+            .matmul(self.u.clone().swap_dims(2, 3).mul_scalar(self.scaling))
+            .swap_dims(1, 2)
+            .reshape([groups, batch, runs * k])
     }
 
     /// [`Self::update_preactivations`] with the runs first and the samples last:
     /// projections [G, R, r, B], output [G, R, K, B].
     pub fn update_preactivations_by_run(&self, projections: &Tensor<B, 4>) -> Tensor<B, 4> {
         self.u.clone().mul_scalar(self.scaling).matmul(projections.clone())
-    }
-
-    /// A [G, B, R * m] tensor as a [G, R, m, B] view.
-    fn by_run(&self, tensor: &Tensor<B, 3>) -> Tensor<B, 4> {
-        let [groups, batch, width] = tensor.dims();
-        let runs = self.u.dims()[1];
-        tensor.clone().reshape([groups, batch, runs, width / runs]).permute([0, 2, 3, 1])
     }
 
     /// One SGD step from the loss's gradient with respect to the pre-activations,
@@ -134,26 +130,34 @@ impl<B: Backend> LoraFactors<B> {
         preactivation_gradient: &Tensor<B, 3>,
         learning_rates: &Tensor<B, 4>,
     ) {
-        let [groups, runs, _, rank] = self.u.dims();
+        let [groups, runs, k, rank] = self.u.dims();
         let [_, batch, n] = inputs.dims();
-        let (a, c) = (self.by_run(projections), self.by_run(preactivation_gradient));
-        self.sgd_step_by_run(&a, &c, learning_rates, |weights| {
-            let weights = weights.reshape([groups, runs * rank, batch]);
-            let sums = if batch == 1 {
-                // An outer product: a broadcast product is far cheaper than a matmul with inner size 1.
-                inputs.clone().repeat_dim(1, runs * rank) * weights
-            } else {
-                weights.matmul(inputs.clone())
-            };
-            sums.reshape([groups, runs, rank, n])
-        });
+        let c = preactivation_gradient.clone().reshape([groups, batch, runs, k]).swap_dims(1, 2);
+        let a = projections.clone().reshape([groups, batch, runs, rank]).swap_dims(1, 2);
+        let rates = learning_rates.clone().mul_scalar(self.scaling);
+        let du = c.clone().swap_dims(2, 3).matmul(a) * rates.clone();
+        // Row (run, j) of dV is sum_b e[b, run, j] x_b.
+        let e = (c.matmul(self.u.clone()) * rates).swap_dims(2, 3).reshape([groups, runs * rank, batch]);
+        let v = self.v.clone().reshape([groups, runs * rank, n]);
+        let v = if batch == 1 {
+            // An outer product: a broadcast product is far cheaper than a matmul with inner size 1.
+            v - inputs.clone().repeat_dim(1, runs * rank) * e
+        } else {
+            v - e.matmul(inputs.clone())
+        };
+        self.u = self.u.clone() - du;
+        self.v = v.reshape([groups, runs, rank, n]);
+        if self.renormalize_rows {
+            self.v = normalize_rows(self.v.clone());
+        }
     }
 
     /// The step of [`Self::sgd_step_from_preactivations`] with the runs first and the samples
     /// last, for inputs that need not be held as a tensor: projections a [G, R, r, B],
     /// gradient c [G, R, K, B], and `input_sums` mapping the sample weights e (shape
     /// [G, R, r, B]) to the rows sum_b e[., ., j, b] x_b of the update of V (shape
-    /// [G, R, r, N]), each run with its own inputs.
+    /// [G, R, r, N]), each run with its own inputs. In this layout per-run factors broadcast
+    /// cheaply over a large batch; with batch 1 the layout above is faster.
     pub fn sgd_step_by_run(
         &mut self,
         projections: &Tensor<B, 4>,
