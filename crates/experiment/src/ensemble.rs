@@ -92,10 +92,7 @@ pub fn run_ensemble<B: Backend>(
     while step < max_steps {
         step += 1;
         let frozen_u = config.lora.train_only_v.then(|| lora.u.clone());
-        let loss = match config.training.inputs {
-            InputSampling::Full => full_sgd_step(&student, &mut lora, &setup, &plan.seeds, step, model),
-            InputSampling::Projected => projected_sgd_step(&student, &mut lora, &setup, &plan.seeds, step, model),
-        };
+        let loss = step_on_drawn_batch(config.training.inputs, &student, &mut lora, &setup, &plan.seeds, step, model);
         if let Some(u) = frozen_u {
             lora.u = u;
         }
@@ -159,25 +156,10 @@ impl<B: Backend> Setup<B> {
     }
 }
 
-/// One SGD step of every run on the full drawn batch of step `step`; returns the loss of
-/// each run on the batch ([G, R]).
-fn full_sgd_step<B: Backend>(
-    student: &SingleIndexEnsemble,
-    lora: &mut LoraFactors<B>,
-    setup: &Setup<B>,
-    seeds: &[u64],
-    step: usize,
-    model: &ModelConfig,
-) -> Tensor<B, 2> {
-    let device = setup.teacher.device();
-    let inputs = draw_inputs::<B>(seeds, Stream::Data, step, model.batch, model.input_dim, &device);
-    let labels = with_label_noise(student.labels(&inputs, &setup.teacher), seeds, step, model);
-    sgd_step(student, lora, setup, &inputs, &labels)
-}
-
-/// One SGD step of every run on the projected batch of step `step` (see
+/// One SGD step of every run on the batch of step `step`, drawn in full or projected (see
 /// `projected_inputs.rs`); returns the loss of each run on the batch ([G, R]).
-fn projected_sgd_step<B: Backend>(
+fn step_on_drawn_batch<B: Backend>(
+    sampling: InputSampling,
     student: &SingleIndexEnsemble,
     lora: &mut LoraFactors<B>,
     setup: &Setup<B>,
@@ -185,9 +167,19 @@ fn projected_sgd_step<B: Backend>(
     step: usize,
     model: &ModelConfig,
 ) -> Tensor<B, 2> {
-    let fixed_rows = setup.fixed_span_rows.as_ref().expect("the setup of projected inputs holds the fixed rows");
-    let inputs = ProjectedInputs::draw(seeds, step, model.batch, fixed_rows, &lora.v);
-    sgd_step_on_projected(student, lora, setup, &inputs, seeds, step, model)
+    match sampling {
+        InputSampling::Full => {
+            let device = setup.teacher.device();
+            let inputs = draw_inputs::<B>(seeds, Stream::Data, step, model.batch, model.input_dim, &device);
+            let labels = with_label_noise(student.labels(&inputs, &setup.teacher), seeds, step, model);
+            sgd_step(student, lora, setup, &inputs, &labels)
+        }
+        InputSampling::Projected => {
+            let fixed_rows = setup.fixed_span_rows.as_ref().expect("the setup of projected inputs holds the fixed rows");
+            let inputs = ProjectedInputs::draw(seeds, step, model.batch, fixed_rows, &lora.v);
+            sgd_step_on_projected(student, lora, setup, &inputs, seeds, step, model)
+        }
+    }
 }
 
 /// One SGD step of every run on the projected batch `inputs` of step `step`.
@@ -502,8 +494,8 @@ mod tests {
         let model = ModelConfig { input_dim: N, width: 1, batch: 4, test_size: 1, label_noise: 0.1, source: goldilocks_model::FrozenWeightSource::Aligned };
         let seeds: Vec<u64> = (0..GROUPS as u64).collect();
         let loss = match sampler {
-            Sampler::Full => full_sgd_step(&student, &mut lora, &setup, &seeds, 1, &model),
-            Sampler::Projected => projected_sgd_step(&student, &mut lora, &setup, &seeds, 1, &model),
+            Sampler::Full => step_on_drawn_batch(InputSampling::Full, &student, &mut lora, &setup, &seeds, 1, &model),
+            Sampler::Projected => step_on_drawn_batch(InputSampling::Projected, &student, &mut lora, &setup, &seeds, 1, &model),
             Sampler::ProjectedWithoutRemainder => {
                 let d = 2 + 2;
                 let coordinates: Vec<f32> = seeds.iter().flat_map(|&seed| standard_normal_rows(seed, Stream::SpanInputs, 1, 1, 4 * d)).collect();
