@@ -238,9 +238,10 @@ mod tests {
         Tensor::from_data(TensorData::new(values, shape), &Default::default())
     }
 
-    /// The step from pre-activation gradients (no weight gradient formed) equals the step
-    /// from the weight gradient G = c^T x, for batch 1 (the outer-product path) and larger
-    /// batches, widths 1 and 2, per-run learning rates, with and without renormalised rows.
+    /// The step from pre-activation gradients (no weight gradient formed), in the batch-major
+    /// and the run-major layout, equals the step from the weight gradient G = c^T x, for
+    /// batch 1 (the outer-product path) and larger batches, widths 1 and 2, per-run learning
+    /// rates, with and without renormalised rows.
     #[test]
     fn step_from_preactivations_matches_step_from_weight_gradient() {
         let (groups, runs, n, rank) = (2, 3, 6, 2);
@@ -251,6 +252,7 @@ mod tests {
             let mut direct = LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default()).unwrap();
             direct.u = pseudo_random([groups, runs, k, rank], 0.5);
             let mut via_preactivations = direct.clone();
+            let mut by_run = direct.clone();
             let inputs = pseudo_random([groups, batch, n], 1.0);
             let coefficients = pseudo_random([groups, batch, runs * k], 2.0);
             let rates = Tensor::<B, 4>::from_data(TensorData::new(vec![0.1f32, 0.2, 0.3], [1, runs, 1, 1]), &Default::default());
@@ -259,8 +261,18 @@ mod tests {
             direct.sgd_step(&weight_gradient, &rates);
             let projections = via_preactivations.project(&inputs);
             via_preactivations.sgd_step_from_preactivations(&inputs, &projections, &coefficients, &rates);
+            // The run-major step, with the inputs' sums formed from the same inputs.
+            let run_major = |tensor: Tensor<B, 3>, width: usize| tensor.reshape([groups, batch, runs, width]).permute([0, 2, 3, 1]);
+            let (a, c) = (run_major(projections, rank), run_major(coefficients.clone(), k));
+            by_run.sgd_step_by_run(&a, &c, &rates, |e| e.matmul(inputs.clone().unsqueeze_dim::<4>(1)));
 
-            for (a, b) in [(direct.u.clone(), via_preactivations.u.clone()), (direct.v.clone(), via_preactivations.v.clone())] {
+            let pairs = [
+                (direct.u.clone(), via_preactivations.u.clone()),
+                (direct.v.clone(), via_preactivations.v.clone()),
+                (direct.u.clone(), by_run.u.clone()),
+                (direct.v.clone(), by_run.v.clone()),
+            ];
+            for (a, b) in pairs {
                 let (a, b) = (to_vec(a), to_vec(b));
                 assert_eq!(a.len(), b.len());
                 for (x, y) in a.iter().zip(&b) {
@@ -286,6 +298,13 @@ mod tests {
         let split = inputs.clone().matmul(flat(frozen)) + lora.update_preactivations(&lora.project(&inputs));
         let split = to_vec(split.reshape([groups, batch, runs * k, 1]));
         for (x, y) in expected.iter().zip(&split) {
+            assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+        // The run-major version gives the same numbers laid out [G, R, K, B].
+        let projections = lora.project(&inputs).reshape([groups, batch, runs, 2]).permute([0, 2, 3, 1]);
+        let by_run = lora.update_preactivations_by_run(&projections).permute([0, 3, 1, 2]).reshape([groups, batch, runs * k]);
+        let batch_major = lora.update_preactivations(&lora.project(&inputs));
+        for (x, y) in to_vec(batch_major.reshape([groups, batch, runs * k, 1])).iter().zip(&to_vec(by_run.reshape([groups, batch, runs * k, 1]))) {
             assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "{x} vs {y}");
         }
     }
