@@ -3,7 +3,8 @@
 //! Tensors carry a group axis G (one per seed: the runs of a group share the seed's teacher,
 //! inputs and test set) and a run axis R (one per variant). Every random quantity of a run is
 //! drawn from an address made of its seed, so a run's trajectory does not depend on which
-//! other runs share its ensemble.
+//! other runs share its ensemble. Under the stopping rule a variant leaves the tensors once
+//! every seed's run of it has finished.
 
 use std::collections::BTreeSet;
 
