@@ -57,7 +57,7 @@ pub fn run_ensemble<B: Backend>(
     let model = &config.model;
     let (n, k) = (model.input_dim, model.width);
     let (groups, runs) = (plan.seeds.len(), plan.variants.len());
-    let student = SingleIndexEnsemble::new(plan.variants.iter().map(|v| v.pair).collect(), k)?;
+    let mut student = SingleIndexEnsemble::new(plan.variants.iter().map(|v| v.pair).collect(), k)?;
     let lora_config = LoraConfig { rank: plan.rank, alpha: config.lora.alpha, use_rslora: config.lora.use_rslora, init: config.lora.init };
     lora_config.validate(n)?;
 
@@ -71,7 +71,6 @@ pub fn run_ensemble<B: Backend>(
         align_with_gradient(config, plan, &student, &setup, &lora_config, &mut factors, device)?;
     }
     let mut lora = LoraFactors::<B>::from_initial(&lora_config, &factors, groups, device)?;
-    let mut student = student;
 
     let max_steps = config.training.max_steps;
     let grid: BTreeSet<usize> = config.record.grid.steps(max_steps).into_iter().collect();
@@ -172,7 +171,7 @@ fn step_on_drawn_batch<B: Backend>(
         InputSampling::Full => {
             let device = setup.teacher.device();
             let inputs = draw_inputs::<B>(seeds, Stream::Data, step, model.batch, model.input_dim, &device);
-            let labels = with_label_noise(student.labels(&inputs, &setup.teacher), seeds, step, model);
+            let labels = with_label_noise(student.labels(&inputs, &setup.teacher), 2, seeds, step, model);
             sgd_step(student, lora, setup, &inputs, &labels)
         }
         InputSampling::Projected => {
@@ -193,12 +192,7 @@ fn sgd_step_on_projected<B: Backend>(
     step: usize,
     model: &ModelConfig,
 ) -> Tensor<B, 2> {
-    let mut labels = student.labels_by_run(&inputs.teacher_projections());
-    if model.label_noise > 0.0 {
-        let [groups, runs, batch] = labels.dims();
-        let noise = draw_noise::<B>(seeds, step, batch, model.label_noise, &labels.device()).reshape([groups, 1, batch]);
-        labels = labels + noise.expand([groups, runs, batch]);
-    }
+    let labels = with_label_noise(student.labels_by_run(&inputs.teacher_projections()), 1, seeds, step, model);
     let projections = inputs.lora_projections();
     let preactivations = inputs.frozen_projections() + lora.update_preactivations_by_run(&projections);
     let (loss, gradient) = student.loss_and_preactivation_gradient_by_run(&preactivations, &labels);
@@ -206,11 +200,13 @@ fn sgd_step_on_projected<B: Backend>(
     loss
 }
 
-/// Training labels ([G, B, R]) plus the label noise of step `step`, if any.
-fn with_label_noise<B: Backend>(labels: Tensor<B, 3>, seeds: &[u64], step: usize, model: &ModelConfig) -> Tensor<B, 3> {
+/// Training labels plus the label noise of step `step`, if any: one draw per sample, shared
+/// by the runs of a group. The labels are [G, B, R] (`run_axis` 2) or [G, R, B] (`run_axis` 1).
+fn with_label_noise<B: Backend>(labels: Tensor<B, 3>, run_axis: usize, seeds: &[u64], step: usize, model: &ModelConfig) -> Tensor<B, 3> {
     if model.label_noise > 0.0 {
         let shape = labels.dims();
-        labels.clone() + draw_noise::<B>(seeds, step, model.batch, model.label_noise, &labels.device()).expand(shape)
+        let noise = draw_noise::<B>(seeds, step, model.batch, model.label_noise, &labels.device()).reshape([seeds.len(), model.batch]);
+        labels + noise.unsqueeze_dim::<3>(run_axis).expand(shape)
     } else {
         labels
     }
@@ -331,7 +327,7 @@ fn align_with_gradient<B: Backend>(
     let model = &config.model;
     let (n, k, batch, runs) = (model.input_dim, model.width, model.batch, plan.variants.len());
     let inputs = draw_inputs::<B>(&plan.seeds, Stream::Data, 0, batch, n, device);
-    let labels = with_label_noise(student.labels(&inputs, &setup.teacher), &plan.seeds, 0, model);
+    let labels = with_label_noise(student.labels(&inputs, &setup.teacher), 2, &plan.seeds, 0, model);
     let gradient = to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
     for (run, run_factors) in factors.iter_mut().enumerate() {
         let rows: Vec<Vec<f64>> = gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();

@@ -172,7 +172,7 @@ impl SingleIndexEnsemble {
     /// - output: [G, R]
     pub fn loss<B: Backend>(&self, inputs: &Tensor<B, 3>, weights: &Tensor<B, 4>, labels: &Tensor<B, 3>) -> Tensor<B, 2> {
         let residual = self.predictions(inputs, weights) - labels.clone();
-        half_mean_square(residual)
+        half_mean_square(residual, 1)
     }
 
     /// Loss and its exact gradient with respect to the effective weights.
@@ -230,13 +230,6 @@ impl SingleIndexEnsemble {
     /// unit axis.
     fn loss_and_gradient_along<B: Backend>(&self, h: Tensor<B, 4>, labels: &Tensor<B, 3>, axes: Axes) -> (Tensor<B, 2>, Tensor<B, 4>) {
         let shape = h.dims();
-        let without_unit = |dims: [usize; 4]| -> [usize; 3] {
-            let mut kept = [0; 3];
-            for (slot, axis) in [0, 1, 2, 3].into_iter().filter(|&axis| axis != axes.unit).enumerate() {
-                kept[slot] = dims[axis];
-            }
-            kept
-        };
         let k = self.width;
         let mut values = Vec::new();
         let mut slopes = Vec::new();
@@ -244,18 +237,14 @@ impl SingleIndexEnsemble {
             let sigma = segment.pair.student;
             let scale = 1.0 / sigma.readout_scale(k);
             let slice = h.clone().narrow(axes.run, segment.start, segment.len);
-            let value_shape = without_unit(slice.dims());
-            values.push(sigma.apply(slice.clone()).sum_dim(axes.unit).mul_scalar(scale).reshape(value_shape));
+            values.push(sigma.apply(slice.clone()).sum_dim(axes.unit).mul_scalar(scale).squeeze_dim::<3>(axes.unit));
             slopes.push(sigma.apply_derivative(slice).mul_scalar(scale));
         }
-        let run_axis_without_unit = if axes.run > axes.unit { axes.run - 1 } else { axes.run };
-        let sample_axis_without_unit = if axes.sample > axes.unit { axes.sample - 1 } else { axes.sample };
-        let residual = Tensor::cat(values, run_axis_without_unit) - labels.clone();
+        let residual = Tensor::cat(values, axes.without_unit(axes.run)) - labels.clone();
         let slope = Tensor::cat(slopes, axes.run);
         let batch = shape[axes.sample];
         let gradient = (residual.clone().unsqueeze_dim::<4>(axes.unit).expand(shape) * slope).mul_scalar(1.0 / batch as f64);
-        let loss = (residual.clone() * residual).mean_dim(sample_axis_without_unit).mul_scalar(0.5).reshape([shape[0], self.pairs.len()]);
-        (loss, gradient)
+        (half_mean_square(residual, axes.without_unit(axes.sample)), gradient)
     }
 }
 
@@ -267,10 +256,22 @@ struct Axes {
     sample: usize,
 }
 
-/// (1/2) mean over axis 1 of the squares. [G, B, R] -> [G, R].
-fn half_mean_square<B: Backend>(residual: Tensor<B, 3>) -> Tensor<B, 2> {
-    let [groups, _, runs] = residual.dims();
-    (residual.clone() * residual).mean_dim(1).mul_scalar(0.5).reshape([groups, runs])
+impl Axes {
+    /// Where `axis` lies once the unit axis is summed away.
+    fn without_unit(self, axis: usize) -> usize {
+        if axis > self.unit {
+            axis - 1
+        } else {
+            axis
+        }
+    }
+}
+
+/// (1/2) mean of the squares over the sample axis (1 or 2) of a [G, ., .] tensor whose other
+/// middle axis holds the runs. -> [G, R].
+fn half_mean_square<B: Backend>(residual: Tensor<B, 3>, sample_axis: usize) -> Tensor<B, 2> {
+    let dims = residual.dims();
+    (residual.clone() * residual).mean_dim(sample_axis).mul_scalar(0.5).reshape([dims[0], dims[3 - sample_axis]])
 }
 
 #[cfg(test)]
