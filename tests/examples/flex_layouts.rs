@@ -25,8 +25,10 @@ fn time(name: &str, f: impl Fn()) {
 fn main() {
     let device = Default::default();
     let (seeds, runs, batch, d) = (12, 45, 500, 3);
-    let samples_last = Tensor::<B, 4>::random([seeds, runs, 1, batch], Distribution::Default, &device);
-    let samples_before_one = Tensor::<B, 4>::random([seeds, runs, batch, 1], Distribution::Default, &device);
+    let samples_last =
+        Tensor::<B, 4>::random([seeds, runs, 1, batch], Distribution::Default, &device);
+    let samples_before_one =
+        Tensor::<B, 4>::random([seeds, runs, batch, 1], Distribution::Default, &device);
     let per_run = Tensor::<B, 4>::random([seeds, runs, 1, 1], Distribution::Default, &device);
     time("per-run scalar x [G, R, 1, B]", || {
         let _ = (samples_last.clone() * per_run.clone()).into_data();

@@ -40,12 +40,24 @@ fn each_bad_field_is_named() {
         (tiny_with("[record]", "[record]\node = \"yes\""), "ode"),
         (tiny_with("batch = 32", "batch = 32\nbatch_size = 4"), "batch_size"),
         (tiny_with("batch = 32", "batch = \"many\""), "batch"),
-        (tiny_with("[model]", "[model]\nsource = { kind = \"rotated\", rho = 2.0 }"), "model.source"),
+        (
+            tiny_with("[model]", "[model]\nsource = { kind = \"rotated\", rho = 2.0 }"),
+            "model.source",
+        ),
         (tiny_with("learning_rate = 0.2", ""), "learning_rate"),
         (tiny_with("learning_rate = 0.2", "learning_rate = 0.2\ninputs = \"sampled\""), "sampled"),
-        (tiny_with("[training]", "[lora]\ninit = \"gradient\"\n\n[training]"), "starts[0].initial_overlap"),
+        (
+            tiny_with("[training]", "[lora]\ninit = \"gradient\"\n\n[training]"),
+            "starts[0].initial_overlap",
+        ),
         (tiny_with("[training]", "[lora]\ninit = \"lora-ga\"\n\n[training]"), "lora-ga"),
-        (tiny_with("[training]", "[lora]\ninit = \"gaussian\"\ntrain_only_v = true\n\n[training]"), "lora.train_only_v"),
+        (
+            tiny_with(
+                "[training]",
+                "[lora]\ninit = \"gaussian\"\ntrain_only_v = true\n\n[training]",
+            ),
+            "lora.train_only_v",
+        ),
         ("name = \"x\"\nthis is not toml".to_string(), "test.toml"),
     ];
     for (text, field) in cases {
@@ -56,7 +68,8 @@ fn each_bad_field_is_named() {
 
 #[test]
 fn a_missing_config_file_is_named() {
-    let error = ExperimentConfig::load(std::path::Path::new("/nonexistent/goldilocks.toml")).unwrap_err();
+    let error =
+        ExperimentConfig::load(std::path::Path::new("/nonexistent/goldilocks.toml")).unwrap_err();
     assert!(matches!(error, ExperimentError::ReadConfig { .. }));
     assert!(error.to_string().contains("/nonexistent/goldilocks.toml"));
 }

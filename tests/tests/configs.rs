@@ -47,7 +47,8 @@ fn the_scaling_config_covers_information_exponents_one_to_three() {
     let AnyConfig::Scaling(config) = AnyConfig::load(&path).unwrap() else {
         panic!("configs/scaling.toml is not a scaling config");
     };
-    let exponents: Vec<u32> = config.targets.iter().filter_map(|t| t.information_exponent()).collect();
+    let exponents: Vec<u32> =
+        config.targets.iter().filter_map(|t| t.information_exponent()).collect();
     assert_eq!(exponents, [1, 2, 3]);
     // He3 starts on the teacher's side, at m0 of order N^-1/2.
     let he3 = &config.targets[2];

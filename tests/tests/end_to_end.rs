@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use burn::backend::NdArray;
-use goldilocks_experiment::{plan_ensembles, run_ensemble, run_experiment, EnsemblePlan, ExperimentConfig, RunOptions};
+use goldilocks_experiment::{
+    plan_ensembles, run_ensemble, run_experiment, EnsemblePlan, ExperimentConfig, RunOptions,
+};
 
 const TINY: &str = include_str!("../data/tiny.toml");
 
@@ -29,21 +31,35 @@ fn read(path: &Path) -> String {
 fn tiny_experiment_writes_every_output_and_snapshots_match() {
     let root = tempfile::tempdir().unwrap();
     let config = tiny();
-    let outcome = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let outcome =
+        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
     let dir = root.path().join("tiny");
     assert_eq!(outcome.dir, dir);
     assert_eq!(outcome.computed_ensembles, 2);
     // 2 activations x 2 strengths x (2 + 3 seeds).
     assert_eq!(outcome.records.len(), 20);
     assert_eq!(outcome.rows.len(), 8);
-    for file in ["config.toml", "summary.csv", "report.md", "plots/escape-time.svg", "plots/overlap-relu-random-start-r1.svg"] {
+    for file in [
+        "config.toml",
+        "summary.csv",
+        "report.md",
+        "plots/escape-time.svg",
+        "plots/overlap-relu-random-start-r1.svg",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     // The resolved config reads back as the same config.
-    assert_eq!(ExperimentConfig::from_toml(&read(&dir.join("config.toml")), "config.toml").unwrap(), config);
+    assert_eq!(
+        ExperimentConfig::from_toml(&read(&dir.join("config.toml")), "config.toml").unwrap(),
+        config
+    );
     // Every run escaped well within its budget in this easy setting, and m_V was recorded at every step.
     for record in &outcome.records {
-        assert!(!record.censored, "{} mu={} seed={} censored", record.activation, record.mu, record.seed);
+        assert!(
+            !record.censored,
+            "{} mu={} seed={} censored",
+            record.activation, record.mu, record.seed
+        );
         assert_eq!(record.m_v.len(), record.steps_run);
         assert_eq!(record.grid.step.first(), Some(&0));
         assert!(record.grid.test_loss.iter().all(|x| x.is_finite()));
@@ -58,22 +74,26 @@ fn tiny_experiment_writes_every_output_and_snapshots_match() {
 fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
     let root = tempfile::tempdir().unwrap();
     let config = tiny();
-    let first = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let first =
+        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
     let summary = read(&root.path().join("tiny/summary.csv"));
 
-    let second = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let second =
+        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
     assert_eq!((second.reused_ensembles, second.computed_ensembles), (2, 0));
     assert_eq!(second.records, first.records);
     assert_eq!(read(&root.path().join("tiny/summary.csv")), summary);
 
     // Truncate one stored records file: that ensemble alone is recomputed, with the same result.
     let runs_dir = root.path().join("tiny/runs");
-    let mut files: Vec<_> = std::fs::read_dir(&runs_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&runs_dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let damaged = &files[0];
     let text = read(damaged);
     std::fs::write(damaged, &text[..text.len() / 2]).unwrap();
-    let third = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let third =
+        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
     assert_eq!((third.reused_ensembles, third.computed_ensembles), (1, 1));
     assert_eq!(third.records, first.records);
     assert_eq!(read(damaged), text);
@@ -81,7 +101,8 @@ fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
     // A changed config does not reuse records made for another one.
     let mut changed = config.clone();
     changed.training.learning_rate = 0.1;
-    let fourth = run_experiment::<NdArray>(&changed, &options(root.path()), &Default::default()).unwrap();
+    let fourth =
+        run_experiment::<NdArray>(&changed, &options(root.path()), &Default::default()).unwrap();
     assert_eq!(fourth.computed_ensembles, 2);
 }
 
@@ -91,15 +112,22 @@ fn a_run_does_not_depend_on_its_ensemble() {
     let config = tiny();
     let plans = plan_ensembles(&config);
     let full = plans.iter().find(|p| p.start.name == "random-start").unwrap();
-    let together = run_ensemble::<NdArray>(&config, full, &Default::default(), &mut |_| {}).unwrap();
+    let together =
+        run_ensemble::<NdArray>(&config, full, &Default::default(), &mut |_| {}).unwrap();
     let variant = full.variants[3];
-    let alone_plan = EnsemblePlan { seeds: vec![full.seeds[1]], variants: vec![variant], ..full.clone() };
-    let alone = run_ensemble::<NdArray>(&config, &alone_plan, &Default::default(), &mut |_| {}).unwrap();
+    let alone_plan =
+        EnsemblePlan { seeds: vec![full.seeds[1]], variants: vec![variant], ..full.clone() };
+    let alone =
+        run_ensemble::<NdArray>(&config, &alone_plan, &Default::default(), &mut |_| {}).unwrap();
     assert_eq!(alone.len(), 1);
     let alone = &alone[0];
     let inside = together
         .iter()
-        .find(|r| r.seed == full.seeds[1] && r.mu == variant.mu && r.activation == variant.pair.to_string())
+        .find(|r| {
+            r.seed == full.seeds[1]
+                && r.mu == variant.mu
+                && r.activation == variant.pair.to_string()
+        })
         .unwrap();
     let common = alone.m_v.len().min(inside.m_v.len());
     assert!(common > 50, "too short to compare: {common} steps");
@@ -110,25 +138,38 @@ fn a_run_does_not_depend_on_its_ensemble() {
     // Grid observables are reductions whose summation order may follow the tensor layout, so
     // they agree to rounding rather than bit for bit.
     let grid_points = alone.grid.step.len().min(inside.grid.step.len());
-    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * (1.0 + x.abs()));
+    let close = |a: &[f64], b: &[f64]| {
+        a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * (1.0 + x.abs()))
+    };
     assert!(close(&alone.grid.test_loss[..grid_points], &inside.grid.test_loss[..grid_points]));
     assert!(close(&alone.grid.u_norm[..grid_points], &inside.grid.u_norm[..grid_points]));
-    assert!(close(&alone.grid.student_overlap[..grid_points], &inside.grid.student_overlap[..grid_points]));
+    assert!(close(
+        &alone.grid.student_overlap[..grid_points],
+        &inside.grid.student_overlap[..grid_points]
+    ));
 }
 
 /// The "V only" mode keeps U at 1 on every grid step, so |<S, w*>| = m_V when mu = 0, and
 /// linear runs still escape.
 #[test]
 fn v_only_runs_keep_u_at_one() {
-    let text = TINY.replace("[training]", "[lora]\ntrain_only_v = true\n\n[training]").replace("mu = [0.2, 0.6]", "mu = [0.0]");
+    let text = TINY
+        .replace("[training]", "[lora]\ntrain_only_v = true\n\n[training]")
+        .replace("mu = [0.2, 0.6]", "mu = [0.0]");
     let config = ExperimentConfig::from_toml(&text, "tiny V only").unwrap();
     assert!(config.lora.train_only_v);
     let plan = &plan_ensembles(&config)[1];
     let records = run_ensemble::<NdArray>(&config, plan, &Default::default(), &mut |_| {}).unwrap();
     for record in &records {
-        assert!(record.grid.u_norm.iter().all(|&u| (u - 1.0).abs() < 1e-6), "{:?}", record.grid.u_norm);
+        assert!(
+            record.grid.u_norm.iter().all(|&u| (u - 1.0).abs() < 1e-6),
+            "{:?}",
+            record.grid.u_norm
+        );
         let last = record.grid.m_v_rows.len() - 1;
-        assert!((record.grid.student_overlap[last].abs() - record.grid.m_v_rows[last][0]).abs() < 1e-4);
+        assert!(
+            (record.grid.student_overlap[last].abs() - record.grid.m_v_rows[last][0]).abs() < 1e-4
+        );
     }
     assert!(records.iter().filter(|r| r.activation == "linear").all(|r| !r.censored));
 }
@@ -144,16 +185,20 @@ fn an_inapplicable_config_names_its_reason_in_the_report() {
     let config = ExperimentConfig::from_toml(&text, "tiny with label noise").unwrap();
     assert_eq!(config.model.label_noise, 0.1);
     let root = tempfile::tempdir().unwrap();
-    let outcome = run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let outcome =
+        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
     let report = read(&outcome.report);
-    let section = &report[report.find("## Large-N dynamics beside the measured m_V").expect("ODE section")..];
+    let section =
+        &report[report.find("## Large-N dynamics beside the measured m_V").expect("ODE section")..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
     assert!(
-        section.contains("Not computed: the deterministic dynamics does not describe these runs") && section.contains("model.label_noise"),
+        section.contains("Not computed: the deterministic dynamics does not describe these runs")
+            && section.contains("model.label_noise"),
         "{section}"
     );
     assert!(!section.contains("| activation |"));
-    assert!(!read(&root.path().join("tiny/plots/overlap-linear-random-start-r1.svg")).contains("large-N ODE"));
+    assert!(!read(&root.path().join("tiny/plots/overlap-linear-random-start-r1.svg"))
+        .contains("large-N ODE"));
 }
 
 /// Projected inputs (the same SGD law as full batches, other draws) reach the same escape
@@ -168,7 +213,9 @@ fn projected_inputs_escape_like_full_batches() {
     let escapes = |config: &ExperimentConfig| -> Vec<Vec<f64>> {
         let records: Vec<_> = plan_ensembles(config)
             .iter()
-            .flat_map(|plan| run_ensemble::<NdArray>(config, plan, &Default::default(), &mut |_| {}).unwrap())
+            .flat_map(|plan| {
+                run_ensemble::<NdArray>(config, plan, &Default::default(), &mut |_| {}).unwrap()
+            })
             .collect();
         let mut variants: Vec<(String, String, f64)> = Vec::new();
         let mut steps: Vec<Vec<f64>> = Vec::new();
@@ -180,8 +227,15 @@ fn projected_inputs_escape_like_full_batches() {
                 steps.push(Vec::new());
                 variants.len() - 1
             });
-            let first = records.iter().find(|r| (r.start.clone(), r.activation.clone(), r.mu) == variants[index]).unwrap();
-            assert_eq!(record.steps_run, first.steps_run, "{} mu={}: the seeds of one variant differ in length", record.activation, record.mu);
+            let first = records
+                .iter()
+                .find(|r| (r.start.clone(), r.activation.clone(), r.mu) == variants[index])
+                .unwrap();
+            assert_eq!(
+                record.steps_run, first.steps_run,
+                "{} mu={}: the seeds of one variant differ in length",
+                record.activation, record.mu
+            );
             // A censored run counts at its budget, for both kinds of input alike.
             steps[index].push(record.escape_step.unwrap_or(record.max_steps) as f64);
         }
@@ -191,9 +245,15 @@ fn projected_inputs_escape_like_full_batches() {
     // A test stratified by variant: the sum of the differences of the seed means over the
     // standard error of that sum from the spread between seeds.
     let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
-    let variance_of_mean = |x: &[f64]| x.iter().map(|v| (v - mean(x)).powi(2)).sum::<f64>() / (x.len() * (x.len() - 1)) as f64;
+    let variance_of_mean = |x: &[f64]| {
+        x.iter().map(|v| (v - mean(x)).powi(2)).sum::<f64>() / (x.len() * (x.len() - 1)) as f64
+    };
     let difference: f64 = full.iter().zip(&projected).map(|(f, p)| mean(f) - mean(p)).sum();
-    let variance: f64 = full.iter().zip(&projected).map(|(f, p)| variance_of_mean(f) + variance_of_mean(p)).sum();
+    let variance: f64 =
+        full.iter().zip(&projected).map(|(f, p)| variance_of_mean(f) + variance_of_mean(p)).sum();
     let z = difference / variance.sqrt();
-    assert!(z.abs() < 3.0, "escape steps {full:?} (full) against {projected:?} (projected): z = {z:.2}");
+    assert!(
+        z.abs() < 3.0,
+        "escape steps {full:?} (full) against {projected:?} (projected): z = {z:.2}"
+    );
 }

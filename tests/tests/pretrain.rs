@@ -33,7 +33,8 @@ fn read(path: &Path) -> String {
 
 /// The checkpoint store folders of the experiment, sorted.
 fn stores(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir.join("checkpoints")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(dir.join("checkpoints")).unwrap().map(|e| e.unwrap().path()).collect();
     dirs.sort();
     dirs
 }
@@ -48,7 +49,13 @@ fn tiny_pretraining_writes_every_output() {
     assert_eq!(outcome.pretraining_steps_computed, 128);
     assert_eq!(outcome.checkpoints.len(), 16);
     assert_eq!(outcome.runs.len(), 6 * 8 * 3);
-    for file in ["config.toml", "finetune.csv", "report.md", "plots/headline-same.svg", "plots/headline-squared.svg"] {
+    for file in [
+        "config.toml",
+        "finetune.csv",
+        "report.md",
+        "plots/headline-same.svg",
+        "plots/headline-squared.svg",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     assert_eq!(read(&dir.join("finetune.csv")).lines().count(), 1 + 6 * 8);
@@ -66,7 +73,12 @@ fn tiny_pretraining_writes_every_output() {
         if first <= run.target_loss {
             assert_eq!(run.steps_to_target, Some(0));
         } else if !run.censored {
-            assert!(run.steps_to_target.unwrap() > 0 && lowest < first, "{} from {}", run.method, run.checkpoint_step);
+            assert!(
+                run.steps_to_target.unwrap() > 0 && lowest < first,
+                "{} from {}",
+                run.method,
+                run.checkpoint_step
+            );
         }
     }
     assert!(outcome.runs.iter().any(|r| r.steps_to_target.is_some_and(|s| s > 0)));
@@ -100,7 +112,11 @@ fn damaged_checkpoints_and_records_are_recomputed_to_the_same_results() {
     let middle = bytes.len() - 20;
     bytes[middle] ^= 0xff;
     std::fs::write(&checkpoint, &bytes).unwrap();
-    let records = std::fs::read_dir(dir.join("runs")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("squared-full")).unwrap();
+    let records = std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("squared-full"))
+        .unwrap();
     let text = read(&records);
     std::fs::write(&records, &text[..text.len() / 2]).unwrap();
 
@@ -109,7 +125,11 @@ fn damaged_checkpoints_and_records_are_recomputed_to_the_same_results() {
     assert_eq!(again.pretraining_steps_computed, 8);
     // Only the damaged records are recomputed (the checkpoints' contents did not change).
     assert_eq!(again.computed_ensembles, 1);
-    assert_eq!(read(&store.join("manifest.json")), manifest, "the recomputed checkpoint must be bit-identical");
+    assert_eq!(
+        read(&store.join("manifest.json")),
+        manifest,
+        "the recomputed checkpoint must be bit-identical"
+    );
     assert_eq!(read(&dir.join("finetune.csv")), csv);
 }
 
@@ -124,16 +144,22 @@ fn resumed_pretraining_is_bit_identical() {
     // pre-training would: the rerun continues from step 8.
     let entries: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     let mut kept = entries.clone();
-    kept["checkpoints"] = serde_json::Value::Array(entries["checkpoints"].as_array().unwrap()[..5].to_vec());
-    std::fs::write(store.join("manifest.json"), serde_json::to_string_pretty(&kept).unwrap()).unwrap();
+    kept["checkpoints"] =
+        serde_json::Value::Array(entries["checkpoints"].as_array().unwrap()[..5].to_vec());
+    std::fs::write(store.join("manifest.json"), serde_json::to_string_pretty(&kept).unwrap())
+        .unwrap();
     std::fs::remove_file(store.join("complete.json")).unwrap();
     for step in [16, 32, 64] {
         std::fs::remove_file(store.join(format!("step-{step:08}.safetensors"))).unwrap();
     }
     let again = run(root.path());
     assert_eq!(again.pretraining_steps_computed, 56);
-    let restored: serde_json::Value = serde_json::from_str(&read(&store.join("manifest.json"))).unwrap();
-    assert_eq!(restored["checkpoints"], entries["checkpoints"], "same steps, metrics and SHA-256 as the uninterrupted run");
+    let restored: serde_json::Value =
+        serde_json::from_str(&read(&store.join("manifest.json"))).unwrap();
+    assert_eq!(
+        restored["checkpoints"], entries["checkpoints"],
+        "same steps, metrics and SHA-256 as the uninterrupted run"
+    );
     assert_eq!(again.computed_ensembles, 0, "identical checkpoints keep their fine-tuning records");
 }
 
@@ -158,7 +184,11 @@ fn bad_pretraining_configs_name_the_field() {
         ("activation = \"relu\"", "activation = \"sign\"", "model.activation"),
         ("lr = 0.05 }", "lr = -0.05 }", "pretraining.learning_rate"),
         ("dense_until = 64, every = 64", "dense_until = 64, every = 0", "pretraining.checkpoints"),
-        ("init_norm = 0.1", "init_norm = 0.1\nretention = { kind = \"keep_last\", n = 0 }", "pretraining.retention"),
+        (
+            "init_norm = 0.1",
+            "init_norm = 0.1\nretention = { kind = \"keep_last\", n = 0 }",
+            "pretraining.retention",
+        ),
         ("full = true", "full = true\nbogus = 1", "bogus"),
     ];
     for (from, to, field) in cases {
@@ -173,7 +203,12 @@ fn a_bad_config_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let mut config = tiny();
     config.finetuning.max_steps = 0;
-    let error = run_pretrain_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap_err();
-    assert!(matches!(error, ExperimentError::InvalidField { ref field, .. } if field == "finetuning.max_steps"), "{error}");
+    let error =
+        run_pretrain_experiment::<NdArray>(&config, &options(root.path()), &Default::default())
+            .unwrap_err();
+    assert!(
+        matches!(error, ExperimentError::InvalidField { ref field, .. } if field == "finetuning.max_steps"),
+        "{error}"
+    );
     assert!(std::fs::read_dir(root.path()).unwrap().next().is_none());
 }

@@ -40,8 +40,12 @@ fn tiny_scaling_writes_every_output_with_one_csv_row_per_point() {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     for point in ["he1-n8", "he1-n16", "he3-n8", "he3-n16"] {
-        assert!(dir.join("points").join(point).join("config.toml").is_file(), "{point} config missing");
-        let runs: Vec<_> = std::fs::read_dir(dir.join("points").join(point).join("runs")).unwrap().collect();
+        assert!(
+            dir.join("points").join(point).join("config.toml").is_file(),
+            "{point} config missing"
+        );
+        let runs: Vec<_> =
+            std::fs::read_dir(dir.join("points").join(point).join("runs")).unwrap().collect();
         assert_eq!(runs.len(), 1, "{point}: one ensemble");
     }
     let csv = read(&dir.join("scaling.csv"));
@@ -49,8 +53,17 @@ fn tiny_scaling_writes_every_output_with_one_csv_row_per_point() {
     assert_eq!(lines[0], "target,information_exponent,n,learning_rate,max_steps,initial_overlap,seeds,escaped,median,q25,q75");
     assert_eq!(lines.len(), 5);
     let cells: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();
-    let keys: Vec<(&str, &str, &str, &str)> = cells.iter().map(|c| (c[0], c[1], c[2], c[6])).collect();
-    assert_eq!(keys, [("he1", "1", "8", "2"), ("he1", "1", "16", "2"), ("he3", "3", "8", "2"), ("he3", "3", "16", "2")]);
+    let keys: Vec<(&str, &str, &str, &str)> =
+        cells.iter().map(|c| (c[0], c[1], c[2], c[6])).collect();
+    assert_eq!(
+        keys,
+        [
+            ("he1", "1", "8", "2"),
+            ("he1", "1", "16", "2"),
+            ("he3", "3", "8", "2"),
+            ("he3", "3", "16", "2")
+        ]
+    );
     // Budgets 40 N and 20 N^2; He3 starts at m0 = N^-1/2; He1 at random.
     assert_eq!(cells.iter().map(|c| c[4]).collect::<Vec<_>>(), ["320", "640", "1280", "5120"]);
     assert_eq!((cells[0][5], cells[2][5], cells[3][5]), ("", "0.353553", "0.25"));
@@ -79,7 +92,12 @@ fn a_rerun_reuses_every_point_and_matches_the_escape_runner() {
     // A point is an ordinary escape-time experiment: run alone, it gives the same escape steps.
     let config = tiny();
     let alone = tempfile::tempdir().unwrap();
-    let escape = run_experiment::<NdArray>(&config.point_config(1, 16), &options(alone.path()), &Default::default()).unwrap();
+    let escape = run_experiment::<NdArray>(
+        &config.point_config(1, 16),
+        &options(alone.path()),
+        &Default::default(),
+    )
+    .unwrap();
     let steps: Vec<Option<usize>> = escape.records.iter().map(|r| r.escape_step).collect();
     assert_eq!(steps, first.points[3].escape_steps);
     assert_eq!(escape.records.iter().map(|r| r.seed).collect::<Vec<_>>(), [5, 6]);
@@ -104,13 +122,40 @@ fn each_bad_scaling_field_is_named() {
         (tiny_with("sizes = [8, 16]", "sizes = [8, 16, 0]"), "targets[0].sizes[2]"),
         (tiny_with("sizes = [8, 16]", "sizes = [16, 8]"), "targets[0].sizes[1]"),
         (tiny_with("sizes = [8, 16]", "sizes = [8]"), "targets[0].sizes"),
-        (tiny_with(he1_rate, "learning_rate = { constant = 0.5, exponent = nan }"), "targets[0].learning_rate.exponent"),
-        (tiny_with(he1_rate, "learning_rate = { constant = -0.5, exponent = -1 }"), "targets[0].learning_rate.constant"),
-        (tiny_with(he1_rate, "learning_rate = { constant = 0.5, exponent = 1000 }"), "targets[0].learning_rate"),
-        (tiny_with("budget = { constant = 40, exponent = 1 }", "budget = { constant = 0, exponent = 1 }"), "targets[0].budget.constant"),
-        (tiny_with("budget = { constant = 40, exponent = 1 }", "budget = { constant = 40, exponent = 9 }"), "targets[0].budget"),
-        (tiny_with(he3_start, "initial_overlap = { constant = 2.0, exponent = -0.5 }"), "targets[1].initial_overlap"),
-        (tiny_with(he3_start, "initial_overlap = { constant = 0.0, exponent = -0.5 }"), "targets[1].initial_overlap.constant"),
+        (
+            tiny_with(he1_rate, "learning_rate = { constant = 0.5, exponent = nan }"),
+            "targets[0].learning_rate.exponent",
+        ),
+        (
+            tiny_with(he1_rate, "learning_rate = { constant = -0.5, exponent = -1 }"),
+            "targets[0].learning_rate.constant",
+        ),
+        (
+            tiny_with(he1_rate, "learning_rate = { constant = 0.5, exponent = 1000 }"),
+            "targets[0].learning_rate",
+        ),
+        (
+            tiny_with(
+                "budget = { constant = 40, exponent = 1 }",
+                "budget = { constant = 0, exponent = 1 }",
+            ),
+            "targets[0].budget.constant",
+        ),
+        (
+            tiny_with(
+                "budget = { constant = 40, exponent = 1 }",
+                "budget = { constant = 40, exponent = 9 }",
+            ),
+            "targets[0].budget",
+        ),
+        (
+            tiny_with(he3_start, "initial_overlap = { constant = 2.0, exponent = -0.5 }"),
+            "targets[1].initial_overlap",
+        ),
+        (
+            tiny_with(he3_start, "initial_overlap = { constant = 0.0, exponent = -0.5 }"),
+            "targets[1].initial_overlap.constant",
+        ),
         (tiny_with(he3_start, "initial_overlap = { constant = 0.1, power = -0.5 }"), "power"),
         (tiny_with("seeds = 2", "seeds = 0"), "targets[0].seeds"),
         (tiny_with("activation = \"he1\"", "activation = \"relu\""), "targets[0].activation"),
@@ -135,7 +180,9 @@ fn an_invalid_scaling_config_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let mut config = tiny();
     config.targets[1].sizes = vec![8, 8];
-    let error = run_scaling_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap_err();
+    let error =
+        run_scaling_experiment::<NdArray>(&config, &options(root.path()), &Default::default())
+            .unwrap_err();
     assert!(error.to_string().contains("targets[1].sizes[1]"), "{error}");
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
 }

@@ -3,8 +3,8 @@
 use std::process::Command;
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
 use burn::tensor::backend::Backend;
+use clap::ValueEnum;
 
 /// Set in the environment of a rebuilt xtask so that it never rebuilds itself again.
 const REBUILT_ENV: &str = "GOLDILOCKS_XTASK_REBUILT";
@@ -63,31 +63,56 @@ pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> anyhow::Result<T:
         #[cfg(feature = "ndarray")]
         BackendKind::Ndarray => task.run::<burn::backend::NdArray>(&Default::default()),
         #[cfg(feature = "wgpu")]
-        BackendKind::Wgpu => on_gpu("wgpu", || task.run::<burn::backend::Wgpu>(&Default::default()))?,
+        BackendKind::Wgpu => {
+            on_gpu("wgpu", || task.run::<burn::backend::Wgpu>(&Default::default()))?
+        }
         #[cfg(feature = "cuda")]
-        BackendKind::Cuda => on_gpu("cuda", || task.run::<burn::backend::Cuda>(&Default::default()))?,
+        BackendKind::Cuda => {
+            on_gpu("cuda", || task.run::<burn::backend::Cuda>(&Default::default()))?
+        }
         #[allow(unreachable_patterns)]
-        other => bail!("backend {} is not compiled into this binary (cargo feature `{}`)", other.feature(), other.feature()),
+        other => bail!(
+            "backend {} is not compiled into this binary (cargo feature `{}`)",
+            other.feature(),
+            other.feature()
+        ),
     }
 }
 
 /// GPU backends panic when no device is present: turn that into an error naming the backend.
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 fn on_gpu<T>(name: &str, work: impl FnOnce() -> T) -> anyhow::Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .map_err(|_| anyhow::anyhow!("backend {name} could not run: no usable {name} device on this machine"))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+        anyhow::anyhow!("backend {name} could not run: no usable {name} device on this machine")
+    })
 }
 
 /// Rebuilds and reruns this command with the backend's cargo feature; returns its exit status.
 pub fn rerun_with_feature(kind: BackendKind) -> anyhow::Result<i32> {
     if std::env::var_os(REBUILT_ENV).is_some() {
-        bail!("backend {} is not compiled in even after rebuilding with feature `{}`", kind.feature(), kind.feature());
+        bail!(
+            "backend {} is not compiled in even after rebuilding with feature `{}`",
+            kind.feature(),
+            kind.feature()
+        );
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let args: Vec<String> = std::env::args().skip(1).collect();
-    eprintln!("backend {} is not compiled in: building xtask with feature `{}`", kind.feature(), kind.feature());
+    eprintln!(
+        "backend {} is not compiled in: building xtask with feature `{}`",
+        kind.feature(),
+        kind.feature()
+    );
     let status = Command::new(cargo)
-        .args(["run", "--package", "xtask", "--no-default-features", "--features", kind.feature(), "--"])
+        .args([
+            "run",
+            "--package",
+            "xtask",
+            "--no-default-features",
+            "--features",
+            kind.feature(),
+            "--",
+        ])
         .args(&args)
         .env(REBUILT_ENV, "1")
         .status()

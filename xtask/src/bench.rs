@@ -80,7 +80,10 @@ grid = { kind = "list", steps = [0] }
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let backends: Vec<BackendKind> = match args.backend {
         Some(kind) => vec![kind],
-        None => [BackendKind::Flex, BackendKind::Ndarray].into_iter().filter(|k| k.is_compiled()).collect(),
+        None => [BackendKind::Flex, BackendKind::Ndarray]
+            .into_iter()
+            .filter(|k| k.is_compiled())
+            .collect(),
     };
     let mut results = Vec::new();
     for &backend in &backends {
@@ -89,15 +92,28 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let projected = paper.replace("[training]", "[training]\ninputs = \"projected\"");
         results.push(measure(backend, "paper, projected inputs", &projected)?);
         for runs in [1usize, 64, 1024] {
-            let online = ONLINE.replace("STEPS", &args.online_steps.to_string()).replace("RUNS", &runs.to_string());
-            results.push(measure(backend, &format!("online (N=1024, r=4, B=1, {runs} runs)"), &online)?);
+            let online = ONLINE
+                .replace("STEPS", &args.online_steps.to_string())
+                .replace("RUNS", &runs.to_string());
+            results.push(measure(
+                backend,
+                &format!("online (N=1024, r=4, B=1, {runs} runs)"),
+                &online,
+            )?);
         }
         let shared = online_shared(args.online_steps, 1024);
-        results.push(measure(backend, "online, one input stream (N=1024, r=4, B=1, 1024 runs)", &shared)?);
+        results.push(measure(
+            backend,
+            "online, one input stream (N=1024, r=4, B=1, 1024 runs)",
+            &shared,
+        )?);
     }
     println!("{:<38} {:>8} {:>12} {:>18}", "workload", "backend", "steps/s", "sample-steps/s");
     for m in &results {
-        println!("{:<38} {:>8} {:>12.1} {:>18.3e}", m.workload, m.backend, m.steps_per_second, m.sample_steps_per_second);
+        println!(
+            "{:<38} {:>8} {:>12.1} {:>18.3e}",
+            m.workload, m.backend, m.steps_per_second, m.sample_steps_per_second
+        );
     }
     let peers = run_peers(&args);
     if !peers.is_empty() {
@@ -106,7 +122,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let path = args.output.clone();
     let json = serde_json::to_string_pretty(&results)?;
-    goldilocks_store::write_atomic(&path, json.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    goldilocks_store::write_atomic(&path, json.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     println!("written: {}", path.display());
     Ok(())
 }
@@ -147,7 +164,10 @@ impl BackendTask for TimedEnsemble<'_> {
     type Output = (usize, usize, f64);
 
     fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<(usize, usize, f64)> {
-        let plan = plan_ensembles(self.config).into_iter().next().context("a bench config has one ensemble")?;
+        let plan = plan_ensembles(self.config)
+            .into_iter()
+            .next()
+            .context("a bench config has one ensemble")?;
         let started = Instant::now();
         let records = run_ensemble::<B>(self.config, &plan, device, &mut |_| {})?;
         let seconds = started.elapsed().as_secs_f64();
@@ -169,8 +189,26 @@ fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
     let numpy_steps = args.online_steps.max(2000).to_string();
     let runs: [(&'static str, Vec<String>); 3] = [
         ("numpy_lora_sgd.py", vec!["1024".into(), "4".into(), numpy_steps]),
-        ("torch_lora_sgd.py", vec!["cpu".into(), "1024".into(), "1024".into(), "4".into(), args.online_steps.to_string()]),
-        ("torch_paper_ensemble.py", vec!["cpu".into(), "1000".into(), "500".into(), "27".into(), args.paper_steps.to_string()]),
+        (
+            "torch_lora_sgd.py",
+            vec![
+                "cpu".into(),
+                "1024".into(),
+                "1024".into(),
+                "4".into(),
+                args.online_steps.to_string(),
+            ],
+        ),
+        (
+            "torch_paper_ensemble.py",
+            vec![
+                "cpu".into(),
+                "1000".into(),
+                "500".into(),
+                "27".into(),
+                args.paper_steps.to_string(),
+            ],
+        ),
     ];
     let mut rates = Vec::new();
     for (script, script_args) in runs {

@@ -12,7 +12,11 @@ use crate::cli::CheckpointsArgs;
 pub fn run(args: CheckpointsArgs) -> anyhow::Result<()> {
     let root = args.results.join(&args.experiment).join("checkpoints");
     if !root.is_dir() {
-        bail!("no checkpoints for experiment {:?}: {} does not exist", args.experiment, root.display());
+        bail!(
+            "no checkpoints for experiment {:?}: {} does not exist",
+            args.experiment,
+            root.display()
+        );
     }
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .with_context(|| format!("cannot list {}", root.display()))?

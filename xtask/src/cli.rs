@@ -163,12 +163,23 @@ mod tests {
         assert_eq!(args.config, None);
         assert_eq!(args.backend, BackendKind::DEFAULT);
         assert_eq!(args.results, PathBuf::from("results"));
-        let cli = Cli::try_parse_from(["xtask", "experiment", "--config", "c.toml", "--backend", "ndarray", "--fresh"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "experiment",
+            "--config",
+            "c.toml",
+            "--backend",
+            "ndarray",
+            "--fresh",
+        ])
+        .unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
         assert_eq!(args.config, Some(PathBuf::from("c.toml")));
         assert_eq!(args.backend, BackendKind::Ndarray);
         assert!(args.fresh);
-        let cli = Cli::try_parse_from(["xtask", "experiment", "--config", "v.toml", "--data", "/tmp/fm"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["xtask", "experiment", "--config", "v.toml", "--data", "/tmp/fm"])
+                .unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
         assert_eq!(args.data, Some(PathBuf::from("/tmp/fm")));
     }
@@ -178,18 +189,49 @@ mod tests {
         assert!(Cli::try_parse_from(["xtask", "experiment", "--backend", "tpu"]).is_err());
         assert!(Cli::try_parse_from(["xtask", "experiment", "--bogus"]).is_err());
         assert!(Cli::try_parse_from(["xtask", "theory", "tau", "--activation", "relu"]).is_err());
-        assert!(Cli::try_parse_from(["xtask", "theory", "tau", "--activation", "relu", "--mu", "x"]).is_err());
+        assert!(Cli::try_parse_from([
+            "xtask",
+            "theory",
+            "tau",
+            "--activation",
+            "relu",
+            "--mu",
+            "x"
+        ])
+        .is_err());
     }
 
     #[test]
     fn theory_flags_parse() {
-        let cli = Cli::try_parse_from(["xtask", "theory", "tau", "--activation", "relu", "--mu", "0.1,0.5"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "theory",
+            "tau",
+            "--activation",
+            "relu",
+            "--mu",
+            "0.1,0.5",
+        ])
+        .unwrap();
         let Command::Theory(TheoryArgs { command: TheoryCommand::Tau(args) }) = cli.command else {
             panic!("theory tau expected")
         };
         assert_eq!(args.mu, vec![0.1, 0.5]);
         assert_eq!(args.k_max, 10);
-        let cli = Cli::try_parse_from(["xtask", "theory", "ode", "--config", "a.toml,b.toml", "--activation", "relu", "--mu", "0.5", "--output", "o.svg"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "xtask",
+            "theory",
+            "ode",
+            "--config",
+            "a.toml,b.toml",
+            "--activation",
+            "relu",
+            "--mu",
+            "0.5",
+            "--output",
+            "o.svg",
+        ])
+        .unwrap();
         let Command::Theory(TheoryArgs { command: TheoryCommand::Ode(args) }) = cli.command else {
             panic!("theory ode expected")
         };

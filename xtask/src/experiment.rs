@@ -40,7 +40,11 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         command,
     };
     let name = config.name().to_string();
-    eprintln!("experiment {name} on backend {:?}: results in {}", args.backend, args.results.join(&name).display());
+    eprintln!(
+        "experiment {name} on backend {:?}: results in {}",
+        args.backend,
+        args.results.join(&name).display()
+    );
     let summary = dispatch(args.backend, Experiment { config: &config, options: &options })
         .with_context(|| format!("experiment {name} failed"))?;
     println!("{summary}");
@@ -90,7 +94,11 @@ impl BackendTask for Experiment<'_> {
     }
 }
 
-fn run_pretrain<B: Backend>(config: &PretrainConfig, options: &RunOptions, device: &B::Device) -> anyhow::Result<String> {
+fn run_pretrain<B: Backend>(
+    config: &PretrainConfig,
+    options: &RunOptions,
+    device: &B::Device,
+) -> anyhow::Result<String> {
     let outcome = run_pretrain_experiment::<B>(config, options, device)?;
     Ok(format!(
         "{} pre-training steps computed; {} fine-tuning ensembles computed, {} reused; report: {}",

@@ -20,13 +20,19 @@ pub fn run(args: OdeArgs) -> anyhow::Result<()> {
     let pair = ActivationPair { teacher, student };
     let mut comparisons = Vec::new();
     println!("# {pair}, mu = {}: seed-averaged m_V against the ODE and the large-N step map (escape: first step with m >= {})", args.mu, args.threshold);
-    println!("{:>8} {:>6} {:>8} {:>6} {:>12} {:>12} {:>14}", "N", "seeds", "m0", "steps", "max|d| ODE", "max|d| map", "escape m/O/M");
+    println!(
+        "{:>8} {:>6} {:>8} {:>6} {:>12} {:>12} {:>14}",
+        "N", "seeds", "m0", "steps", "max|d| ODE", "max|d| map", "escape m/O/M"
+    );
     for path in &args.config {
         let config = ExperimentConfig::load(path)?;
         let records = stored_records(&args.results.join(&config.name))?;
         let label = format!("N = {}", config.model.input_dim);
-        let comparison = ode_comparison(&config, &records, pair, args.mu, &label).with_context(|| format!("config {}", path.display()))?;
-        let escape = |curve: &[f64]| escape_step(curve, args.threshold).map_or("-".to_string(), |s| s.to_string());
+        let comparison = ode_comparison(&config, &records, pair, args.mu, &label)
+            .with_context(|| format!("config {}", path.display()))?;
+        let escape = |curve: &[f64]| {
+            escape_step(curve, args.threshold).map_or("-".to_string(), |s| s.to_string())
+        };
         println!(
             "{:>8} {:>6} {:>8.4} {:>6} {:>12.4} {:>12.4} {:>14}",
             config.model.input_dim,
@@ -35,7 +41,12 @@ pub fn run(args: OdeArgs) -> anyhow::Result<()> {
             comparison.measured.len(),
             comparison.max_gap_ode(),
             comparison.max_gap_map(),
-            format!("{}/{}/{}", escape(&comparison.measured), escape(&comparison.ode), escape(&comparison.map)),
+            format!(
+                "{}/{}/{}",
+                escape(&comparison.measured),
+                escape(&comparison.ode),
+                escape(&comparison.map)
+            ),
         );
         comparisons.push(comparison);
     }
@@ -44,7 +55,8 @@ pub fn run(args: OdeArgs) -> anyhow::Result<()> {
     if let Some(parent) = args.output.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(&args.output, svg).with_context(|| format!("cannot write {}", args.output.display()))?;
+    std::fs::write(&args.output, svg)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     println!("plot: {}", args.output.display());
     Ok(())
 }
@@ -53,7 +65,12 @@ pub fn run(args: OdeArgs) -> anyhow::Result<()> {
 pub fn stored_records(dir: &Path) -> anyhow::Result<Vec<RunRecord>> {
     let runs = dir.join("runs");
     let mut files: Vec<_> = std::fs::read_dir(&runs)
-        .with_context(|| format!("no stored runs in {}: run `cargo xtask experiment` on the config first", runs.display()))?
+        .with_context(|| {
+            format!(
+                "no stored runs in {}: run `cargo xtask experiment` on the config first",
+                runs.display()
+            )
+        })?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|e| e == "jsonl"))
         .collect();

@@ -30,7 +30,10 @@ fn print_tau(args: TauArgs) -> anyhow::Result<()> {
     }
     let options = TauOptions { k_max: args.k_max, nodes: args.nodes };
     let pair = ActivationPair { teacher, student };
-    println!("# tau(mu): teacher {teacher}, student {student}, k_max {}, {} nodes", args.k_max, args.nodes);
+    println!(
+        "# tau(mu): teacher {teacher}, student {student}, k_max {}, {} nodes",
+        args.k_max, args.nodes
+    );
     println!("{:>8}  {:>14}  {:>16}", "mu", "tau", format!("tau ln({})", args.ratio));
     for &mu in &args.mu {
         let value = tau_of(pair, mu, &options)?;

@@ -28,7 +28,8 @@ fn a_bad_config_fails_cleanly() {
 
 #[test]
 fn a_missing_config_file_fails_cleanly() {
-    let output = xtask().args(["experiment", "--config", "/nonexistent/config.toml"]).output().unwrap();
+    let output =
+        xtask().args(["experiment", "--config", "/nonexistent/config.toml"]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/config.toml"));
 }
@@ -42,12 +43,14 @@ fn an_unknown_flag_fails_cleanly() {
 
 #[test]
 fn theory_tau_prints_a_table() {
-    let output = xtask().args(["theory", "tau", "--activation", "linear", "--mu", "0.5"]).output().unwrap();
+    let output =
+        xtask().args(["theory", "tau", "--activation", "linear", "--mu", "0.5"]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     // The closed form for the linear case: tau = (1 + sqrt(1 + 4 (1 - mu)^2)) / (2 (1 - mu)^2).
     let expected = (1.0 + (1.0f64 + 4.0 * 0.25).sqrt()) / (2.0 * 0.25);
-    let row = stdout.lines().find(|l| l.trim_start().starts_with("0.5000")).expect("a row for mu = 0.5");
+    let row =
+        stdout.lines().find(|l| l.trim_start().starts_with("0.5000")).expect("a row for mu = 0.5");
     let value: f64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
     assert!((value - expected).abs() < 1e-5, "{value} vs {expected}");
 }
@@ -57,7 +60,17 @@ fn theory_ode_without_records_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../configs/ode/n250.toml");
     let output = xtask()
-        .args(["theory", "ode", "--activation", "linear", "--mu", "0.5", "--config", config, "--results"])
+        .args([
+            "theory",
+            "ode",
+            "--activation",
+            "linear",
+            "--mu",
+            "0.5",
+            "--config",
+            config,
+            "--results",
+        ])
         .arg(dir.path())
         .arg("--output")
         .arg(dir.path().join("ode.svg"))
@@ -72,7 +85,8 @@ fn theory_ode_without_records_fails_cleanly() {
 #[test]
 fn a_data_folder_for_a_synthetic_config_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/pretrain-tiny.toml");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/pretrain-tiny.toml");
     let results = dir.path().join("results");
     let output = xtask()
         .args(["experiment", "--quiet", "--data", "/some/folder", "--config"])

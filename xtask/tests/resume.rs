@@ -19,7 +19,11 @@ fn tiny_config() -> PathBuf {
 
 fn experiment(results: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.args(["experiment", "--quiet", "--config"]).arg(tiny_config()).arg("--results").arg(results);
+    command
+        .args(["experiment", "--quiet", "--config"])
+        .arg(tiny_config())
+        .arg("--results")
+        .arg(results);
     command
 }
 
@@ -45,7 +49,9 @@ fn finished_files(dir: &Path) -> BTreeMap<PathBuf, u64> {
         }
     }
     if let Ok(runs) = std::fs::read_dir(dir.join("runs")) {
-        for path in runs.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "jsonl")) {
+        for path in
+            runs.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        {
             files.insert(path.clone(), std::fs::metadata(&path).unwrap().ino());
         }
     }
@@ -65,7 +71,8 @@ fn killed_at_any_moment_it_resumes_to_the_same_results() {
     let mut kills = 0;
     // Kill after growing delays, resuming each time, until a run completes on its own.
     for delay_ms in [20u64, 60, 120, 200, 300, 450, 650, 900, 1300, 2000] {
-        let mut child = experiment(&results).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child =
+            experiment(&results).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let started = Instant::now();
         while started.elapsed() < Duration::from_millis(delay_ms) {
             if child.try_wait().unwrap().is_some() {
@@ -81,7 +88,12 @@ fn killed_at_any_moment_it_resumes_to_the_same_results() {
         kills += 1;
         // Everything finished before this kill must survive every later run untouched.
         for (path, inode) in &kept_before {
-            assert_eq!(finished_files(&dir).get(path), Some(inode), "{} was recomputed", path.display());
+            assert_eq!(
+                finished_files(&dir).get(path),
+                Some(inode),
+                "{} was recomputed",
+                path.display()
+            );
         }
         kept_before = finished_files(&dir);
         eprintln!("killed after {delay_ms} ms with {} finished files", kept_before.len());
@@ -89,10 +101,18 @@ fn killed_at_any_moment_it_resumes_to_the_same_results() {
     assert!(kills >= 2, "the experiment finished before it could be killed twice");
     let stderr = run_to_completion(&results);
     for (path, inode) in &kept_before {
-        assert_eq!(finished_files(&dir).get(path), Some(inode), "{} was recomputed\n{stderr}", path.display());
+        assert_eq!(
+            finished_files(&dir).get(path),
+            Some(inode),
+            "{} was recomputed\n{stderr}",
+            path.display()
+        );
     }
     assert_eq!(std::fs::read_to_string(dir.join("finetune.csv")).unwrap(), uninterrupted);
-    let stray: Vec<_> = walk(&dir).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp")).collect();
+    let stray: Vec<_> = walk(&dir)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
+        .collect();
     assert!(stray.is_empty(), "temporary files left behind: {stray:?}");
 }
 
@@ -123,13 +143,24 @@ fn checkpoints_are_listed_and_load_in_python_as_the_docs_show() {
     let results = root.path().join("results");
     run_to_completion(&results);
 
-    let listing = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["checkpoints", "--results"]).arg(&results).output().unwrap();
+    let listing = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["checkpoints", "--results"])
+        .arg(&results)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&listing.stdout);
     assert!(listing.status.success(), "{}", String::from_utf8_lossy(&listing.stderr));
     assert!(text.contains("step-00000064.safetensors") && text.contains("overlap="), "{text}");
     assert_eq!(text.lines().filter(|l| l.contains(".safetensors")).count(), 16, "{text}");
-    assert!(text.lines().filter(|l| l.contains(".safetensors")).all(|l| l.contains(" ok ")), "{text}");
-    let absent = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["checkpoints", "--experiment", "nothing", "--results"]).arg(&results).output().unwrap();
+    assert!(
+        text.lines().filter(|l| l.contains(".safetensors")).all(|l| l.contains(" ok ")),
+        "{text}"
+    );
+    let absent = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["checkpoints", "--experiment", "nothing", "--results"])
+        .arg(&results)
+        .output()
+        .unwrap();
     assert!(!absent.status.success());
     assert!(String::from_utf8_lossy(&absent.stderr).contains("nothing"));
 
@@ -141,8 +172,13 @@ fn checkpoints_are_listed_and_load_in_python_as_the_docs_show() {
         return;
     }
     let docs = std::fs::read_to_string(workspace().join("docs/pretraining.md")).unwrap();
-    let snippet = docs.split("```python\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a python block in docs/pretraining.md");
-    let output = Command::new("python3").args(["-c", snippet]).current_dir(root.path()).output().unwrap();
+    let snippet = docs
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a python block in docs/pretraining.md");
+    let output =
+        Command::new("python3").args(["-c", snippet]).current_dir(root.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     // One line per checkpoint of the first store: step, overlap from the manifest, and the
@@ -150,7 +186,8 @@ fn checkpoints_are_listed_and_load_in_python_as_the_docs_show() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{stdout}");
     for line in lines {
-        let fields: Vec<f64> = line.split_whitespace().skip(1).take(2).map(|x| x.parse().unwrap()).collect();
+        let fields: Vec<f64> =
+            line.split_whitespace().skip(1).take(2).map(|x| x.parse().unwrap()).collect();
         assert!((fields[0] - fields[1]).abs() < 1e-5, "{line}");
     }
 }

@@ -35,25 +35,17 @@ fn main() {
         } else {
             "tensor"
         };
-        let start = Overlaps {
-            m: 0.038,
-            u: dynamics.initial_u(),
-        };
+        let start = Overlaps { m: 0.038, u: dynamics.initial_u() };
         let clock = Instant::now();
         let evaluations = 200;
         for i in 0..evaluations {
-            let state = Overlaps {
-                m: 0.3 + 1e-3 * i as f64,
-                u: 0.4,
-            };
+            let state = Overlaps { m: 0.3 + 1e-3 * i as f64, u: 0.4 };
             std::hint::black_box(dynamics.population(state).unwrap());
         }
         let per_population = clock.elapsed().as_secs_f64() / evaluations as f64;
         for steps in [300, 2000] {
             let clock = Instant::now();
-            let ode = dynamics
-                .ode_curve(start, steps, &OdeOptions::default())
-                .unwrap();
+            let ode = dynamics.ode_curve(start, steps, &OdeOptions::default()).unwrap();
             let ode_s = clock.elapsed().as_secs_f64();
             let clock = Instant::now();
             let map = dynamics.map_curve(start, steps).unwrap();

@@ -79,14 +79,8 @@ mod tests {
 
     #[test]
     fn missing_values_are_unavailable() {
-        assert_eq!(
-            compare_with_published(None, Some(10.0)),
-            Comparison::Unavailable
-        );
-        assert_eq!(
-            compare_with_published(Some(10.0), None),
-            Comparison::Unavailable
-        );
+        assert_eq!(compare_with_published(None, Some(10.0)), Comparison::Unavailable);
+        assert_eq!(compare_with_published(Some(10.0), None), Comparison::Unavailable);
         assert_eq!(Comparison::Unavailable.ratio(), None);
     }
 }

@@ -30,9 +30,9 @@ pub mod bivariate;
 pub mod dormand_prince;
 pub mod error;
 pub mod lora_dynamics;
-pub mod radial_rule;
 #[cfg(test)]
 mod monte_carlo_tests;
+pub mod radial_rule;
 
 pub use bivariate::{GaussianPair, KinkLine};
 pub use dormand_prince::{integrate, OdeOptions, OdeSolution};

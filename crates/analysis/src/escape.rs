@@ -59,10 +59,7 @@ mod tests {
     #[test]
     fn median_of_uncensored_runs() {
         assert_eq!(median_escape(&[Some(30), Some(10), Some(20)]), Some(20.0));
-        assert_eq!(
-            median_escape(&[Some(30), Some(10), Some(20), Some(41)]),
-            Some(25.0)
-        );
+        assert_eq!(median_escape(&[Some(30), Some(10), Some(20), Some(41)]), Some(25.0));
     }
 
     #[test]
@@ -72,10 +69,7 @@ mod tests {
         // Sorted: 10, inf, inf -> censored median.
         assert_eq!(median_escape(&[None, Some(10), None]), None);
         // Sorted: 10, 20, 30, inf -> (20 + 30) / 2.
-        assert_eq!(
-            median_escape(&[Some(30), None, Some(10), Some(20)]),
-            Some(25.0)
-        );
+        assert_eq!(median_escape(&[Some(30), None, Some(10), Some(20)]), Some(25.0));
         // Sorted: 10, 20, inf, inf -> one middle value censored.
         assert_eq!(median_escape(&[None, Some(20), None, Some(10)]), None);
         assert_eq!(median_escape(&[]), None);

@@ -51,17 +51,23 @@ pub mod trajectory;
 pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};
-pub use finetune::{find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks};
+pub use finetune::{
+    find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks,
+};
 pub use interval::{mean_interval, t_975, MeanInterval};
-pub use paper_statistic::{paper_time, seed_average};
 pub use ode_comparison::{OdeComparison, OdeOverlay, OdeSection};
+pub use paper_statistic::{paper_time, seed_average};
 pub use plot::{
-    escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot, overlap_curves_with_ode_plot, scaling_plot, series_plot,
-    theory_fit_plot, Series, SeriesAxes, SeriesPoint,
+    escape_time_plot, headline_plot, ode_comparison_plot, overlap_curves_plot,
+    overlap_curves_with_ode_plot, scaling_plot, series_plot, theory_fit_plot, Series, SeriesAxes,
+    SeriesPoint,
 };
 pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
-pub use scaling::{fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv, FixedLawFit, GrowthFit, GrowthLaw, PowerLawFit, ScalingPoint, ScalingReportInput};
+pub use scaling::{
+    fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv,
+    FixedLawFit, GrowthFit, GrowthLaw, PowerLawFit, ScalingPoint, ScalingReportInput,
+};
 pub use subsets::{quantile, subset_interval, subset_statistics};
 pub use summary::{summarize, SummaryParams, SummaryRow, SUBSET_QUANTILES};
 pub use summary_csv::{read_summary_csv, write_summary_csv, SUMMARY_COLUMNS};

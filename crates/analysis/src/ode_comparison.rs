@@ -49,10 +49,7 @@ impl OdeComparison {
                 reason: format!("{} starts for {} runs", initial_overlaps.len(), runs.len()),
             });
         }
-        if let Some(bad) = initial_overlaps
-            .iter()
-            .find(|m| !(m.is_finite() && m.abs() <= 1.0))
-        {
+        if let Some(bad) = initial_overlaps.iter().find(|m| !(m.is_finite() && m.abs() <= 1.0)) {
             return Err(AnalysisError::InvalidParameter {
                 field: "initial_overlaps",
                 reason: format!("must be in [-1, 1], got {bad}"),
@@ -72,10 +69,7 @@ impl OdeComparison {
                 continue;
             }
             computed.push((m0.abs(), odes.len()));
-            let start = Overlaps {
-                m: m0.abs(),
-                u: dynamics.initial_u(),
-            };
+            let start = Overlaps { m: m0.abs(), u: dynamics.initial_u() };
             odes.push(dynamics.ode_curve(start, measured.len(), options)?);
             maps.push(dynamics.map_curve(start, measured.len())?);
         }
@@ -144,18 +138,13 @@ impl OdeSection {
         activation: &'a str,
         start: &'a str,
     ) -> impl Iterator<Item = &'a OdeOverlay> + 'a {
-        self.overlays
-            .iter()
-            .filter(move |o| o.activation == activation && o.start == start)
+        self.overlays.iter().filter(move |o| o.activation == activation && o.start == start)
     }
 }
 
 /// Largest absolute difference over the common length (0 for empty curves).
 pub fn max_gap(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
 }
 
 #[cfg(test)]
@@ -168,10 +157,7 @@ mod tests {
     fn curves_from_the_map_itself_have_no_gap_to_the_map() {
         let linear = ScalarActivation::smooth(&identity, &one);
         let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500).unwrap();
-        let start = Overlaps {
-            m: 0.03,
-            u: dynamics.initial_u(),
-        };
+        let start = Overlaps { m: 0.03, u: dynamics.initial_u() };
         let curve = dynamics.map_curve(start, 150).unwrap();
         let comparison = OdeComparison::compute(
             &dynamics,
@@ -193,9 +179,8 @@ mod tests {
     #[test]
     fn runs_from_the_same_overlap_share_one_curve() {
         let linear = ScalarActivation::smooth(&identity, &one);
-        let dynamics = LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500)
-            .unwrap()
-            .piecewise_linear();
+        let dynamics =
+            LoraDynamics::new(linear, linear, 0.5, 0.2, 1000, 500).unwrap().piecewise_linear();
         let measured = vec![0.1; 120];
         let options = OdeOptions::default();
         let shared = OdeComparison::compute(
@@ -224,14 +209,9 @@ mod tests {
             OdeComparison::compute(&dynamics, "x", &[&[0.1]], &[2.0], &OdeOptions::default())
                 .unwrap_err();
         assert!(error.to_string().contains("initial_overlaps"));
-        let error = OdeComparison::compute(
-            &dynamics,
-            "x",
-            &[&[0.1]],
-            &[0.1, 0.2],
-            &OdeOptions::default(),
-        )
-        .unwrap_err();
+        let error =
+            OdeComparison::compute(&dynamics, "x", &[&[0.1]], &[0.1, 0.2], &OdeOptions::default())
+                .unwrap_err();
         assert!(error.to_string().contains("initial_overlaps"));
     }
 

@@ -10,9 +10,7 @@
 pub fn seed_average(curves: &[&[f64]]) -> Vec<f64> {
     let len = curves.iter().map(|c| c.len()).min().unwrap_or(0);
     let count = curves.len() as f64;
-    (0..len)
-        .map(|i| curves.iter().map(|c| c[i]).sum::<f64>() / count)
-        .collect()
+    (0..len).map(|i| curves.iter().map(|c| c[i]).sum::<f64>() / count).collect()
 }
 
 /// The paper's statistic: average the curves over seeds index by index (over the common

@@ -26,9 +26,9 @@ pub use series_plot::{series_plot, Series, SeriesAxes, SeriesPoint};
 pub use theory_plot::theory_fit_plot;
 
 use plotters::chart::{ChartBuilder, ChartContext, SeriesLabelPosition};
+use plotters::coord::CoordTranslate;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
-use plotters::coord::CoordTranslate;
 use plotters::prelude::{DrawingBackend, BLACK, WHITE};
 use plotters::style::{Color, RGBColor};
 
@@ -58,10 +58,7 @@ pub(crate) fn color(i: usize) -> RGBColor {
 
 /// Turns a drawing error into an [`AnalysisError::Plot`] for `plot`.
 pub(crate) fn plot_error<E: std::fmt::Display>(plot: &'static str) -> impl Fn(E) -> AnalysisError {
-    move |e| AnalysisError::Plot {
-        plot,
-        reason: e.to_string(),
-    }
+    move |e| AnalysisError::Plot { plot, reason: e.to_string() }
 }
 
 /// Draws the legend of `chart` in its upper-left corner, in the style shared by every plot.

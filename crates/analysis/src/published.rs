@@ -92,10 +92,7 @@ impl PublishedNumbers {
                     values.len()
                 )));
             }
-            Ok(Series {
-                activation,
-                points: mu.into_iter().zip(values).collect(),
-            })
+            Ok(Series { activation, points: mu.into_iter().zip(values).collect() })
         };
         let simulation = raw
             .simulation
@@ -122,10 +119,7 @@ impl PublishedNumbers {
     /// Published escape time (the paper's statistic, in SGD steps) for `activation` at
     /// strength `mu` (matched within 1e-9); `None` when not published.
     pub fn escape_time(&self, activation: &str, mu: f64) -> Option<f64> {
-        self.escape_times(activation)
-            .iter()
-            .find(|(m, _)| (m - mu).abs() <= 1e-9)
-            .map(|&(_, t)| t)
+        self.escape_times(activation).iter().find(|(m, _)| (m - mu).abs() <= 1e-9).map(|&(_, t)| t)
     }
 
     /// All published (mu, escape time) points of `activation`; empty when there are none.
@@ -165,11 +159,7 @@ impl PublishedNumbers {
 }
 
 fn find<'a>(series: &'a [Series], activation: &str) -> &'a [(f64, f64)] {
-    series
-        .iter()
-        .find(|s| s.activation == activation)
-        .map(|s| s.points.as_slice())
-        .unwrap_or(&[])
+    series.iter().find(|s| s.activation == activation).map(|s| s.points.as_slice()).unwrap_or(&[])
 }
 
 #[cfg(test)]
@@ -179,10 +169,7 @@ mod tests {
     #[test]
     fn embedded_file_loads_with_every_series() {
         let p = PublishedNumbers::from_toml(PAPER_NUMBERS_TOML).unwrap();
-        assert_eq!(
-            p.simulated_activations().collect::<Vec<_>>(),
-            vec!["linear", "relu"]
-        );
+        assert_eq!(p.simulated_activations().collect::<Vec<_>>(), vec!["linear", "relu"]);
         assert_eq!(p.escape_times("linear").len(), 9);
         assert_eq!(p.escape_times("relu").len(), 9);
         assert_eq!(p.tau("linear").len(), 9);
@@ -208,10 +195,7 @@ mod tests {
         let p = PublishedNumbers::load();
         for activation in ["linear", "relu"] {
             let pts = p.escape_times(activation);
-            assert!(
-                pts.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
-                "{activation}"
-            );
+            assert!(pts.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1), "{activation}");
         }
     }
 

@@ -79,12 +79,8 @@ impl<'a> View<'a> {
             }
         }
         let mut rows: Vec<&SummaryRow> = input.rows.iter().collect();
-        let activation_index = |r: &SummaryRow| {
-            activations
-                .iter()
-                .position(|a| *a == r.activation)
-                .unwrap_or(0)
-        };
+        let activation_index =
+            |r: &SummaryRow| activations.iter().position(|a| *a == r.activation).unwrap_or(0);
         rows.sort_by(|a, b| {
             activation_index(a)
                 .cmp(&activation_index(b))
@@ -92,12 +88,7 @@ impl<'a> View<'a> {
                 .then(a.mu.total_cmp(&b.mu))
         });
         let several_ranks = input.rows.iter().any(|r| r.rank != input.rows[0].rank);
-        Self {
-            input,
-            rows,
-            starts,
-            several_ranks,
-        }
+        Self { input, rows, starts, several_ranks }
     }
 
     fn params(&self) -> &SummaryParams {
@@ -113,18 +104,13 @@ impl<'a> View<'a> {
 
     /// How V starts under `start`, from the rows' initial overlaps.
     fn start_condition(&self, start: &str) -> String {
-        let overlaps: Vec<Option<f64>> = self
-            .rows
-            .iter()
-            .filter(|r| r.start == start)
-            .map(|r| r.initial_overlap)
-            .collect();
+        let overlaps: Vec<Option<f64>> =
+            self.rows.iter().filter(|r| r.start == start).map(|r| r.initial_overlap).collect();
         match overlaps.first() {
             Some(first) if overlaps.iter().all(|o| o == first) => match first {
-                Some(m0) => format!(
-                    "V starts at overlap m0 = {} with the teacher",
-                    trimmed(*m0, 4)
-                ),
+                Some(m0) => {
+                    format!("V starts at overlap m0 = {} with the teacher", trimmed(*m0, 4))
+                }
                 None => "V starts as a random unit vector".to_string(),
             },
             _ => "starting overlaps differ between rows".to_string(),
@@ -133,12 +119,8 @@ impl<'a> View<'a> {
 
     /// Short form of the start condition for column headers.
     fn start_short(&self, start: &str) -> String {
-        let overlaps: Vec<Option<f64>> = self
-            .rows
-            .iter()
-            .filter(|r| r.start == start)
-            .map(|r| r.initial_overlap)
-            .collect();
+        let overlaps: Vec<Option<f64>> =
+            self.rows.iter().filter(|r| r.start == start).map(|r| r.initial_overlap).collect();
         match overlaps.first() {
             Some(Some(m0)) if overlaps.iter().all(|o| *o == Some(*m0)) => {
                 format!("{start} (m0 = {})", trimmed(*m0, 4))
@@ -160,20 +142,13 @@ impl<'a> View<'a> {
     fn write_header(&self, out: &mut String) {
         let p = self.params();
         let published = self.input.published;
-        let _ = writeln!(
-            out,
-            "# Escape times of LoRA fine-tuning: {}\n",
-            self.input.experiment
-        );
+        let _ = writeln!(out, "# Escape times of LoRA fine-tuning: {}\n", self.input.experiment);
         let description = self.input.description.trim();
         if !description.is_empty() {
             let _ = writeln!(out, "{description}\n");
         }
-        let _ = writeln!(
-            out,
-            "## How to reproduce\n\n```sh\n{}\n```\n",
-            self.input.commands.trim()
-        );
+        let _ =
+            writeln!(out, "## How to reproduce\n\n```sh\n{}\n```\n", self.input.commands.trim());
         let _ = writeln!(out, "## What is measured\n");
         let _ = writeln!(
             out,
@@ -217,12 +192,7 @@ impl<'a> View<'a> {
         }
         let _ = writeln!(out, "## At a glance\n");
         for start in &self.starts {
-            let _ = writeln!(
-                out,
-                "- {}: {}",
-                self.start_short(start),
-                self.verdict(start)
-            );
+            let _ = writeln!(out, "- {}: {}", self.start_short(start), self.verdict(start));
         }
         let _ = writeln!(out);
     }
@@ -295,12 +265,7 @@ impl<'a> View<'a> {
         let p = self.params();
         let _ = writeln!(out, "## Results by starting condition\n");
         for start in &self.starts {
-            let _ = writeln!(
-                out,
-                "### {}: {}\n",
-                cell(start),
-                self.start_condition(start)
-            );
+            let _ = writeln!(out, "### {}: {}\n", cell(start), self.start_condition(start));
             let _ = writeln!(
                 out,
                 "| activation | mu | seeds | published | measured paper_time [{}%, {}% over {}-seed subsets] | measured / published | vs published | median escape (m_V >= {}) [min, max] | censored |",
@@ -332,11 +297,7 @@ impl<'a> View<'a> {
                     row.seeds
                 );
             }
-            let _ = writeln!(
-                out,
-                "\nAgainst the published numbers: {}\n",
-                self.verdict(start)
-            );
+            let _ = writeln!(out, "\nAgainst the published numbers: {}\n", self.verdict(start));
         }
     }
 
@@ -354,12 +315,7 @@ impl<'a> View<'a> {
             if keys.iter().any(|r| same_key(r)) {
                 continue;
             }
-            if self
-                .rows
-                .iter()
-                .filter(|r| same_key(r))
-                .any(|r| r.start != row.start)
-            {
+            if self.rows.iter().filter(|r| same_key(r)).any(|r| r.start != row.start) {
                 keys.push(row);
             }
         }
@@ -415,10 +371,8 @@ impl<'a> View<'a> {
             let base = find(reference);
             for start in others {
                 let other = find(start);
-                let r = pair_ratio(
-                    other.and_then(|r| r.paper_time),
-                    base.and_then(|r| r.paper_time),
-                );
+                let r =
+                    pair_ratio(other.and_then(|r| r.paper_time), base.and_then(|r| r.paper_time));
                 let _ = write!(line, " {} |", ratio(r));
                 let m = pair_ratio(
                     other.and_then(|r| r.median_escape),
@@ -479,7 +433,13 @@ impl<'a> View<'a> {
         }
         let _ = writeln!(out);
         for fit in self.input.theory {
-            let _ = writeln!(out, "**{}, {}** (c = {}):\n", fit.activation, fit.start, trimmed(fit.scale, 2));
+            let _ = writeln!(
+                out,
+                "**{}, {}** (c = {}):\n",
+                fit.activation,
+                fit.start,
+                trimmed(fit.scale, 2)
+            );
             let _ = writeln!(out, "| mu | tau(mu) | c tau(mu) | measured | measured / (c tau) |");
             let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
             for p in &fit.points {
@@ -556,22 +516,18 @@ impl<'a> View<'a> {
                 escape(&c.map)
             );
         }
-        let mut sorted: Vec<f64> = section
-            .overlays
-            .iter()
-            .map(|o| o.comparison.max_gap_ode())
-            .collect();
+        let mut sorted: Vec<f64> =
+            section.overlays.iter().map(|o| o.comparison.max_gap_ode()).collect();
         sorted.sort_by(f64::total_cmp);
         let median = if sorted.len() % 2 == 1 {
             sorted[sorted.len() / 2]
         } else {
             0.5 * (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2])
         };
-        let worst = section.overlays.iter().max_by(|a, b| {
-            a.comparison
-                .max_gap_ode()
-                .total_cmp(&b.comparison.max_gap_ode())
-        });
+        let worst = section
+            .overlays
+            .iter()
+            .max_by(|a, b| a.comparison.max_gap_ode().total_cmp(&b.comparison.max_gap_ode()));
         if let Some(at) = worst {
             let _ = writeln!(
                 out,
@@ -592,13 +548,7 @@ impl<'a> View<'a> {
         }
         let _ = writeln!(out, "## Plots\n");
         for (caption, path) in self.input.plots {
-            let _ = writeln!(
-                out,
-                "![{}]({})\n\n*{}*\n",
-                caption.replace(']', ")"),
-                path,
-                caption
-            );
+            let _ = writeln!(out, "![{}]({})\n\n*{}*\n", caption.replace(']', ")"), path, caption);
         }
     }
 
@@ -607,10 +557,8 @@ impl<'a> View<'a> {
         let threshold = trimmed(self.params().threshold, 4);
         let censored: Vec<&&SummaryRow> = self.rows.iter().filter(|r| r.censored > 0).collect();
         if censored.is_empty() {
-            let _ = writeln!(
-                out,
-                "None: every run reached m_V >= {threshold} within its step budget."
-            );
+            let _ =
+                writeln!(out, "None: every run reached m_V >= {threshold} within its step budget.");
             return;
         }
         let total: usize = censored.iter().map(|r| r.censored).sum();
@@ -643,8 +591,7 @@ fn time(t: Option<f64>) -> String {
 
 /// A ratio with two decimals; "-" when absent.
 fn ratio(r: Option<f64>) -> String {
-    r.map(|r| format!("{r:.2}"))
-        .unwrap_or_else(|| "-".to_string())
+    r.map(|r| format!("{r:.2}")).unwrap_or_else(|| "-".to_string())
 }
 
 /// numerator / denominator when both exist and the denominator is positive.
@@ -663,15 +610,8 @@ fn mean_ratio(values: &[f64]) -> String {
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let strengths = if values.len() == 1 {
-        "strength"
-    } else {
-        "strengths"
-    };
-    format!(
-        "{mean:.2} over {} {strengths} (from {lo:.2} to {hi:.2})",
-        values.len()
-    )
+    let strengths = if values.len() == 1 { "strength" } else { "strengths" };
+    format!("{mean:.2} over {} {strengths} (from {lo:.2} to {hi:.2})", values.len())
 }
 
 /// The measured paper_time with its spread over seed subsets.
@@ -724,11 +664,7 @@ mod tests {
             start: start.into(),
             mu,
             rank: 1,
-            initial_overlap: if start == "published-start" {
-                Some(0.038)
-            } else {
-                None
-            },
+            initial_overlap: if start == "published-start" { Some(0.038) } else { None },
             seeds,
             paper_time: paper.map(|p| p.0),
             paper_time_lo: paper.map(|p| p.1),
@@ -795,16 +731,7 @@ mod tests {
                 Some((120, 190)),
                 1,
             ),
-            row(
-                "relu",
-                "random-start",
-                0.5,
-                12,
-                None,
-                None,
-                Some((700, 900)),
-                7,
-            ),
+            row("relu", "random-start", 0.5, 12, None, None, Some((700, 900)), 7),
             row(
                 "sign->tanh",
                 "random-start",
@@ -837,16 +764,11 @@ mod tests {
         }
     }
 
-    static NO_ODE: OdeSection = OdeSection {
-        overlays: Vec::new(),
-        not_compared: Vec::new(),
-    };
+    static NO_ODE: OdeSection = OdeSection { overlays: Vec::new(), not_compared: Vec::new() };
 
     /// A logistic-like curve from m0 that crosses 0.5 at step `half` (index `half - 1`).
     fn curve(half: f64, len: usize) -> Vec<f64> {
-        (1..=len)
-            .map(|step| 1.0 / (1.0 + (-(step as f64 - half) / 8.0).exp()))
-            .collect()
+        (1..=len).map(|step| 1.0 / (1.0 + (-(step as f64 - half) / 8.0).exp())).collect()
     }
 
     /// Hand-made comparisons: one prescribed start, one random start, and a sentence on
@@ -884,19 +806,14 @@ mod tests {
         let params = SummaryParams::paper();
         let ode = ode_section();
         let plots = vec![
-            (
-                "Escape time versus mu".to_string(),
-                "escape_time.svg".to_string(),
-            ),
+            ("Escape time versus mu".to_string(), "escape_time.svg".to_string()),
             (
                 "m_V curves, linear, random-start".to_string(),
                 "overlap_linear_random-start.svg".to_string(),
             ),
         ];
-        let report = render_report(&ReportInput {
-            ode: &ode,
-            ..input(&rows, &published, &params, &plots)
-        });
+        let report =
+            render_report(&ReportInput { ode: &ode, ..input(&rows, &published, &params, &plots) });
         insta::assert_snapshot!(report);
     }
 
@@ -906,10 +823,8 @@ mod tests {
         let published = PublishedNumbers::load();
         let params = SummaryParams::paper();
         let ode = ode_section();
-        let report = render_report(&ReportInput {
-            ode: &ode,
-            ..input(&rows, &published, &params, &[])
-        });
+        let report =
+            render_report(&ReportInput { ode: &ode, ..input(&rows, &published, &params, &[]) });
         assert!(report.contains("## Large-N dynamics beside the measured m_V"));
         let gap = ode.overlays[1].comparison.max_gap_ode();
         // Curves crossing 0.5 at steps 95 and 90: the gap is about 5 / (4 * 8).
@@ -921,9 +836,7 @@ mod tests {
         assert!(line.contains(&format!("| {gap:.3} |")), "{line}");
         assert!(line.ends_with("| 95 / 90 / 92 |"), "{line}");
         assert!(report.contains("- sign->tanh: runs of rank 2 are not compared"));
-        assert!(report.contains(&format!(
-            "largest {gap:.3} (linear, random-start, mu = 0.5)"
-        )));
+        assert!(report.contains(&format!("largest {gap:.3} (linear, random-start, mu = 0.5)")));
         // Without comparisons or reasons there is no section.
         let plain = render_report(&input(&rows, &published, &params, &[]));
         assert!(!plain.contains("Large-N dynamics"));
@@ -937,13 +850,11 @@ mod tests {
         let ode = OdeSection {
             overlays: Vec::new(),
             not_compared: vec![
-                "The dynamics does not describe these runs: model.width must be 1.".into(),
+                "The dynamics does not describe these runs: model.width must be 1.".into()
             ],
         };
-        let report = render_report(&ReportInput {
-            ode: &ode,
-            ..input(&rows, &published, &params, &[])
-        });
+        let report =
+            render_report(&ReportInput { ode: &ode, ..input(&rows, &published, &params, &[]) });
         let section = &report[report.find("## Large-N dynamics").expect("section")..];
         assert!(
             section.contains("- The dynamics does not describe these runs: model.width must be 1.")
@@ -976,10 +887,8 @@ mod tests {
         let params = SummaryParams::paper();
         let report = render_report(&input(&rows, &published, &params, &[]));
         // linear mu = 0.1: 14.25 / 10 = 1.43 (two decimals); mu = 0.5: 93 / 70.5 = 1.32.
-        let line = report
-            .lines()
-            .find(|l| l.starts_with("| linear | 0.1 | 10 |"))
-            .expect("ratio row");
+        let line =
+            report.lines().find(|l| l.starts_with("| linear | 0.1 | 10 |")).expect("ratio row");
         assert!(line.ends_with("| 1.43 |"), "{line}");
         let mean = (14.25 / 10.0 + 93.0 / 70.5) / 2.0;
         assert!(report.contains(&format!(

@@ -112,10 +112,7 @@ pub fn subset_interval(
     if values.is_empty() {
         return None;
     }
-    Some((
-        quantile(&values, quantiles.0),
-        quantile(&values, quantiles.1),
-    ))
+    Some((quantile(&values, quantiles.0), quantile(&values, quantiles.1)))
 }
 
 /// Advances `indices` (strictly increasing, each below `n`) to the next combination in
@@ -251,21 +248,12 @@ mod tests {
     fn undefined_cases() {
         let c = curves(2, 50);
         let c = refs(&c);
-        assert_eq!(
-            subset_interval(&c, 0.5, 0.05, 3, (0.05, 0.95), 100, 0),
-            None
-        );
+        assert_eq!(subset_interval(&c, 0.5, 0.05, 3, (0.05, 0.95), 100, 0), None);
         // A band the curves never reach: every subset undefined.
         let flat = [0.0; 10];
         let f: Vec<&[f64]> = vec![&flat; 4];
-        assert_eq!(
-            subset_interval(&f, 0.5, 0.05, 3, (0.05, 0.95), 100, 0),
-            None
-        );
-        assert_eq!(
-            subset_interval(&f, 0.5, 0.05, 0, (0.05, 0.95), 100, 0),
-            None
-        );
+        assert_eq!(subset_interval(&f, 0.5, 0.05, 3, (0.05, 0.95), 100, 0), None);
+        assert_eq!(subset_interval(&f, 0.5, 0.05, 0, (0.05, 0.95), 100, 0), None);
     }
 
     #[test]

@@ -31,13 +31,7 @@ pub struct SummaryParams {
 impl SummaryParams {
     /// The paper's settings: threshold 0.5, band mu +- 0.05, 3-seed subsets (at most 2000, seed 0).
     pub fn paper() -> Self {
-        Self {
-            threshold: 0.5,
-            half_width: 0.05,
-            subset_size: 3,
-            max_subsets: 2000,
-            subset_seed: 0,
-        }
+        Self { threshold: 0.5, half_width: 0.05, subset_size: 3, max_subsets: 2000, subset_seed: 0 }
     }
 
     /// Checks that every parameter is usable.
@@ -46,16 +40,10 @@ impl SummaryParams {
             Err(AnalysisError::InvalidParameter { field, reason })
         };
         if !self.threshold.is_finite() {
-            return bad(
-                "threshold",
-                format!("must be a finite number, got {}", self.threshold),
-            );
+            return bad("threshold", format!("must be a finite number, got {}", self.threshold));
         }
         if !(self.half_width.is_finite() && self.half_width >= 0.0) {
-            return bad(
-                "half_width",
-                format!("must be finite and >= 0, got {}", self.half_width),
-            );
+            return bad("half_width", format!("must be finite and >= 0, got {}", self.half_width));
         }
         if self.subset_size == 0 {
             return bad("subset_size", "must be at least 1".to_string());
@@ -183,10 +171,7 @@ fn summarize_group(
         rank: first.rank,
         reason,
     };
-    if let Some(other) = group
-        .iter()
-        .find(|r| r.initial_overlap != first.initial_overlap)
-    {
+    if let Some(other) = group.iter().find(|r| r.initial_overlap != first.initial_overlap) {
         return Err(inconsistent(format!(
             "initial_overlap {:?} (seed {}) against {:?} (seed {})",
             first.initial_overlap, first.seed, other.initial_overlap, other.seed
@@ -194,17 +179,12 @@ fn summarize_group(
     }
     for (i, a) in group.iter().enumerate() {
         if group[..i].iter().any(|b| b.seed == a.seed) {
-            return Err(inconsistent(format!(
-                "seed {} appears more than once",
-                a.seed
-            )));
+            return Err(inconsistent(format!("seed {} appears more than once", a.seed)));
         }
     }
     let curves: Vec<&[f64]> = group.iter().map(|r| r.m_v.as_slice()).collect();
-    let steps: Vec<Option<usize>> = group
-        .iter()
-        .map(|r| escape_step(&r.m_v, params.threshold))
-        .collect();
+    let steps: Vec<Option<usize>> =
+        group.iter().map(|r| escape_step(&r.m_v, params.threshold)).collect();
     let uncensored = steps.iter().flatten();
     let interval = subset_interval(
         &curves,
@@ -251,11 +231,7 @@ mod tests {
             mu,
             rank: 1,
             start: start.into(),
-            initial_overlap: if start == "published-start" {
-                Some(0.038)
-            } else {
-                None
-            },
+            initial_overlap: if start == "published-start" { Some(0.038) } else { None },
             seed,
             m_v: (0..len).map(|i| ((i + 1) as f64 / rise).min(1.0)).collect(),
             max_steps: len,
@@ -272,10 +248,8 @@ mod tests {
             run("relu", "random-start", 0.2, 1, 40.0, 100),
         ];
         let rows = summarize(&runs, &SummaryParams::paper()).unwrap();
-        let keys: Vec<(&str, &str, f64, usize)> = rows
-            .iter()
-            .map(|r| (r.activation.as_str(), r.start.as_str(), r.mu, r.seeds))
-            .collect();
+        let keys: Vec<(&str, &str, f64, usize)> =
+            rows.iter().map(|r| (r.activation.as_str(), r.start.as_str(), r.mu, r.seeds)).collect();
         assert_eq!(
             keys,
             vec![
@@ -319,26 +293,14 @@ mod tests {
     #[test]
     fn paper_time_and_interval_come_from_the_same_curves() {
         let runs: Vec<RunTrajectory> = (0..4)
-            .map(|s| {
-                run(
-                    "linear",
-                    "random-start",
-                    0.5,
-                    s,
-                    40.0 + 10.0 * s as f64,
-                    200,
-                )
-            })
+            .map(|s| run("linear", "random-start", 0.5, s, 40.0 + 10.0 * s as f64, 200))
             .collect();
         let params = SummaryParams::paper();
         let rows = summarize(&runs, &params).unwrap();
         let curves: Vec<&[f64]> = runs.iter().map(|r| r.m_v.as_slice()).collect();
         assert_eq!(rows[0].paper_time, paper_time(&curves, 0.5, 0.05));
         let (lo, hi) = subset_interval(&curves, 0.5, 0.05, 3, SUBSET_QUANTILES, 2000, 0).unwrap();
-        assert_eq!(
-            (rows[0].paper_time_lo, rows[0].paper_time_hi),
-            (Some(lo), Some(hi))
-        );
+        assert_eq!((rows[0].paper_time_lo, rows[0].paper_time_hi), (Some(lo), Some(hi)));
         // Fewer seeds than the subset size: no interval, but the statistic is still there.
         let rows = summarize(&runs[..2], &params).unwrap();
         assert!(rows[0].paper_time.is_some());
@@ -361,10 +323,7 @@ mod tests {
 
         let a = run("linear", "random-start", 0.5, 1, 40.0, 100);
         let dup = summarize(&[a.clone(), a.clone()], &SummaryParams::paper()).unwrap_err();
-        assert!(
-            dup.to_string().contains("seed 1 appears more than once"),
-            "{dup}"
-        );
+        assert!(dup.to_string().contains("seed 1 appears more than once"), "{dup}");
 
         let mut b = run("linear", "random-start", 0.5, 2, 40.0, 100);
         b.initial_overlap = Some(0.1);
@@ -373,10 +332,7 @@ mod tests {
             Err(AnalysisError::InconsistentGroup { .. })
         ));
 
-        let params = SummaryParams {
-            subset_size: 0,
-            ..SummaryParams::paper()
-        };
+        let params = SummaryParams { subset_size: 0, ..SummaryParams::paper() };
         let err = summarize(&[a], &params).unwrap_err();
         assert!(err.to_string().contains("subset_size"), "{err}");
     }

@@ -48,9 +48,7 @@ pub fn write_summary_csv<W: Write>(rows: &[SummaryRow], out: W) -> Result<(), An
             row.start.clone(),
             row.mu.to_string(),
             row.rank.to_string(),
-            row.initial_overlap
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            row.initial_overlap.map(|v| v.to_string()).unwrap_or_default(),
             row.seeds.to_string(),
             time(row.paper_time),
             time(row.paper_time_lo),
@@ -79,10 +77,7 @@ pub fn read_summary_csv<R: Read>(input: R) -> Result<Vec<SummaryRow>, AnalysisEr
     }
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let fields = Fields {
-            record: record?,
-            row: i + 1,
-        };
+        let fields = Fields { record: record?, row: i + 1 };
         rows.push(SummaryRow {
             activation: fields.text(0),
             start: fields.text(1),
@@ -126,28 +121,24 @@ impl Fields {
         if value.is_empty() {
             return Ok(None);
         }
-        value
-            .parse()
-            .map(Some)
-            .map_err(|e: T::Err| AnalysisError::CsvField {
-                row: self.row,
-                column: SUMMARY_COLUMNS[column],
-                value: value.to_string(),
-                reason: e.to_string(),
-            })
+        value.parse().map(Some).map_err(|e: T::Err| AnalysisError::CsvField {
+            row: self.row,
+            column: SUMMARY_COLUMNS[column],
+            value: value.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     fn required<T: FromStr>(&self, column: usize) -> Result<T, AnalysisError>
     where
         T::Err: std::fmt::Display,
     {
-        self.optional(column)?
-            .ok_or_else(|| AnalysisError::CsvField {
-                row: self.row,
-                column: SUMMARY_COLUMNS[column],
-                value: String::new(),
-                reason: "this column cannot be empty".to_string(),
-            })
+        self.optional(column)?.ok_or_else(|| AnalysisError::CsvField {
+            row: self.row,
+            column: SUMMARY_COLUMNS[column],
+            value: String::new(),
+            reason: "this column cannot be empty".to_string(),
+        })
     }
 }
 

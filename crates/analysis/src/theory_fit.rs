@@ -88,12 +88,22 @@ pub fn fit_theory(rows: &[SummaryRow], curves: &[TheoryCurve]) -> Vec<TheoryFit>
         let n = pairs.len() as f64;
         let log_scale = pairs.iter().map(|(_, tau, t)| t.ln() - tau.ln()).sum::<f64>() / n;
         let scale = log_scale.exp();
-        let log_rms = (pairs.iter().map(|(_, tau, t)| (t.ln() - (scale * tau).ln()).powi(2)).sum::<f64>() / n).sqrt();
+        let log_rms =
+            (pairs.iter().map(|(_, tau, t)| (t.ln() - (scale * tau).ln()).powi(2)).sum::<f64>()
+                / n)
+                .sqrt();
         let points = pairs
             .into_iter()
             .map(|(mu, tau, measured)| FitPoint { mu, tau, predicted: scale * tau, measured })
             .collect();
-        fits.push(TheoryFit { activation: activation.into(), start: start.into(), rank, scale, log_rms, points });
+        fits.push(TheoryFit {
+            activation: activation.into(),
+            start: start.into(),
+            rank,
+            scale,
+            log_rms,
+            points,
+        });
     }
     fits
 }
@@ -123,7 +133,10 @@ mod tests {
 
     #[test]
     fn an_exact_multiple_is_recovered_with_zero_deviation() {
-        let curve = TheoryCurve { activation: "linear".into(), points: vec![(0.1, 2.0), (0.5, 5.0), (0.9, 100.0)] };
+        let curve = TheoryCurve {
+            activation: "linear".into(),
+            points: vec![(0.1, 2.0), (0.5, 5.0), (0.9, 100.0)],
+        };
         let rows = vec![row(0.1, Some(14.0)), row(0.5, Some(35.0)), row(0.9, Some(700.0))];
         let fits = fit_theory(&rows, &[curve]);
         assert_eq!(fits.len(), 1);
@@ -134,7 +147,8 @@ mod tests {
 
     #[test]
     fn the_deviation_measures_shape_mismatch() {
-        let curve = TheoryCurve { activation: "linear".into(), points: vec![(0.1, 1.0), (0.5, 1.0)] };
+        let curve =
+            TheoryCurve { activation: "linear".into(), points: vec![(0.1, 1.0), (0.5, 1.0)] };
         // Measured 1 and e^2: c = e, deviations -1 and +1.
         let rows = vec![row(0.1, Some(1.0)), row(0.5, Some(std::f64::consts::E.powi(2)))];
         let fit = &fit_theory(&rows, &[curve])[0];
@@ -144,7 +158,8 @@ mod tests {
 
     #[test]
     fn groups_without_enough_points_or_curves_are_skipped() {
-        let curve = TheoryCurve { activation: "linear".into(), points: vec![(0.1, 1.0), (0.5, 2.0)] };
+        let curve =
+            TheoryCurve { activation: "linear".into(), points: vec![(0.1, 1.0), (0.5, 2.0)] };
         let rows = vec![row(0.1, Some(3.0)), row(0.5, None)];
         assert!(fit_theory(&rows, &[curve]).is_empty());
         assert!(fit_theory(&[row(0.1, Some(1.0)), row(0.5, Some(2.0))], &[]).is_empty());

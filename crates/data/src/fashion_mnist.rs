@@ -11,8 +11,12 @@ pub const DEFAULT_FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// The file stems of the training images and labels and the test images and labels; each
 /// is read from `<stem>.gz` or, failing that, `<stem>`.
-pub const FASHION_MNIST_FILES: [&str; 4] =
-    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+pub const FASHION_MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
 
 /// The number of classes.
 const CLASSES: usize = 10;
@@ -57,7 +61,8 @@ impl Split {
     /// The images whose label is in `classes`, relabelled by their position in `classes`
     /// (so a task on classes `[5, 6, 7, 8, 9]` has labels `0..5`), in their original order.
     pub fn task(&self, classes: &[u8]) -> Result<Split, DataError> {
-        let bad = |reason: &str| DataError::BadTask { classes: classes.to_vec(), reason: reason.into() };
+        let bad =
+            |reason: &str| DataError::BadTask { classes: classes.to_vec(), reason: reason.into() };
         if classes.is_empty() {
             return Err(bad("a task needs at least one class"));
         }
@@ -102,17 +107,37 @@ impl Split {
             });
         };
         if rows == 0 || cols == 0 {
-            return Err(DataError::WrongDims { path: images.to_path_buf(), found: image_array.dims, expected: "images of at least 1 x 1 pixels".into() });
+            return Err(DataError::WrongDims {
+                path: images.to_path_buf(),
+                found: image_array.dims,
+                expected: "images of at least 1 x 1 pixels".into(),
+            });
         }
         let label_array = read_idx(labels)?;
         let &[label_count] = label_array.dims.as_slice() else {
-            return Err(DataError::WrongDims { path: labels.to_path_buf(), found: label_array.dims, expected: "1 dimension [labels]".into() });
+            return Err(DataError::WrongDims {
+                path: labels.to_path_buf(),
+                found: label_array.dims,
+                expected: "1 dimension [labels]".into(),
+            });
         };
         if label_count != count {
-            return Err(DataError::CountMismatch { images: images.to_path_buf(), image_count: count, labels: labels.to_path_buf(), label_count });
+            return Err(DataError::CountMismatch {
+                images: images.to_path_buf(),
+                image_count: count,
+                labels: labels.to_path_buf(),
+                label_count,
+            });
         }
-        if let Some((index, &label)) = label_array.data.iter().enumerate().find(|(_, &l)| l as usize >= classes) {
-            return Err(DataError::LabelOutOfRange { path: labels.to_path_buf(), index, label, classes });
+        if let Some((index, &label)) =
+            label_array.data.iter().enumerate().find(|(_, &l)| l as usize >= classes)
+        {
+            return Err(DataError::LabelOutOfRange {
+                path: labels.to_path_buf(),
+                index,
+                label,
+                classes,
+            });
         }
         Ok(Split { rows, cols, pixels: image_array.data, labels: label_array.data, classes })
     }
@@ -135,7 +160,8 @@ impl FashionMnist {
         if !dir.is_dir() {
             return Err(DataError::MissingDir { dir: dir.to_path_buf() });
         }
-        let [train_images, train_labels, test_images, test_labels] = FASHION_MNIST_FILES.map(|stem| find_file(dir, stem));
+        let [train_images, train_labels, test_images, test_labels] =
+            FASHION_MNIST_FILES.map(|stem| find_file(dir, stem));
         let train = Split::read(&train_images?, &train_labels?, CLASSES)?;
         let test = Split::read(&test_images?, &test_labels?, CLASSES)?;
         for (split, stem) in [(&train, FASHION_MNIST_FILES[0]), (&test, FASHION_MNIST_FILES[2])] {
@@ -176,9 +202,17 @@ mod tests {
         let ext = if gzip { ".gz" } else { "" };
         for (images, labels) in [(0, 1), (2, 3)] {
             let pixels = (0..n * 784).map(|i| (i % 251) as u8).collect();
-            write_idx(&dir.join(format!("{}{ext}", FASHION_MNIST_FILES[images])), &IdxArray { dims: vec![n, 28, 28], data: pixels }).unwrap();
+            write_idx(
+                &dir.join(format!("{}{ext}", FASHION_MNIST_FILES[images])),
+                &IdxArray { dims: vec![n, 28, 28], data: pixels },
+            )
+            .unwrap();
             let label_data = (0..n).map(|i| (i % 10) as u8).collect();
-            write_idx(&dir.join(format!("{}{ext}", FASHION_MNIST_FILES[labels])), &IdxArray { dims: vec![n], data: label_data }).unwrap();
+            write_idx(
+                &dir.join(format!("{}{ext}", FASHION_MNIST_FILES[labels])),
+                &IdxArray { dims: vec![n], data: label_data },
+            )
+            .unwrap();
         }
     }
 
@@ -189,7 +223,10 @@ mod tests {
             write_small(dir.path(), 20, gzip);
             assert!(FashionMnist::is_present(dir.path()));
             let data = FashionMnist::load(dir.path()).unwrap();
-            assert_eq!((data.train.len(), data.test.len(), data.train.pixels_per_image()), (20, 20, 784));
+            assert_eq!(
+                (data.train.len(), data.test.len(), data.train.pixels_per_image()),
+                (20, 20, 784)
+            );
             assert_eq!(data.train.labels[13], 3);
             assert_eq!(data.train.image(1)[0], (784 % 251) as u8);
         }
@@ -217,7 +254,10 @@ mod tests {
         let missing = dir.path().join("nowhere");
         let error = FashionMnist::load(&missing).unwrap_err();
         assert!(matches!(error, DataError::MissingDir { .. }));
-        assert!(error.to_string().contains("nowhere") && error.to_string().contains("dataset-fashion-mnist"));
+        assert!(
+            error.to_string().contains("nowhere")
+                && error.to_string().contains("dataset-fashion-mnist")
+        );
         let error = FashionMnist::load(dir.path()).unwrap_err();
         assert!(error.to_string().contains("train-images-idx3-ubyte"), "{error}");
         assert!(!FashionMnist::is_present(dir.path()));
@@ -228,13 +268,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_small(dir.path(), 10, false);
         let labels = dir.path().join(FASHION_MNIST_FILES[1]);
-        write_idx(&labels, &IdxArray { dims: vec![10], data: vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 12] }).unwrap();
+        write_idx(&labels, &IdxArray { dims: vec![10], data: vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 12] })
+            .unwrap();
         let error = FashionMnist::load(dir.path()).unwrap_err();
         assert!(matches!(error, DataError::LabelOutOfRange { index: 9, label: 12, .. }), "{error}");
 
         write_idx(&labels, &IdxArray { dims: vec![9], data: vec![0; 9] }).unwrap();
         let error = FashionMnist::load(dir.path()).unwrap_err();
-        assert!(matches!(error, DataError::CountMismatch { image_count: 10, label_count: 9, .. }), "{error}");
+        assert!(
+            matches!(error, DataError::CountMismatch { image_count: 10, label_count: 9, .. }),
+            "{error}"
+        );
 
         write_idx(&labels, &IdxArray { dims: vec![10, 1], data: vec![0; 10] }).unwrap();
         assert!(matches!(FashionMnist::load(dir.path()).unwrap_err(), DataError::WrongDims { .. }));
@@ -243,6 +287,9 @@ mod tests {
         let images = dir.path().join(FASHION_MNIST_FILES[2]);
         write_idx(&images, &IdxArray { dims: vec![10, 14, 56], data: vec![0; 10 * 784] }).unwrap();
         let error = FashionMnist::load(dir.path()).unwrap_err();
-        assert!(matches!(error, DataError::WrongDims { .. }) && error.to_string().contains("28 x 28"), "{error}");
+        assert!(
+            matches!(error, DataError::WrongDims { .. }) && error.to_string().contains("28 x 28"),
+            "{error}"
+        );
     }
 }

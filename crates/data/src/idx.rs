@@ -50,19 +50,30 @@ pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
 
 /// Parses IDX bytes; `path` names the file in errors.
 fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
-    let word = |i: usize| bytes.get(4 * i..4 * i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-    let truncated = |expected: usize| DataError::Truncated { path: path.to_path_buf(), expected, found: bytes.len() };
+    let word = |i: usize| {
+        bytes.get(4 * i..4 * i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let truncated = |expected: usize| DataError::Truncated {
+        path: path.to_path_buf(),
+        expected,
+        found: bytes.len(),
+    };
     let found = word(0).ok_or_else(|| truncated(4))?;
     let ndims = (found & 0xff) as usize;
     if found & 0xffff_ff00 != 0x0800 || ndims == 0 {
         return Err(DataError::BadMagic { path: path.to_path_buf(), found });
     }
     let header = 4 * (1 + ndims);
-    let dims: Vec<usize> = (1..=ndims).map(|i| word(i).map(|d| d as usize)).collect::<Option<_>>().ok_or_else(|| truncated(header))?;
-    let expected = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).ok_or_else(|| DataError::WrongDims {
-        path: path.to_path_buf(),
-        found: dims.clone(),
-        expected: "sizes whose product fits in memory".into(),
+    let dims: Vec<usize> = (1..=ndims)
+        .map(|i| word(i).map(|d| d as usize))
+        .collect::<Option<_>>()
+        .ok_or_else(|| truncated(header))?;
+    let expected = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).ok_or_else(|| {
+        DataError::WrongDims {
+            path: path.to_path_buf(),
+            found: dims.clone(),
+            expected: "sizes whose product fits in memory".into(),
+        }
     })?;
     let data = &bytes[header..];
     if data.len() != expected {

@@ -36,7 +36,9 @@ impl AnyConfig {
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
         let kind = crate::config::parse_toml::<KindOnly>(text, origin)?.kind;
         match kind.as_deref() {
-            None | Some("escape") => Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?)),
+            None | Some("escape") => {
+                Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?))
+            }
             Some("pretrain") => Ok(AnyConfig::Pretrain(PretrainConfig::from_toml(text, origin)?)),
             Some("vit") => {
                 let config = VitExperimentConfig::from_toml(text, origin)?;
@@ -44,7 +46,10 @@ impl AnyConfig {
                 Ok(AnyConfig::Vit(config))
             }
             Some("scaling") => Ok(AnyConfig::Scaling(ScalingConfig::from_toml(text, origin)?)),
-            Some(other) => Err(ExperimentError::invalid("kind", format!("must be \"escape\", \"pretrain\", \"vit\" or \"scaling\", got {other:?}"))),
+            Some(other) => Err(ExperimentError::invalid(
+                "kind",
+                format!("must be \"escape\", \"pretrain\", \"vit\" or \"scaling\", got {other:?}"),
+            )),
         }
     }
 

@@ -241,7 +241,13 @@ pub struct RecordConfig {
 
 impl Default for RecordConfig {
     fn default() -> Self {
-        Self { threshold: default_threshold(), band: default_band(), grid: default_grid(), subset_size: default_subset_size(), ode: true }
+        Self {
+            threshold: default_threshold(),
+            band: default_band(),
+            grid: default_grid(),
+            subset_size: default_subset_size(),
+            ode: true,
+        }
     }
 }
 
@@ -297,7 +303,8 @@ impl ExperimentConfig {
 
     /// The embedded default config.
     pub fn default_config() -> Self {
-        Self::from_toml(DEFAULT_CONFIG, "configs/default.toml").expect("the embedded default config is valid")
+        Self::from_toml(DEFAULT_CONFIG, "configs/default.toml")
+            .expect("the embedded default config is valid")
     }
 
     /// The resolved config (defaults filled in) as TOML.
@@ -316,7 +323,13 @@ impl ExperimentConfig {
             return Err(ExperimentError::invalid("model.width", "must be at least 1, got 0"));
         }
         if model.width > model.input_dim {
-            return Err(ExperimentError::invalid("model.width", format!("must be at most model.input_dim = {}, got {}", model.input_dim, model.width)));
+            return Err(ExperimentError::invalid(
+                "model.width",
+                format!(
+                    "must be at most model.input_dim = {}, got {}",
+                    model.input_dim, model.width
+                ),
+            ));
         }
         if model.batch == 0 {
             return Err(ExperimentError::invalid("model.batch", "must be at least 1, got 0"));
@@ -325,38 +338,67 @@ impl ExperimentConfig {
             return Err(ExperimentError::invalid("model.test_size", "must be at least 1, got 0"));
         }
         if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
-            return Err(ExperimentError::invalid("model.label_noise", format!("must be a non-negative number, got {}", model.label_noise)));
+            return Err(ExperimentError::invalid(
+                "model.label_noise",
+                format!("must be a non-negative number, got {}", model.label_noise),
+            ));
         }
-        model.source.validate().map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
+        model
+            .source
+            .validate()
+            .map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
         if !(self.lora.alpha.is_finite() && self.lora.alpha > 0.0) {
-            return Err(ExperimentError::invalid("lora.alpha", format!("must be a positive number, got {}", self.lora.alpha)));
+            return Err(ExperimentError::invalid(
+                "lora.alpha",
+                format!("must be a positive number, got {}", self.lora.alpha),
+            ));
         }
         if self.lora.train_only_v && self.lora.init != LoraInit::Paper {
-            return Err(ExperimentError::invalid("lora.train_only_v", "needs lora.init = \"paper\" (unit rows of V, renormalised)"));
+            return Err(ExperimentError::invalid(
+                "lora.train_only_v",
+                "needs lora.init = \"paper\" (unit rows of V, renormalised)",
+            ));
         }
         let training = &self.training;
         if !(training.learning_rate.is_finite() && training.learning_rate > 0.0) {
-            return Err(ExperimentError::invalid("training.learning_rate", format!("must be a positive number, got {}", training.learning_rate)));
+            return Err(ExperimentError::invalid(
+                "training.learning_rate",
+                format!("must be a positive number, got {}", training.learning_rate),
+            ));
         }
         if training.max_steps == 0 {
-            return Err(ExperimentError::invalid("training.max_steps", "must be at least 1, got 0"));
+            return Err(ExperimentError::invalid(
+                "training.max_steps",
+                "must be at least 1, got 0",
+            ));
         }
         if training.settle_steps == 0 {
-            return Err(ExperimentError::invalid("training.settle_steps", "must be at least 1, got 0"));
+            return Err(ExperimentError::invalid(
+                "training.settle_steps",
+                "must be at least 1, got 0",
+            ));
         }
         let sweep = &self.sweep;
         if sweep.activations.is_empty() {
-            return Err(ExperimentError::invalid("sweep.activations", "must list at least one activation"));
+            return Err(ExperimentError::invalid(
+                "sweep.activations",
+                "must list at least one activation",
+            ));
         }
         for (i, spec) in sweep.activations.iter().enumerate() {
-            spec.pair().validate().map_err(|e| ExperimentError::invalid(format!("sweep.activations[{i}]"), e.to_string()))?;
+            spec.pair().validate().map_err(|e| {
+                ExperimentError::invalid(format!("sweep.activations[{i}]"), e.to_string())
+            })?;
         }
         if sweep.mu.is_empty() {
             return Err(ExperimentError::invalid("sweep.mu", "must list at least one strength"));
         }
         for (i, &mu) in sweep.mu.iter().enumerate() {
             if !(0.0..=1.0).contains(&mu) {
-                return Err(ExperimentError::invalid(format!("sweep.mu[{i}]"), format!("must be in [0, 1], got {mu}")));
+                return Err(ExperimentError::invalid(
+                    format!("sweep.mu[{i}]"),
+                    format!("must be in [0, 1], got {mu}"),
+                ));
             }
         }
         if sweep.ranks.is_empty() {
@@ -364,11 +406,20 @@ impl ExperimentConfig {
         }
         for (i, &rank) in sweep.ranks.iter().enumerate() {
             if rank == 0 || rank > model.input_dim {
-                return Err(ExperimentError::invalid(format!("sweep.ranks[{i}]"), format!("must be between 1 and model.input_dim = {}, got {rank}", model.input_dim)));
+                return Err(ExperimentError::invalid(
+                    format!("sweep.ranks[{i}]"),
+                    format!(
+                        "must be between 1 and model.input_dim = {}, got {rank}",
+                        model.input_dim
+                    ),
+                ));
             }
         }
         if self.starts.is_empty() {
-            return Err(ExperimentError::invalid("starts", "must list at least one starting condition"));
+            return Err(ExperimentError::invalid(
+                "starts",
+                "must list at least one starting condition",
+            ));
         }
         for (i, start) in self.starts.iter().enumerate() {
             let field = |name: &str| format!("starts[{i}].{name}");
@@ -376,31 +427,52 @@ impl ExperimentConfig {
                 return Err(ExperimentError::invalid(field("name"), "must not be empty"));
             }
             if self.starts[..i].iter().any(|other| other.name == start.name) {
-                return Err(ExperimentError::invalid(field("name"), format!("{:?} is used twice", start.name)));
+                return Err(ExperimentError::invalid(
+                    field("name"),
+                    format!("{:?} is used twice", start.name),
+                ));
             }
             if start.seeds == 0 {
                 return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
             }
             if start.initial_overlap.is_some() && self.lora.init == LoraInit::Gradient {
-                return Err(ExperimentError::invalid(field("initial_overlap"), "cannot be combined with lora.init = \"gradient\", which sets V from the data"));
+                return Err(ExperimentError::invalid(
+                    field("initial_overlap"),
+                    "cannot be combined with lora.init = \"gradient\", which sets V from the data",
+                ));
             }
             if let Some(m0) = start.initial_overlap {
                 if !(m0.abs() > 0.0 && m0.abs() < 1.0) {
-                    return Err(ExperimentError::invalid(field("initial_overlap"), format!("must be in (-1, 0) or (0, 1), got {m0}")));
+                    return Err(ExperimentError::invalid(
+                        field("initial_overlap"),
+                        format!("must be in (-1, 0) or (0, 1), got {m0}"),
+                    ));
                 }
             }
         }
         let record = &self.record;
         if !(record.threshold > 0.0 && record.threshold <= 1.0) {
-            return Err(ExperimentError::invalid("record.threshold", format!("must be in (0, 1], got {}", record.threshold)));
+            return Err(ExperimentError::invalid(
+                "record.threshold",
+                format!("must be in (0, 1], got {}", record.threshold),
+            ));
         }
         if !(record.band > 0.0 && record.band < 1.0) {
-            return Err(ExperimentError::invalid("record.band", format!("must be in (0, 1), got {}", record.band)));
+            return Err(ExperimentError::invalid(
+                "record.band",
+                format!("must be in (0, 1), got {}", record.band),
+            ));
         }
         if record.subset_size == 0 {
-            return Err(ExperimentError::invalid("record.subset_size", "must be at least 1, got 0"));
+            return Err(ExperimentError::invalid(
+                "record.subset_size",
+                "must be at least 1, got 0",
+            ));
         }
-        record.grid.validate().map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
+        record
+            .grid
+            .validate()
+            .map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
         Ok(())
     }
 }
@@ -411,17 +483,29 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ExperimentError> {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
         && !name.starts_with('.');
     if !name_ok {
-        return Err(ExperimentError::invalid("name", format!("must be a non-empty file name of letters, digits, '-', '_' or '.', got {name:?}")));
+        return Err(ExperimentError::invalid(
+            "name",
+            format!(
+                "must be a non-empty file name of letters, digits, '-', '_' or '.', got {name:?}"
+            ),
+        ));
     }
     Ok(())
 }
 
 /// Parses TOML into a config type; `origin` names the config in errors.
-pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T, ExperimentError> {
-    toml::from_str(text).map_err(|error| ExperimentError::ParseConfig { origin: origin.to_string(), message: error.to_string() })
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, ExperimentError> {
+    toml::from_str(text).map_err(|error| ExperimentError::ParseConfig {
+        origin: origin.to_string(),
+        message: error.to_string(),
+    })
 }
 
 /// Reads a config file's text.
 pub(crate) fn read_config_text(path: &Path) -> Result<String, ExperimentError> {
-    std::fs::read_to_string(path).map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path)
+        .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })
 }

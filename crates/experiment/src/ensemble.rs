@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
 use goldilocks_analysis::escape_step;
-use goldilocks_lora::{gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit};
+use goldilocks_lora::{
+    gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit,
+};
 use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
 use goldilocks_model::SingleIndexEnsemble;
@@ -58,10 +60,16 @@ pub fn run_ensemble<B: Backend>(
     let (n, k) = (model.input_dim, model.width);
     let (groups, runs) = (plan.seeds.len(), plan.variants.len());
     let mut student = SingleIndexEnsemble::new(plan.variants.iter().map(|v| v.pair).collect(), k)?;
-    let lora_config = LoraConfig { rank: plan.rank, alpha: config.lora.alpha, use_rslora: config.lora.use_rslora, init: config.lora.init };
+    let lora_config = LoraConfig {
+        rank: plan.rank,
+        alpha: config.lora.alpha,
+        use_rslora: config.lora.use_rslora,
+        init: config.lora.init,
+    };
     lora_config.validate(n)?;
 
-    let teachers: Vec<Vec<Vec<f64>>> = plan.seeds.iter().map(|&seed| teacher_rows(seed, k, n)).collect();
+    let teachers: Vec<Vec<Vec<f64>>> =
+        plan.seeds.iter().map(|&seed| teacher_rows(seed, k, n)).collect();
     let mut setup = build_setup::<B>(config, plan, &student, &teachers, device);
     let mut factors = initial_lora(&lora_config, plan, &teachers, k, n);
     if config.lora.train_only_v {
@@ -74,7 +82,11 @@ pub fn run_ensemble<B: Backend>(
 
     let max_steps = config.training.max_steps;
     let grid: BTreeSet<usize> = config.record.grid.steps(max_steps).into_iter().collect();
-    let finish_levels: Vec<f64> = plan.variants.iter().map(|v| config.record.threshold.max(v.mu + config.record.band)).collect();
+    let finish_levels: Vec<f64> = plan
+        .variants
+        .iter()
+        .map(|v| config.record.threshold.max(v.mu + config.record.band))
+        .collect();
     let mut m_v: Vec<Vec<f32>> = vec![Vec::new(); groups * runs];
     let mut above: Vec<usize> = vec![0; groups * runs];
     let mut steps_run: Vec<usize> = vec![0; groups * runs];
@@ -86,23 +98,53 @@ pub fn run_ensemble<B: Backend>(
 
     if grid.contains(&0) {
         let weights = lora.effective_weight(&setup.frozen);
-        record_grid(&mut grids, &run_indices(groups, runs, &live), 0, None, &setup, &student, &lora, &weights);
+        record_grid(
+            &mut grids,
+            &run_indices(groups, runs, &live),
+            0,
+            None,
+            &setup,
+            &student,
+            &lora,
+            &weights,
+        );
     }
     let mut step = 0;
     while step < max_steps {
         step += 1;
         let frozen_u = config.lora.train_only_v.then(|| lora.u.clone());
-        let loss = step_on_drawn_batch(config.training.inputs, &student, &mut lora, &setup, &plan.seeds, step, model);
+        let loss = step_on_drawn_batch(
+            config.training.inputs,
+            &student,
+            &mut lora,
+            &setup,
+            &plan.seeds,
+            step,
+            model,
+        );
         if let Some(u) = frozen_u {
             lora.u = u;
         }
         pending.push(order_parameter(&lora, &setup.teacher));
         if grid.contains(&step) {
             let weights = lora.effective_weight(&setup.frozen);
-            record_grid(&mut grids, &run_indices(groups, runs, &live), step, Some(loss), &setup, &student, &lora, &weights);
+            record_grid(
+                &mut grids,
+                &run_indices(groups, runs, &live),
+                step,
+                Some(loss),
+                &setup,
+                &student,
+                &lora,
+                &weights,
+            );
         }
         if pending.len() == SYNC_EVERY || step == max_steps {
-            let chunk = Tensor::stack::<3>(std::mem::take(&mut pending), 2).into_data().convert::<f32>().to_vec::<f32>().expect("m_V is float");
+            let chunk = Tensor::stack::<3>(std::mem::take(&mut pending), 2)
+                .into_data()
+                .convert::<f32>()
+                .to_vec::<f32>()
+                .expect("m_V is float");
             let indices = run_indices(groups, runs, &live);
             let width = chunk.len() / indices.len();
             for (&run, values) in indices.iter().zip(chunk.chunks(width)) {
@@ -118,17 +160,35 @@ pub fn run_ensemble<B: Backend>(
             if config.training.stop_when_finished {
                 // A variant leaves the ensemble once every seed's run of it has finished, so the
                 // curves of one variant keep a common length (the seed-mean curve needs them all).
-                let still_running: Vec<usize> = live.iter().copied().filter(|&variant| (0..groups).any(|g| !finished(&above, g * runs + variant))).collect();
+                let still_running: Vec<usize> = live
+                    .iter()
+                    .copied()
+                    .filter(|&variant| (0..groups).any(|g| !finished(&above, g * runs + variant)))
+                    .collect();
                 if still_running.is_empty() {
                     break;
                 }
                 if still_running.len() < live.len() {
-                    let kept: Vec<usize> = still_running.iter().map(|variant| live.iter().position(|v| v == variant).expect("a live variant")).collect();
-                    let kept = Tensor::<B, 1, Int>::from_data(TensorData::new(kept.iter().map(|&i| i as i64).collect::<Vec<_>>(), [kept.len()]), device);
+                    let kept: Vec<usize> = still_running
+                        .iter()
+                        .map(|variant| {
+                            live.iter().position(|v| v == variant).expect("a live variant")
+                        })
+                        .collect();
+                    let kept = Tensor::<B, 1, Int>::from_data(
+                        TensorData::new(
+                            kept.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                            [kept.len()],
+                        ),
+                        device,
+                    );
                     setup = setup.select_runs(&kept);
                     lora.u = lora.u.clone().select(1, kept.clone());
                     lora.v = lora.v.clone().select(1, kept);
-                    student = SingleIndexEnsemble::new(still_running.iter().map(|&variant| plan.variants[variant].pair).collect(), k)?;
+                    student = SingleIndexEnsemble::new(
+                        still_running.iter().map(|&variant| plan.variants[variant].pair).collect(),
+                        k,
+                    )?;
                     live = still_running;
                 }
             }
@@ -170,12 +230,17 @@ fn step_on_drawn_batch<B: Backend>(
     match sampling {
         InputSampling::Full => {
             let device = setup.teacher.device();
-            let inputs = draw_inputs::<B>(seeds, Stream::Data, step, model.batch, model.input_dim, &device);
-            let labels = with_label_noise(student.labels(&inputs, &setup.teacher), 2, seeds, step, model);
+            let inputs =
+                draw_inputs::<B>(seeds, Stream::Data, step, model.batch, model.input_dim, &device);
+            let labels =
+                with_label_noise(student.labels(&inputs, &setup.teacher), 2, seeds, step, model);
             sgd_step(student, lora, setup, &inputs, &labels)
         }
         InputSampling::Projected => {
-            let fixed_rows = setup.fixed_span_rows.as_ref().expect("the setup of projected inputs holds the fixed rows");
+            let fixed_rows = setup
+                .fixed_span_rows
+                .as_ref()
+                .expect("the setup of projected inputs holds the fixed rows");
             let inputs = ProjectedInputs::draw(seeds, step, model.batch, fixed_rows, &lora.v);
             sgd_step_on_projected(student, lora, setup, &inputs, seeds, step, model)
         }
@@ -192,20 +257,36 @@ fn sgd_step_on_projected<B: Backend>(
     step: usize,
     model: &ModelConfig,
 ) -> Tensor<B, 2> {
-    let labels = with_label_noise(student.labels_by_run(&inputs.teacher_projections()), 1, seeds, step, model);
+    let labels = with_label_noise(
+        student.labels_by_run(&inputs.teacher_projections()),
+        1,
+        seeds,
+        step,
+        model,
+    );
     let projections = inputs.lora_projections();
-    let preactivations = inputs.frozen_projections() + lora.update_preactivations_by_run(&projections);
+    let preactivations =
+        inputs.frozen_projections() + lora.update_preactivations_by_run(&projections);
     let (loss, gradient) = student.loss_and_preactivation_gradient_by_run(&preactivations, &labels);
-    lora.sgd_step_by_run(&projections, &gradient, &setup.learning_rates, |weights| inputs.input_sums(weights));
+    lora.sgd_step_by_run(&projections, &gradient, &setup.learning_rates, |weights| {
+        inputs.input_sums(weights)
+    });
     loss
 }
 
 /// Training labels plus the label noise of step `step`, if any: one draw per sample, shared
 /// by the runs of a group. The labels are [G, B, R] (`run_axis` 2) or [G, R, B] (`run_axis` 1).
-fn with_label_noise<B: Backend>(labels: Tensor<B, 3>, run_axis: usize, seeds: &[u64], step: usize, model: &ModelConfig) -> Tensor<B, 3> {
+fn with_label_noise<B: Backend>(
+    labels: Tensor<B, 3>,
+    run_axis: usize,
+    seeds: &[u64],
+    step: usize,
+    model: &ModelConfig,
+) -> Tensor<B, 3> {
     if model.label_noise > 0.0 {
         let shape = labels.dims();
-        let noise = draw_noise::<B>(seeds, step, model.batch, model.label_noise, &labels.device()).reshape([seeds.len(), model.batch]);
+        let noise = draw_noise::<B>(seeds, step, model.batch, model.label_noise, &labels.device())
+            .reshape([seeds.len(), model.batch]);
         labels + noise.unsqueeze_dim::<3>(run_axis).expand(shape)
     } else {
         labels
@@ -229,9 +310,15 @@ fn sgd_step<B: Backend>(
 ) -> Tensor<B, 2> {
     if inputs.dims()[1] == 1 {
         let projections = lora.project(inputs);
-        let preactivations = student.preactivations(inputs, &setup.frozen) + lora.update_preactivations(&projections);
+        let preactivations = student.preactivations(inputs, &setup.frozen)
+            + lora.update_preactivations(&projections);
         let gradient = student.loss_and_preactivation_gradient(&preactivations, labels);
-        lora.sgd_step_from_preactivations(inputs, &projections, &gradient.gradient, &setup.learning_rates);
+        lora.sgd_step_from_preactivations(
+            inputs,
+            &projections,
+            &gradient.gradient,
+            &setup.learning_rates,
+        );
         gradient.loss
     } else {
         let weights = lora.effective_weight(&setup.frozen);
@@ -252,7 +339,8 @@ fn build_setup<B: Backend>(
     let (n, k) = (model.input_dim, model.width);
     let (groups, runs) = (plan.seeds.len(), plan.variants.len());
     let teacher_values: Vec<f32> = teachers.iter().flatten().flatten().map(|&x| x as f32).collect();
-    let teacher = Tensor::<B, 3>::from_data(TensorData::new(teacher_values, [groups, k, n]), device);
+    let teacher =
+        Tensor::<B, 3>::from_data(TensorData::new(teacher_values, [groups, k, n]), device);
 
     let mut frozen_values = Vec::with_capacity(groups * runs * k * n);
     for (g, &seed) in plan.seeds.iter().enumerate() {
@@ -261,9 +349,11 @@ fn build_setup<B: Backend>(
             frozen_values.extend(rows.iter().flatten().map(|&x| x as f32));
         }
     }
-    let frozen = Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [groups, runs, k, n]), device);
+    let frozen =
+        Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [groups, runs, k, n]), device);
 
-    let rates: Vec<f32> = plan.variants.iter().map(|v| learning_rate(config, v.pair.student) as f32).collect();
+    let rates: Vec<f32> =
+        plan.variants.iter().map(|v| learning_rate(config, v.pair.student) as f32).collect();
     let learning_rates = Tensor::<B, 4>::from_data(TensorData::new(rates, [1, runs, 1, 1]), device);
 
     let test_size = model.test_size;
@@ -271,9 +361,11 @@ fn build_setup<B: Backend>(
     for &seed in &plan.seeds {
         test_values.extend(standard_normal_rows(seed, Stream::Test, 0, test_size, n));
     }
-    let test_inputs = Tensor::<B, 3>::from_data(TensorData::new(test_values, [groups, test_size, n]), device);
+    let test_inputs =
+        Tensor::<B, 3>::from_data(TensorData::new(test_values, [groups, test_size, n]), device);
     let test_labels = student.labels(&test_inputs, &teacher);
-    let fixed_span_rows = (config.training.inputs == InputSampling::Projected).then(|| ProjectedInputs::fixed_rows(&teacher, &frozen));
+    let fixed_span_rows = (config.training.inputs == InputSampling::Projected)
+        .then(|| ProjectedInputs::fixed_rows(&teacher, &frozen));
     Setup { teacher, frozen, learning_rates, test_inputs, test_labels, fixed_span_rows }
 }
 
@@ -285,7 +377,13 @@ pub fn learning_rate(config: &ExperimentConfig, student: goldilocks_model::Activ
 
 /// Initial factors of every run, group-major. They depend on the seed (and rank) only, so the
 /// variants of a group start from the same V, as in the paper's runs.
-fn initial_lora(config: &LoraConfig, plan: &EnsemblePlan, teachers: &[Vec<Vec<f64>>], k: usize, n: usize) -> Vec<InitialFactors> {
+fn initial_lora(
+    config: &LoraConfig,
+    plan: &EnsemblePlan,
+    teachers: &[Vec<Vec<f64>>],
+    k: usize,
+    n: usize,
+) -> Vec<InitialFactors> {
     let mut all = Vec::with_capacity(plan.run_count());
     for (g, &seed) in plan.seeds.iter().enumerate() {
         let mut rng = generator(seed, Stream::LoraInit, config.rank as u64, 0);
@@ -294,8 +392,17 @@ fn initial_lora(config: &LoraConfig, plan: &EnsemblePlan, teachers: &[Vec<Vec<f6
             let target = &teachers[g][0];
             for (j, row) in factors.v.iter_mut().enumerate() {
                 let length = norm(row);
-                let orthogonal = random_unit_orthogonal(seed, Stream::InitialOverlap, j as u64, n, &teachers[g][..1]);
-                *row = vector_at_overlap(target, m0, &orthogonal).into_iter().map(|x| x * length).collect();
+                let orthogonal = random_unit_orthogonal(
+                    seed,
+                    Stream::InitialOverlap,
+                    j as u64,
+                    n,
+                    &teachers[g][..1],
+                );
+                *row = vector_at_overlap(target, m0, &orthogonal)
+                    .into_iter()
+                    .map(|x| x * length)
+                    .collect();
             }
         }
         for _ in 0..plan.variants.len() {
@@ -327,12 +434,16 @@ fn align_with_gradient<B: Backend>(
     let model = &config.model;
     let (n, k, batch, runs) = (model.input_dim, model.width, model.batch, plan.variants.len());
     let inputs = draw_inputs::<B>(&plan.seeds, Stream::Data, 0, batch, n, device);
-    let labels = with_label_noise(student.labels(&inputs, &setup.teacher), 2, &plan.seeds, 0, model);
-    let gradient = to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
+    let labels =
+        with_label_noise(student.labels(&inputs, &setup.teacher), 2, &plan.seeds, 0, model);
+    let gradient =
+        to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
     for (run, run_factors) in factors.iter_mut().enumerate() {
-        let rows: Vec<Vec<f64>> = gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();
+        let rows: Vec<Vec<f64>> =
+            gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();
         let seed = plan.seeds[run / runs];
-        let mut rng = generator(seed, Stream::LoraInit, lora_config.rank as u64, 1 + (run % runs) as u64);
+        let mut rng =
+            generator(seed, Stream::LoraInit, lora_config.rank as u64, 1 + (run % runs) as u64);
         run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
     }
     Ok(())
@@ -342,7 +453,8 @@ fn align_with_gradient<B: Backend>(
 fn row_overlaps<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 4> {
     let [groups, runs, rank, n] = lora.v.dims();
     let k = teacher.dims()[1];
-    let products = lora.v.clone().reshape([groups, runs * rank, n]).matmul(teacher.clone().swap_dims(1, 2));
+    let products =
+        lora.v.clone().reshape([groups, runs * rank, n]).matmul(teacher.clone().swap_dims(1, 2));
     (products.reshape([groups, runs, rank, k]) / lora.row_norms()).abs()
 }
 
@@ -371,11 +483,19 @@ fn record_grid<B: Backend>(
     let test_loss = to_f64(student.loss(&setup.test_inputs, weights, &setup.test_labels));
     let train_loss = train_loss.map(to_f64);
     let rows = to_f64(row_overlaps(lora, &setup.teacher).max_dim(3).reshape([groups, runs, rank]));
-    let u_norm = to_f64((lora.u.clone() * lora.u.clone()).sum_dim(3).sum_dim(2).sqrt().reshape([groups, runs]));
+    let u_norm = to_f64(
+        (lora.u.clone() * lora.u.clone()).sum_dim(3).sum_dim(2).sqrt().reshape([groups, runs]),
+    );
     let n = lora.v.dims()[3];
     let first_teacher_row = setup.teacher.clone().narrow(1, 0, 1).swap_dims(1, 2);
     let first_unit = |tensor: Tensor<B, 4>| {
-        to_f64(tensor.narrow(2, 0, 1).reshape([groups, runs, n]).matmul(first_teacher_row.clone()).reshape([groups, runs]))
+        to_f64(
+            tensor
+                .narrow(2, 0, 1)
+                .reshape([groups, runs, n])
+                .matmul(first_teacher_row.clone())
+                .reshape([groups, runs]),
+        )
     };
     let along = first_unit(lora.delta());
     let overlap = first_unit(weights.clone());
@@ -451,12 +571,15 @@ mod tests {
     /// Two runs per group: relu with a frozen row along the teacher (a dependent spanning
     /// row), erf with an unrelated one; rank 2, batch 4; every group in the same state.
     fn ensemble() -> (SingleIndexEnsemble, Setup<B>, LoraFactors<B>) {
-        let pairs = [Activation::Relu, Activation::Erf].map(|a| ActivationPair { teacher: a, student: a });
+        let pairs =
+            [Activation::Relu, Activation::Erf].map(|a| ActivationPair { teacher: a, student: a });
         let student = SingleIndexEnsemble::new(pairs.to_vec(), 1).unwrap();
         let teacher = unit([1.0, 0.5, -0.3, 0.0, 0.2, 0.0, 0.1, -0.4]);
         let other = unit([0.0, 0.3, 0.8, -0.5, 0.0, 0.6, 0.0, 0.2]);
         let frozen_rows = [teacher.iter().map(|x| 0.3 * x).collect::<Vec<_>>(), other];
-        let repeat = |rows: &[Vec<f64>]| -> Vec<f32> { (0..GROUPS).flat_map(|_| rows.iter().flatten().map(|&x| x as f32)).collect() };
+        let repeat = |rows: &[Vec<f64>]| -> Vec<f32> {
+            (0..GROUPS).flat_map(|_| rows.iter().flatten().map(|&x| x as f32)).collect()
+        };
         let setup = Setup {
             teacher: tensor(repeat(std::slice::from_ref(&teacher)), [GROUPS, 1, N]),
             frozen: tensor(repeat(&frozen_rows), [GROUPS, 2, 1, N]),
@@ -465,13 +588,22 @@ mod tests {
             test_labels: tensor(vec![0.0; 2], [1, 1, 2]),
             fixed_span_rows: None,
         };
-        let setup = Setup { fixed_span_rows: Some(ProjectedInputs::fixed_rows(&setup.teacher, &setup.frozen)), ..setup };
+        let setup = Setup {
+            fixed_span_rows: Some(ProjectedInputs::fixed_rows(&setup.teacher, &setup.frozen)),
+            ..setup
+        };
         let run = InitialFactors {
             u: vec![vec![0.7, -0.4]],
-            v: vec![unit([0.2, -0.1, 0.4, 0.9, 0.0, -0.3, 0.5, 0.1]), unit([-0.6, 0.2, 0.0, 0.1, 0.7, 0.3, -0.2, 0.4])],
+            v: vec![
+                unit([0.2, -0.1, 0.4, 0.9, 0.0, -0.3, 0.5, 0.1]),
+                unit([-0.6, 0.2, 0.0, 0.1, 0.7, 0.3, -0.2, 0.4]),
+            ],
         };
-        let config = LoraConfig { rank: 2, alpha: 2.0, use_rslora: false, init: LoraInit::Gaussian };
-        let lora = LoraFactors::from_initial(&config, &vec![run; 2 * GROUPS], GROUPS, &Default::default()).unwrap();
+        let config =
+            LoraConfig { rank: 2, alpha: 2.0, use_rslora: false, init: LoraInit::Gaussian };
+        let lora =
+            LoraFactors::from_initial(&config, &vec![run; 2 * GROUPS], GROUPS, &Default::default())
+                .unwrap();
         (student, setup, lora)
     }
 
@@ -488,22 +620,62 @@ mod tests {
     /// (group, run).
     fn one_step(sampler: Sampler) -> Vec<Vec<f64>> {
         let (student, setup, mut lora) = ensemble();
-        let model = ModelConfig { input_dim: N, width: 1, batch: 4, test_size: 1, label_noise: 0.1, source: goldilocks_model::FrozenWeightSource::Aligned };
+        let model = ModelConfig {
+            input_dim: N,
+            width: 1,
+            batch: 4,
+            test_size: 1,
+            label_noise: 0.1,
+            source: goldilocks_model::FrozenWeightSource::Aligned,
+        };
         let seeds: Vec<u64> = (0..GROUPS as u64).collect();
         let loss = match sampler {
-            Sampler::Full => step_on_drawn_batch(InputSampling::Full, &student, &mut lora, &setup, &seeds, 1, &model),
-            Sampler::Projected => step_on_drawn_batch(InputSampling::Projected, &student, &mut lora, &setup, &seeds, 1, &model),
+            Sampler::Full => step_on_drawn_batch(
+                InputSampling::Full,
+                &student,
+                &mut lora,
+                &setup,
+                &seeds,
+                1,
+                &model,
+            ),
+            Sampler::Projected => step_on_drawn_batch(
+                InputSampling::Projected,
+                &student,
+                &mut lora,
+                &setup,
+                &seeds,
+                1,
+                &model,
+            ),
             Sampler::ProjectedWithoutRemainder => {
                 let d = 2 + 2;
-                let coordinates: Vec<f32> = seeds.iter().flat_map(|&seed| standard_normal_rows(seed, Stream::SpanInputs, 1, 1, 4 * d)).collect();
+                let coordinates: Vec<f32> = seeds
+                    .iter()
+                    .flat_map(|&seed| standard_normal_rows(seed, Stream::SpanInputs, 1, 1, 4 * d))
+                    .collect();
                 let coordinates = tensor::<3>(coordinates, [GROUPS, 4, d]);
                 let zero = Tensor::<B, 3>::zeros([GROUPS, 2, N], &Default::default());
-                let inputs = ProjectedInputs::new(setup.fixed_span_rows.as_ref().unwrap(), &lora.v, coordinates, zero);
+                let inputs = ProjectedInputs::new(
+                    setup.fixed_span_rows.as_ref().unwrap(),
+                    &lora.v,
+                    coordinates,
+                    zero,
+                );
                 sgd_step_on_projected(&student, &mut lora, &setup, &inputs, &seeds, 1, &model)
             }
         };
         let (u, v, loss) = (to_f64(lora.u), to_f64(lora.v), to_f64(loss));
-        (0..2 * GROUPS).map(|run| [&v[run * 2 * N..(run + 1) * 2 * N], &u[run * 2..(run + 1) * 2], &loss[run..run + 1]].concat()).collect()
+        (0..2 * GROUPS)
+            .map(|run| {
+                [
+                    &v[run * 2 * N..(run + 1) * 2 * N],
+                    &u[run * 2..(run + 1) * 2],
+                    &loss[run..run + 1],
+                ]
+                .concat()
+            })
+            .collect()
     }
 
     /// z-scores of the differences of the means and of the variances of every column.
@@ -511,7 +683,8 @@ mod tests {
         let moments = |rows: &[Vec<f64>], column: usize| {
             let n = rows.len() as f64;
             let mean = rows.iter().map(|row| row[column]).sum::<f64>() / n;
-            let central = |p: i32| rows.iter().map(|row| (row[column] - mean).powi(p)).sum::<f64>() / n;
+            let central =
+                |p: i32| rows.iter().map(|row| (row[column] - mean).powi(p)).sum::<f64>() / n;
             let (variance, fourth) = (central(2), central(4));
             (mean, variance, variance / n, (fourth - variance * variance) / n)
         };
@@ -519,7 +692,10 @@ mod tests {
             .map(|column| {
                 let (mean_a, var_a, se_mean_a, se_var_a) = moments(a, column);
                 let (mean_b, var_b, se_mean_b, se_var_b) = moments(b, column);
-                ((mean_a - mean_b) / (se_mean_a + se_mean_b).sqrt(), (var_a - var_b) / (se_var_a + se_var_b).sqrt())
+                (
+                    (mean_a - mean_b) / (se_mean_a + se_mean_b).sqrt(),
+                    (var_a - var_b) / (se_var_a + se_var_b).sqrt(),
+                )
             })
             .unzip()
     }
@@ -528,7 +704,9 @@ mod tests {
     fn largest_z_scores(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<(f64, f64)> {
         (0..2)
             .map(|run| {
-                let pick = |rows: &[Vec<f64>]| rows.iter().skip(run).step_by(2).cloned().collect::<Vec<_>>();
+                let pick = |rows: &[Vec<f64>]| {
+                    rows.iter().skip(run).step_by(2).cloned().collect::<Vec<_>>()
+                };
                 let (mean_z, variance_z) = moment_z_scores(&pick(a), &pick(b));
                 let largest = |z: Vec<f64>| z.into_iter().map(f64::abs).fold(0.0, f64::max);
                 (largest(mean_z), largest(variance_z))
@@ -542,11 +720,20 @@ mod tests {
     #[test]
     fn projected_steps_have_the_law_of_full_steps() {
         let full = one_step(Sampler::Full);
-        for (run, (mean_z, variance_z)) in largest_z_scores(&full, &one_step(Sampler::Projected)).into_iter().enumerate() {
-            assert!(mean_z < 4.5 && variance_z < 4.5, "run {run}: largest mean z {mean_z:.2}, variance z {variance_z:.2}");
+        for (run, (mean_z, variance_z)) in
+            largest_z_scores(&full, &one_step(Sampler::Projected)).into_iter().enumerate()
+        {
+            assert!(
+                mean_z < 4.5 && variance_z < 4.5,
+                "run {run}: largest mean z {mean_z:.2}, variance z {variance_z:.2}"
+            );
         }
         // The same comparison rejects a wrong law: without the orthogonal part of the update.
-        for (run, (_, variance_z)) in largest_z_scores(&full, &one_step(Sampler::ProjectedWithoutRemainder)).into_iter().enumerate() {
+        for (run, (_, variance_z)) in
+            largest_z_scores(&full, &one_step(Sampler::ProjectedWithoutRemainder))
+                .into_iter()
+                .enumerate()
+        {
             assert!(variance_z > 10.0, "run {run}: largest variance z {variance_z:.2}");
         }
     }

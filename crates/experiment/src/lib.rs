@@ -41,11 +41,14 @@ mod theory_curves;
 pub mod vit;
 
 pub use any_config::AnyConfig;
-pub use config::{ActivationSpec, EscapeKind, AdapterConfig, ExperimentConfig, InputSampling, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG};
+pub use config::{
+    ActivationSpec, AdapterConfig, EscapeKind, ExperimentConfig, InputSampling, ModelConfig,
+    RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG,
+};
 pub use ensemble::{learning_rate, run_ensemble, EnsembleProgress};
 pub use error::ExperimentError;
+pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
 pub use runner::{run_experiment, ExperimentOutcome, RunOptions};
-pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use theory_curves::{tau_of, theory_curves};

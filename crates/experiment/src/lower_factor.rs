@@ -42,7 +42,8 @@ impl<B: Backend> LowerFactor<B> {
         // Forward substitution: row i of T is (e_i - sum_{j<i} L_ij T_j) / L_ii.
         let mut rows: Vec<Tensor<B, 4>> = Vec::with_capacity(d);
         for i in 0..d {
-            let mut row = indicator::<B>(d, |j| j == i, [1, 1, 1, d], &device).expand([groups, runs, 1, d]);
+            let mut row =
+                indicator::<B>(d, |j| j == i, [1, 1, 1, d], &device).expand([groups, runs, 1, d]);
             for (j, previous) in rows.iter().enumerate() {
                 row = row - previous.clone() * columns[j].clone().narrow(2, i, 1);
             }
@@ -55,7 +56,12 @@ impl<B: Backend> LowerFactor<B> {
 }
 
 /// A 0/1 tensor of `d` entries laid out as `shape`, 1 where `is_one(index)`.
-fn indicator<B: Backend>(d: usize, is_one: impl Fn(usize) -> bool, shape: [usize; 4], device: &B::Device) -> Tensor<B, 4> {
+fn indicator<B: Backend>(
+    d: usize,
+    is_one: impl Fn(usize) -> bool,
+    shape: [usize; 4],
+    device: &B::Device,
+) -> Tensor<B, 4> {
     let values: Vec<f32> = (0..d).map(|i| if is_one(i) { 1.0 } else { 0.0 }).collect();
     Tensor::from_data(TensorData::new(values, shape), device)
 }
@@ -90,10 +96,17 @@ mod tests {
     /// S = L (T S).
     #[test]
     fn factors_independent_rows() {
-        let rows = tensor(vec![1.0, 2.0, 0.0, -1.0, 0.5, 0.5, 3.0, 0.0, -2.0, 1.0, 1.0, 1.0], [1, 1, 3, 4]);
+        let rows = tensor(
+            vec![1.0, 2.0, 0.0, -1.0, 0.5, 0.5, 3.0, 0.0, -2.0, 1.0, 1.0, 1.0],
+            [1, 1, 3, 4],
+        );
         let factor = LowerFactor::of_gram(&gram(&rows));
         let l = factor.factor.clone();
-        assert_close(&values(l.clone().matmul(l.clone().swap_dims(2, 3))), &values(gram(&rows)), 1e-4);
+        assert_close(
+            &values(l.clone().matmul(l.clone().swap_dims(2, 3))),
+            &values(gram(&rows)),
+            1e-4,
+        );
         let l_values = values(l.clone());
         for (i, j) in [(0, 1), (0, 2), (1, 2)] {
             assert_eq!(l_values[i * 3 + j], 0.0, "L[{i}][{j}] above the diagonal");
@@ -108,10 +121,17 @@ mod tests {
     /// zero row in Q; the other rows stay orthonormal and S = L Q still holds.
     #[test]
     fn a_dependent_row_is_dropped() {
-        let rows = tensor(vec![0.6, 0.8, 0.0, 0.0, 0.18, 0.24, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0], [1, 1, 3, 4]);
+        let rows = tensor(
+            vec![0.6, 0.8, 0.0, 0.0, 0.18, 0.24, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0],
+            [1, 1, 3, 4],
+        );
         let factor = LowerFactor::of_gram(&gram(&rows));
         let l_values = values(factor.factor.clone());
-        assert_eq!([l_values[1], l_values[4], l_values[7]], [0.0, 0.0, 0.0], "column 1 of L: {l_values:?}");
+        assert_eq!(
+            [l_values[1], l_values[4], l_values[7]],
+            [0.0, 0.0, 0.0],
+            "column 1 of L: {l_values:?}"
+        );
         let q = factor.orthonormalizer.matmul(rows.clone());
         let q_values = values(q.clone());
         assert!(q_values[4..8].iter().all(|&x| x == 0.0), "row 1 of Q: {q_values:?}");

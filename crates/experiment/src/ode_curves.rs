@@ -17,7 +17,10 @@ use crate::{ExperimentConfig, ExperimentError};
 pub fn ode_inapplicable(config: &ExperimentConfig) -> Option<ExperimentError> {
     let model = &config.model;
     if model.width != 1 {
-        return Some(ExperimentError::invalid("model.width", format!("must be 1 for the ODE, got {}", model.width)));
+        return Some(ExperimentError::invalid(
+            "model.width",
+            format!("must be 1 for the ODE, got {}", model.width),
+        ));
     }
     if model.source != FrozenWeightSource::Aligned {
         return Some(ExperimentError::invalid("model.source", "must be \"aligned\" for the ODE"));
@@ -29,7 +32,10 @@ pub fn ode_inapplicable(config: &ExperimentConfig) -> Option<ExperimentError> {
         return Some(ExperimentError::invalid("lora.init", "must be \"paper\" for the ODE"));
     }
     if config.lora.train_only_v {
-        return Some(ExperimentError::invalid("lora.train_only_v", "must be false for the ODE, which trains U"));
+        return Some(ExperimentError::invalid(
+            "lora.train_only_v",
+            "must be false for the ODE, which trains U",
+        ));
     }
     None
 }
@@ -48,9 +54,13 @@ pub fn ode_comparison(
         return Err(error);
     }
     let name = pair.to_string();
-    let selected: Vec<&RunRecord> = records.iter().filter(|r| r.activation == name && r.mu == mu && r.rank == 1).collect();
+    let selected: Vec<&RunRecord> =
+        records.iter().filter(|r| r.activation == name && r.mu == mu && r.rank == 1).collect();
     if selected.is_empty() {
-        return Err(ExperimentError::invalid("sweep", format!("{} holds no rank-1 runs of {name} at mu = {mu}", config.name)));
+        return Err(ExperimentError::invalid(
+            "sweep",
+            format!("{} holds no rank-1 runs of {name} at mu = {mu}", config.name),
+        ));
     }
     compare(config, &selected, pair, mu, label)
 }
@@ -62,11 +72,15 @@ pub fn ode_comparison(
 pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSection {
     let mut section = OdeSection::default();
     if !config.record.ode {
-        section.not_compared.push("Not computed: the config turns it off (`record.ode = false`).".into());
+        section
+            .not_compared
+            .push("Not computed: the config turns it off (`record.ode = false`).".into());
         return section;
     }
     if let Some(reason) = ode_inapplicable(config) {
-        section.not_compared.push(format!("Not computed: the deterministic dynamics does not describe these runs ({reason})."));
+        section.not_compared.push(format!(
+            "Not computed: the deterministic dynamics does not describe these runs ({reason})."
+        ));
         return section;
     }
     let mut other_ranks: Vec<usize> = records.iter().map(|r| r.rank).filter(|&r| r != 1).collect();
@@ -74,17 +88,25 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
     other_ranks.dedup();
     if !other_ranks.is_empty() {
         let ranks: Vec<String> = other_ranks.iter().map(usize::to_string).collect();
-        section.not_compared.push(format!("Runs of rank {} are not compared: the dynamics follows rank 1.", ranks.join(", ")));
+        section.not_compared.push(format!(
+            "Runs of rank {} are not compared: the dynamics follows rank 1.",
+            ranks.join(", ")
+        ));
     }
     // Every (pair, start, mu) with runs, in sweep order; their curves are followed in parallel.
-    let mut groups: Vec<(ActivationPair, &crate::config::StartConfig, f64, Vec<&RunRecord>)> = Vec::new();
+    let mut groups: Vec<(ActivationPair, &crate::config::StartConfig, f64, Vec<&RunRecord>)> =
+        Vec::new();
     for spec in &config.sweep.activations {
         let pair = spec.pair();
         let name = pair.to_string();
         for start in &config.starts {
             for &mu in &config.sweep.mu {
-                let selected: Vec<&RunRecord> =
-                    records.iter().filter(|r| r.activation == name && r.start == start.name && r.mu == mu && r.rank == 1).collect();
+                let selected: Vec<&RunRecord> = records
+                    .iter()
+                    .filter(|r| {
+                        r.activation == name && r.start == start.name && r.mu == mu && r.rank == 1
+                    })
+                    .collect();
                 if !selected.is_empty() {
                     groups.push((pair, start, mu, selected));
                 }
@@ -108,7 +130,9 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
                 prescribed_start: start.initial_overlap.is_some(),
                 comparison,
             }),
-            Err(error) => section.not_compared.push(format!("{label}: the dynamics could not be followed ({error}).")),
+            Err(error) => section
+                .not_compared
+                .push(format!("{label}: the dynamics could not be followed ({error}).")),
         }
     }
     section
@@ -127,9 +151,17 @@ fn compare(
     for record in selected {
         let start = match record.initial_overlap {
             Some(m0) => m0.abs(),
-            None => match (record.grid.step.first(), record.grid.m_v_rows.first().and_then(|rows| rows.first())) {
+            None => match (
+                record.grid.step.first(),
+                record.grid.m_v_rows.first().and_then(|rows| rows.first()),
+            ) {
                 (Some(0), Some(&m0)) => m0.abs(),
-                _ => return Err(ExperimentError::invalid("record.grid", "must include step 0 (include_zero = true) to start the ODE")),
+                _ => {
+                    return Err(ExperimentError::invalid(
+                        "record.grid",
+                        "must include step 0 (include_zero = true) to start the ODE",
+                    ))
+                }
             },
         };
         initial.push(start);
@@ -155,7 +187,8 @@ fn compare(
     if is_piecewise_linear(teacher) && is_piecewise_linear(student) {
         dynamics = dynamics.piecewise_linear();
     }
-    let curves: Vec<Vec<f64>> = selected.iter().map(|r| r.m_v.iter().map(|&x| f64::from(x)).collect()).collect();
+    let curves: Vec<Vec<f64>> =
+        selected.iter().map(|r| r.m_v.iter().map(|&x| f64::from(x)).collect()).collect();
     let views: Vec<&[f64]> = curves.iter().map(Vec::as_slice).collect();
     Ok(OdeComparison::compute(&dynamics, label, &views, &initial, &OdeOptions::default())?)
 }
@@ -197,8 +230,17 @@ seeds = 2
     }
 
     /// A made-up record: m_V rises from m0 on a logistic curve crossing 0.5 at step 100.
-    fn record(activation: &str, start: &str, initial_overlap: Option<f64>, m0: f64, rank: usize, seed: u64) -> RunRecord {
-        let m_v: Vec<f32> = (1..=300).map(|s| (1.0 / (1.0 + (-(f64::from(s) - 100.0) / 10.0).exp())) as f32).collect();
+    fn record(
+        activation: &str,
+        start: &str,
+        initial_overlap: Option<f64>,
+        m0: f64,
+        rank: usize,
+        seed: u64,
+    ) -> RunRecord {
+        let m_v: Vec<f32> = (1..=300)
+            .map(|s| (1.0 / (1.0 + (-(f64::from(s) - 100.0) / 10.0).exp())) as f32)
+            .collect();
         RunRecord {
             activation: activation.into(),
             teacher: activation.into(),
@@ -214,7 +256,11 @@ seeds = 2
             escape_step: Some(100),
             censored: false,
             m_v,
-            grid: GridRecord { step: vec![0, 300], m_v_rows: vec![vec![m0], vec![1.0]], ..GridRecord::default() },
+            grid: GridRecord {
+                step: vec![0, 300],
+                m_v_rows: vec![vec![m0], vec![1.0]],
+                ..GridRecord::default()
+            },
         }
     }
 
@@ -223,7 +269,14 @@ seeds = 2
         for activation in ["linear", "relu"] {
             for seed in 0..2 {
                 records.push(record(activation, "published-start", Some(0.038), 0.038, 1, seed));
-                records.push(record(activation, "random-start", None, 0.02 + 0.01 * seed as f64, 1, seed));
+                records.push(record(
+                    activation,
+                    "random-start",
+                    None,
+                    0.02 + 0.01 * seed as f64,
+                    1,
+                    seed,
+                ));
                 records.push(record(activation, "random-start", None, 0.03, 2, seed));
             }
         }
@@ -233,7 +286,11 @@ seeds = 2
     #[test]
     fn every_rank_one_group_gets_an_overlay_and_other_ranks_a_sentence() {
         let section = ode_section(&config(""), &records());
-        let keys: Vec<(&str, &str, bool)> = section.overlays.iter().map(|o| (o.activation.as_str(), o.start.as_str(), o.prescribed_start)).collect();
+        let keys: Vec<(&str, &str, bool)> = section
+            .overlays
+            .iter()
+            .map(|o| (o.activation.as_str(), o.start.as_str(), o.prescribed_start))
+            .collect();
         assert_eq!(
             keys,
             vec![
@@ -243,7 +300,10 @@ seeds = 2
                 ("relu", "random-start", false)
             ]
         );
-        assert_eq!(section.not_compared, vec!["Runs of rank 2 are not compared: the dynamics follows rank 1.".to_string()]);
+        assert_eq!(
+            section.not_compared,
+            vec!["Runs of rank 2 are not compared: the dynamics follows rank 1.".to_string()]
+        );
         for overlay in &section.overlays {
             let c = &overlay.comparison;
             assert_eq!((c.seeds, c.measured.len(), c.ode.len(), c.map.len()), (2, 300, 300, 300));
@@ -260,7 +320,10 @@ seeds = 2
         assert!(section.overlays.is_empty());
         assert_eq!(section.not_compared.len(), 1);
         let sentence = &section.not_compared[0];
-        assert!(sentence.contains("does not describe these runs") && sentence.contains("lora.init"), "{sentence}");
+        assert!(
+            sentence.contains("does not describe these runs") && sentence.contains("lora.init"),
+            "{sentence}"
+        );
         let mut only_v = config("");
         only_v.lora.train_only_v = true;
         assert!(ode_section(&only_v, &records()).not_compared[0].contains("lora.train_only_v"));
@@ -270,7 +333,10 @@ seeds = 2
     fn the_switch_turns_it_off_and_says_so() {
         let section = ode_section(&config("[record]\node = false\n"), &records());
         assert!(section.overlays.is_empty());
-        assert_eq!(section.not_compared, vec!["Not computed: the config turns it off (`record.ode = false`).".to_string()]);
+        assert_eq!(
+            section.not_compared,
+            vec!["Not computed: the config turns it off (`record.ode = false`).".to_string()]
+        );
     }
 
     #[test]
@@ -282,6 +348,8 @@ seeds = 2
         let section = ode_section(&config(""), &records);
         // The prescribed starts need no step 0; the random ones say why they are missing.
         assert_eq!(section.overlays.len(), 2);
-        assert!(section.not_compared.iter().any(|s| s.starts_with("relu, random-start, mu = 0.5: the dynamics could not be followed") && s.contains("record.grid")));
+        assert!(section.not_compared.iter().any(|s| s
+            .starts_with("relu, random-start, mu = 0.5: the dynamics could not be followed")
+            && s.contains("record.grid")));
     }
 }

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use goldilocks_analysis::{
-    escape_time_plot, fit_theory, overlap_curves_with_ode_plot, render_report, summarize, theory_fit_plot, write_summary_csv,
-    PublishedNumbers, ReportInput, RunTrajectory, SummaryParams, SummaryRow,
+    escape_time_plot, fit_theory, overlap_curves_with_ode_plot, render_report, summarize,
+    theory_fit_plot, write_summary_csv, PublishedNumbers, ReportInput, RunTrajectory,
+    SummaryParams, SummaryRow,
 };
 
 use crate::ode_curves::ode_section;
@@ -40,9 +41,16 @@ pub fn write_outputs(
 
     let published = PublishedNumbers::load();
     let mut plots: Vec<(String, String)> = Vec::new();
-    let escape_svg = escape_time_plot(&rows, &published, &format!("{}: escape time versus pre-training strength", config.name))?;
+    let escape_svg = escape_time_plot(
+        &rows,
+        &published,
+        &format!("{}: escape time versus pre-training strength", config.name),
+    )?;
     write(&dir.join("plots/escape-time.svg"), escape_svg.as_bytes())?;
-    plots.push(("Escape time (the paper's statistic) versus mu; bars: 5%-95% over 3-seed subsets".into(), "plots/escape-time.svg".into()));
+    plots.push((
+        "Escape time (the paper's statistic) versus mu; bars: 5%-95% over 3-seed subsets".into(),
+        "plots/escape-time.svg".into(),
+    ));
     let ode = ode_section(config, records);
     let mut seen: Vec<(String, String, usize)> = Vec::new();
     for row in &rows {
@@ -50,21 +58,50 @@ pub fn write_outputs(
         if seen.contains(&key) {
             continue;
         }
-        let file = format!("plots/overlap-{}-{}-r{}.svg", file_safe(&row.activation), file_safe(&row.start), row.rank);
+        let file = format!(
+            "plots/overlap-{}-{}-r{}.svg",
+            file_safe(&row.activation),
+            file_safe(&row.start),
+            row.rank
+        );
         let title = format!("m_V over steps: {}, {}, r = {}", row.activation, row.start, row.rank);
-        let overlays: Vec<_> = if row.rank == 1 { ode.overlays_of(&row.activation, &row.start).collect() } else { Vec::new() };
-        let svg = overlap_curves_with_ode_plot(&trajectories, &row.activation, &row.start, row.rank, config.record.threshold, &title, &overlays)?;
+        let overlays: Vec<_> = if row.rank == 1 {
+            ode.overlays_of(&row.activation, &row.start).collect()
+        } else {
+            Vec::new()
+        };
+        let svg = overlap_curves_with_ode_plot(
+            &trajectories,
+            &row.activation,
+            &row.start,
+            row.rank,
+            config.record.threshold,
+            &title,
+            &overlays,
+        )?;
         write(&dir.join(&file), svg.as_bytes())?;
         let dashed = if overlays.is_empty() { "" } else { "; dashed: the large-N ODE" };
-        plots.push((format!("Seed-averaged m_V over steps ({}, {}, r = {}){dashed}", row.activation, row.start, row.rank), file));
+        plots.push((
+            format!(
+                "Seed-averaged m_V over steps ({}, {}, r = {}){dashed}",
+                row.activation, row.start, row.rank
+            ),
+            file,
+        ));
         seen.push(key);
     }
 
     let theory = fit_theory(&rows, &theory_curves(config));
     if !theory.is_empty() {
-        let svg = theory_fit_plot(&theory, &format!("{}: measured escape time and fitted c tau(mu)", config.name))?;
+        let svg = theory_fit_plot(
+            &theory,
+            &format!("{}: measured escape time and fitted c tau(mu)", config.name),
+        )?;
         write(&dir.join("plots/theory.svg"), svg.as_bytes())?;
-        plots.push(("Measured paper_time (points) beside the fitted theory c tau(mu) (dashed)".into(), "plots/theory.svg".into()));
+        plots.push((
+            "Measured paper_time (points) beside the fitted theory c tau(mu) (dashed)".into(),
+            "plots/theory.svg".into(),
+        ));
     }
 
     let report = render_report(&ReportInput {
@@ -84,5 +121,7 @@ pub fn write_outputs(
 }
 
 fn file_safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .collect()
 }

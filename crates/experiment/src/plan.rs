@@ -20,7 +20,10 @@ pub struct Variant {
     pub mu: f64,
 }
 
-fn serialize_pair<S: serde::Serializer>(pair: &ActivationPair, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_pair<S: serde::Serializer>(
+    pair: &ActivationPair,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format!("{}->{}", pair.teacher, pair.student))
 }
 
@@ -67,7 +70,12 @@ impl EnsemblePlan {
         };
         let json = serde_json::to_string(&identity).expect("plans serialize");
         let hash = goldilocks_store::sha256_hex(json.as_bytes());
-        let start: String = self.start.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let start: String = self
+            .start
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
         format!("r{}-{}-{}", self.rank, start, &hash[..12])
     }
 }
@@ -83,7 +91,12 @@ pub fn plan_ensembles(config: &ExperimentConfig) -> Vec<EnsemblePlan> {
     let mut plans = Vec::new();
     for &rank in &config.sweep.ranks {
         for start in &config.starts {
-            plans.push(EnsemblePlan { rank, start: start.clone(), seeds: start.seed_list(), variants: variants.clone() });
+            plans.push(EnsemblePlan {
+                rank,
+                start: start.clone(),
+                seeds: start.seed_list(),
+                variants: variants.clone(),
+            });
         }
     }
     plans

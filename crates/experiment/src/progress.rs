@@ -19,14 +19,23 @@ pub struct EnsembleBar {
 
 impl EnsembleBar {
     /// A bar for ensemble `index` of `count`, with `runs` runs and a budget of `max_steps`.
-    pub fn new(enabled: bool, index: usize, count: usize, label: &str, runs: usize, max_steps: usize) -> Self {
+    pub fn new(
+        enabled: bool,
+        index: usize,
+        count: usize,
+        label: &str,
+        runs: usize,
+        max_steps: usize,
+    ) -> Self {
         let label = format!("[{}/{}] {label} ({runs} runs)", index + 1, count);
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(max_steps as u64);
             bar.set_style(
-                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} steps, {per_sec}, ETA {eta} {msg}")
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {pos}/{len} steps, {per_sec}, ETA {eta} {msg}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             );
             bar.set_prefix(label.clone());
             bar

@@ -44,27 +44,59 @@ impl<B: Backend> ProjectedInputs<B> {
 
     /// Draws the batch of step `step` for group g from (seeds[g], stream, step), for the
     /// fixed rows of [`Self::fixed_rows`] and V ([G, R, r, N]).
-    pub(crate) fn draw(seeds: &[u64], step: usize, batch: usize, fixed_rows: &Tensor<B, 4>, v: &Tensor<B, 4>) -> Self {
+    pub(crate) fn draw(
+        seeds: &[u64],
+        step: usize,
+        batch: usize,
+        fixed_rows: &Tensor<B, 4>,
+        v: &Tensor<B, 4>,
+    ) -> Self {
         let [groups, _, rank, n] = v.dims();
         let d = fixed_rows.dims()[2] + rank;
         let device = v.device();
         let mut coordinates = Vec::with_capacity(groups * batch * d);
         let mut remainder = Vec::with_capacity(groups * rank * n);
         for &seed in seeds {
-            coordinates.extend(standard_normal_rows(seed, Stream::SpanInputs, step as u64, 1, batch * d));
-            remainder.extend(standard_normal_rows(seed, Stream::SpanRemainder, step as u64, rank, n));
+            coordinates.extend(standard_normal_rows(
+                seed,
+                Stream::SpanInputs,
+                step as u64,
+                1,
+                batch * d,
+            ));
+            remainder.extend(standard_normal_rows(
+                seed,
+                Stream::SpanRemainder,
+                step as u64,
+                rank,
+                n,
+            ));
         }
-        let coordinates = Tensor::from_data(TensorData::new(coordinates, [groups, batch, d]), &device);
+        let coordinates =
+            Tensor::from_data(TensorData::new(coordinates, [groups, batch, d]), &device);
         let remainder = Tensor::from_data(TensorData::new(remainder, [groups, rank, n]), &device);
         Self::new(fixed_rows, v, coordinates, remainder)
     }
 
     /// The batch with coordinates z ([G, B, d]) and remainder draws Y ([G, r, N]).
-    pub(crate) fn new(fixed_rows: &Tensor<B, 4>, v: &Tensor<B, 4>, coordinates: Tensor<B, 3>, remainder: Tensor<B, 3>) -> Self {
+    pub(crate) fn new(
+        fixed_rows: &Tensor<B, 4>,
+        v: &Tensor<B, 4>,
+        coordinates: Tensor<B, 3>,
+        remainder: Tensor<B, 3>,
+    ) -> Self {
         let width = fixed_rows.dims()[2] / 2;
         let spanning = Tensor::cat(vec![fixed_rows.clone(), v.clone()], 2);
-        let factor = LowerFactor::of_gram(&spanning.clone().matmul(spanning.clone().swap_dims(2, 3)));
-        Self { spanning, factor: factor.factor, orthonormalizer: factor.orthonormalizer, coordinates, remainder, width }
+        let factor =
+            LowerFactor::of_gram(&spanning.clone().matmul(spanning.clone().swap_dims(2, 3)));
+        Self {
+            spanning,
+            factor: factor.factor,
+            orthonormalizer: factor.orthonormalizer,
+            coordinates,
+            remainder,
+            width,
+        }
     }
 
     /// <T_k, x> of every run, unit and sample: [G, R, K, B].
@@ -99,14 +131,24 @@ impl<B: Backend> ProjectedInputs<B> {
         let [groups, runs, d, n] = self.spanning.dims();
         let [_, _, rank, batch] = weights.dims();
         let t = self.orthonormalizer.clone();
-        let l_e = LowerFactor::of_gram(&weights.clone().matmul(weights.clone().swap_dims(2, 3))).factor;
-        let weighted_coordinates = weights.reshape([groups, runs * rank, batch]).matmul(self.coordinates.clone());
+        let l_e =
+            LowerFactor::of_gram(&weights.clone().matmul(weights.clone().swap_dims(2, 3))).factor;
+        let weighted_coordinates =
+            weights.reshape([groups, runs * rank, batch]).matmul(self.coordinates.clone());
         let in_span = weighted_coordinates.reshape([groups, runs, rank, d]).matmul(t.clone());
-        let remainder_on_rows = self.spanning.clone().reshape([groups, runs * d, n]).matmul(self.remainder.clone().swap_dims(1, 2));
+        let remainder_on_rows = self
+            .spanning
+            .clone()
+            .reshape([groups, runs * d, n])
+            .matmul(self.remainder.clone().swap_dims(1, 2));
         let remainder_on_rows = remainder_on_rows.reshape([groups, runs, d, rank]).swap_dims(2, 3);
-        let remainder_in_span = l_e.clone().matmul(remainder_on_rows.matmul(t.clone().swap_dims(2, 3)).matmul(t));
+        let remainder_in_span =
+            l_e.clone().matmul(remainder_on_rows.matmul(t.clone().swap_dims(2, 3)).matmul(t));
         let on_spanning_rows = in_span - remainder_in_span;
-        let orthogonal = l_e.reshape([groups, runs * rank, rank]).matmul(self.remainder.clone()).reshape([groups, runs, rank, n]);
+        let orthogonal = l_e
+            .reshape([groups, runs * rank, rank])
+            .matmul(self.remainder.clone())
+            .reshape([groups, runs, rank, n]);
         orthogonal + on_spanning_rows.matmul(self.spanning.clone())
     }
 }
@@ -137,12 +179,27 @@ mod tests {
         let v = tensor::<4>(vec![0.3, 0.5, -0.2, 0.1, 0.7], [1, 1, 1, n]);
         let z = tensor::<3>(vec![0.5, -1.0, 2.0, 1.5, 0.2, -0.3, -0.7, 0.9, 0.1], [1, batch, 3]);
         let zero_remainder = Tensor::<B, 3>::zeros([1, 1, n], &Default::default());
-        let inputs = ProjectedInputs::new(&ProjectedInputs::fixed_rows(&teacher, &frozen), &v, z.clone(), zero_remainder);
+        let inputs = ProjectedInputs::new(
+            &ProjectedInputs::fixed_rows(&teacher, &frozen),
+            &v,
+            z.clone(),
+            zero_remainder,
+        );
         let q = inputs.orthonormalizer.clone().matmul(inputs.spanning.clone()).reshape([1, 3, n]);
         let x = z.matmul(q);
         let spanning = inputs.spanning.clone().reshape([1, 3, n]);
         let expected = values(x.clone().matmul(spanning.swap_dims(1, 2)));
-        let actual = values(Tensor::cat(vec![inputs.teacher_projections(), inputs.frozen_projections(), inputs.lora_projections()], 2).swap_dims(2, 3));
+        let actual = values(
+            Tensor::cat(
+                vec![
+                    inputs.teacher_projections(),
+                    inputs.frozen_projections(),
+                    inputs.lora_projections(),
+                ],
+                2,
+            )
+            .swap_dims(2, 3),
+        );
         for (a, e) in actual.iter().zip(&expected) {
             assert!((a - e).abs() < 1e-5, "{actual:?} against {expected:?}");
         }

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
-use serde::de::DeserializeOwned;
 use goldilocks_analysis::SummaryRow;
+use serde::de::DeserializeOwned;
 
 use crate::outputs::write_outputs;
 use crate::plan::plan_ensembles;
@@ -28,7 +28,12 @@ pub struct RunOptions {
 impl RunOptions {
     /// Defaults: reuse stored records, show progress.
     pub fn new(results_root: impl Into<PathBuf>) -> Self {
-        Self { results_root: results_root.into(), fresh: false, show_progress: true, command: "cargo xtask experiment".into() }
+        Self {
+            results_root: results_root.into(),
+            fresh: false,
+            show_progress: true,
+            command: "cargo xtask experiment".into(),
+        }
     }
 }
 
@@ -98,15 +103,28 @@ pub(crate) fn run_ensembles<B: Backend>(
         if !options.fresh {
             if let Some(stored) = load_stored::<RunRecord>(&path, plan.run_count()) {
                 if options.show_progress {
-                    eprintln!("[{}/{}] {key}: reusing {} stored runs", index + 1, plans.len(), stored.len());
+                    eprintln!(
+                        "[{}/{}] {key}: reusing {} stored runs",
+                        index + 1,
+                        plans.len(),
+                        stored.len()
+                    );
                 }
                 records.extend(stored);
                 reused += 1;
                 continue;
             }
         }
-        let mut bar = EnsembleBar::new(options.show_progress, index, plans.len(), &key, plan.run_count(), config.training.max_steps);
-        let ensemble_records = run_ensemble::<B>(config, plan, device, &mut |progress| bar.update(progress))?;
+        let mut bar = EnsembleBar::new(
+            options.show_progress,
+            index,
+            plans.len(),
+            &key,
+            plan.run_count(),
+            config.training.max_steps,
+        );
+        let ensemble_records =
+            run_ensemble::<B>(config, plan, device, &mut |progress| bar.update(progress))?;
         let censored = ensemble_records.iter().filter(|r| r.censored).count();
         let steps = ensemble_records.iter().map(|r| r.steps_run).max().unwrap_or(0);
         bar.finish(&format!("{steps} steps, {censored} censored"));
@@ -119,14 +137,21 @@ pub(crate) fn run_ensembles<B: Backend>(
 
 /// Stored records when they are complete and readable; a damaged file is named in a warning
 /// and recomputed.
-pub(crate) fn load_stored<T: DeserializeOwned>(path: &Path, expected_runs: usize) -> Option<Vec<T>> {
+pub(crate) fn load_stored<T: DeserializeOwned>(
+    path: &Path,
+    expected_runs: usize,
+) -> Option<Vec<T>> {
     if !path.exists() {
         return None;
     }
     match read_json_lines::<T>(path) {
         Ok(records) if records.len() == expected_runs => Some(records),
         Ok(records) => {
-            eprintln!("warning: {} holds {} runs, expected {expected_runs}; recomputing", path.display(), records.len());
+            eprintln!(
+                "warning: {} holds {} runs, expected {expected_runs}; recomputing",
+                path.display(),
+                records.len()
+            );
             None
         }
         Err(error) => {
@@ -138,6 +163,8 @@ pub(crate) fn load_stored<T: DeserializeOwned>(path: &Path, expected_runs: usize
 
 /// Writes a results file atomically.
 pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
-    goldilocks_store::write_atomic(path, bytes)
-        .map_err(|error| ExperimentError::Write { path: path.to_path_buf(), message: error.to_string() })
+    goldilocks_store::write_atomic(path, bytes).map_err(|error| ExperimentError::Write {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })
 }

@@ -9,15 +9,26 @@ use crate::ExperimentConfig;
 /// tau(mu) for a teacher/student pair.
 pub fn tau_of(pair: ActivationPair, mu: f64, options: &TauOptions) -> Result<f64, TheoryError> {
     let (teacher, student) = (pair.teacher, pair.student);
-    let (teacher_value, teacher_slope) = (move |x| teacher.value(x), move |x| teacher.derivative(x));
-    let (student_value, student_slope) = (move |x| student.value(x), move |x| student.derivative(x));
+    let (teacher_value, teacher_slope) =
+        (move |x| teacher.value(x), move |x| teacher.derivative(x));
+    let (student_value, student_slope) =
+        (move |x| student.value(x), move |x| student.derivative(x));
     let phi = scalar(teacher, &teacher_value, &teacher_slope);
     let sigma = scalar(student, &student_value, &student_slope);
     tau(mu, &phi, &sigma, options)
 }
 
-fn scalar<'a>(activation: Activation, value: &'a dyn Fn(f64) -> f64, slope: &'a dyn Fn(f64) -> f64) -> ScalarActivation<'a> {
-    ScalarActivation { value, derivative: slope, non_smooth: !activation.is_smooth(), hermite_degree: activation.hermite_degree() }
+fn scalar<'a>(
+    activation: Activation,
+    value: &'a dyn Fn(f64) -> f64,
+    slope: &'a dyn Fn(f64) -> f64,
+) -> ScalarActivation<'a> {
+    ScalarActivation {
+        value,
+        derivative: slope,
+        non_smooth: !activation.is_smooth(),
+        hermite_degree: activation.hermite_degree(),
+    }
 }
 
 /// The theory curve of every activation pair of `config` at its strengths in (0, 1), with the

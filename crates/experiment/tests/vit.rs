@@ -6,8 +6,12 @@ use std::path::Path;
 use burn::backend::{Autodiff, NdArray};
 use burn::optim::AdamConfig;
 use burn::tensor::backend::Backend;
-use goldilocks_data::{write_idx, FashionMnist, IdxArray, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES};
-use goldilocks_experiment::vit::{run_vit_experiment, train_step, BatchSampler, TaskData, VitExperimentConfig};
+use goldilocks_data::{
+    write_idx, FashionMnist, IdxArray, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
+};
+use goldilocks_experiment::vit::{
+    run_vit_experiment, train_step, BatchSampler, TaskData, VitExperimentConfig,
+};
 use goldilocks_experiment::{ExperimentError, RunOptions};
 use goldilocks_model::{Vit, VitConfig};
 use goldilocks_store::CheckpointStore;
@@ -65,9 +69,17 @@ fn write_fake_data(dir: &Path, n: usize) {
             let row = 2 + 2 * (i % 10);
             pixels[i * 784 + row * 28..i * 784 + row * 28 + 28].fill(255);
         }
-        write_idx(&dir.join(format!("{}.gz", FASHION_MNIST_FILES[images])), &IdxArray { dims: vec![n, 28, 28], data: pixels }).unwrap();
+        write_idx(
+            &dir.join(format!("{}.gz", FASHION_MNIST_FILES[images])),
+            &IdxArray { dims: vec![n, 28, 28], data: pixels },
+        )
+        .unwrap();
         let label_data = (0..n).map(|i| (i % 10) as u8).collect();
-        write_idx(&dir.join(format!("{}.gz", FASHION_MNIST_FILES[labels])), &IdxArray { dims: vec![n], data: label_data }).unwrap();
+        write_idx(
+            &dir.join(format!("{}.gz", FASHION_MNIST_FILES[labels])),
+            &IdxArray { dims: vec![n], data: label_data },
+        )
+        .unwrap();
     }
 }
 
@@ -87,7 +99,10 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
     assert_eq!((first.computed_runs, first.reused_runs), (4, 0));
     assert_eq!(first.rows.len(), 4, "2 methods x 2 checkpoints");
     let report = std::fs::read_to_string(&first.report).unwrap();
-    assert!(report.contains("Does longer pre-training slow fine-tuning here?") && report.contains("lora-r2"));
+    assert!(
+        report.contains("Does longer pre-training slow fine-tuning here?")
+            && report.contains("lora-r2")
+    );
     for file in ["summary.csv", "config.toml", "accuracy_full.svg", "runs/step-00000004.jsonl"] {
         assert!(first.dir.join(file).exists(), "{file} missing");
     }
@@ -112,9 +127,14 @@ fn a_missing_data_folder_is_one_clear_error_and_writes_nothing() {
     let results = tempfile::tempdir().unwrap();
     let missing = results.path().join("no-such-folder");
     let config = VitExperimentConfig::from_toml(&tiny_config(&missing), "tiny").unwrap();
-    let error = run_vit_experiment::<A>(&config, &quiet(results.path()), &Default::default()).unwrap_err();
+    let error =
+        run_vit_experiment::<A>(&config, &quiet(results.path()), &Default::default()).unwrap_err();
     assert!(matches!(error, ExperimentError::Data(_)), "{error}");
-    assert!(error.to_string().contains("no-such-folder") && error.to_string().contains("dataset-fashion-mnist"), "{error}");
+    assert!(
+        error.to_string().contains("no-such-folder")
+            && error.to_string().contains("dataset-fashion-mnist"),
+        "{error}"
+    );
     assert!(!results.path().join("vit-tiny").exists());
 }
 
@@ -126,8 +146,13 @@ fn a_corrupt_idx_file_is_named() {
     write_idx(&labels, &IdxArray { dims: vec![20], data: vec![11; 20] }).unwrap();
     let config = VitExperimentConfig::from_toml(&tiny_config(data.path()), "tiny").unwrap();
     let results = tempfile::tempdir().unwrap();
-    let error = run_vit_experiment::<A>(&config, &quiet(results.path()), &Default::default()).unwrap_err();
-    assert!(error.to_string().contains("t10k-labels-idx1-ubyte.gz") && error.to_string().contains("label 11"), "{error}");
+    let error =
+        run_vit_experiment::<A>(&config, &quiet(results.path()), &Default::default()).unwrap_err();
+    assert!(
+        error.to_string().contains("t10k-labels-idx1-ubyte.gz")
+            && error.to_string().contains("label 11"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -147,7 +172,8 @@ fn each_bad_field_is_named() {
     ];
     for (from, to, field) in cases {
         let text = base.replacen(from, to, 1);
-        let error = VitExperimentConfig::from_toml(&text, "test").and_then(|c| c.validate()).unwrap_err();
+        let error =
+            VitExperimentConfig::from_toml(&text, "test").and_then(|c| c.validate()).unwrap_err();
         assert!(error.to_string().contains(&format!("`{field}`")), "{to}: {error}");
     }
     let unknown = base.replacen("[model]", "[model]\nwidht = 3", 1);
@@ -159,7 +185,8 @@ fn each_bad_field_is_named() {
 /// with a printed reason when the files are missing, unless CI is set.
 #[test]
 fn vit_trains_on_the_real_fashion_mnist_files() {
-    let dir = std::env::var("GOLDILOCKS_FASHION_MNIST").unwrap_or_else(|_| DEFAULT_FASHION_MNIST_DIR.into());
+    let dir = std::env::var("GOLDILOCKS_FASHION_MNIST")
+        .unwrap_or_else(|_| DEFAULT_FASHION_MNIST_DIR.into());
     if !FashionMnist::is_present(&dir) {
         let reason = format!("Fashion-MNIST is not in {dir}: install it with `apt-get install dataset-fashion-mnist`");
         if std::env::var_os("CI").is_some() {
@@ -178,7 +205,8 @@ fn vit_trains_on_the_real_fashion_mnist_files() {
     let mut sampler = BatchSampler::new(source.len(), 32, 7);
     let mut losses = Vec::new();
     for _ in 0..30 {
-        let (next, loss) = train_step(model, &mut optimizer, 1e-3, &source, &sampler.next_batch(), &device);
+        let (next, loss) =
+            train_step(model, &mut optimizer, 1e-3, &source, &sampler.next_batch(), &device);
         model = next;
         losses.push(loss);
     }

@@ -136,10 +136,11 @@ impl TargetModules {
         Ok(match self {
             Self::List(names) => TargetMatcher::List(names.clone()),
             Self::Pattern(p) if p == "all-linear" => TargetMatcher::All,
-            Self::Pattern(p) => TargetMatcher::Regex(
-                regex::Regex::new(&format!("^(?:{p})$"))
-                    .map_err(|e| LoraError::TargetRegex { pattern: p.clone(), message: e.to_string() })?,
-            ),
+            Self::Pattern(p) => {
+                TargetMatcher::Regex(regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                    LoraError::TargetRegex { pattern: p.clone(), message: e.to_string() }
+                })?)
+            }
         })
     }
 }
@@ -168,7 +169,9 @@ impl TargetMatcher {
     /// Whether the module at `path` is targeted, by PEFT's rules.
     pub fn matches(&self, path: &str) -> bool {
         match self {
-            Self::List(names) => names.iter().any(|n| path == n || path.ends_with(&format!(".{n}"))),
+            Self::List(names) => {
+                names.iter().any(|n| path == n || path.ends_with(&format!(".{n}")))
+            }
             Self::Regex(re) => re.is_match(path),
             Self::All => true,
         }
@@ -311,7 +314,11 @@ impl LoraAdapterConfig {
             option: "init_lora_weights".into(),
             value: self.init_lora_weights.to_peft_value().to_string(),
         })?;
-        let alpha = if matches!(init, LoraInit::Paper | LoraInit::Gradient) { 1.0 } else { self.lora_alpha };
+        let alpha = if matches!(init, LoraInit::Paper | LoraInit::Gradient) {
+            1.0
+        } else {
+            self.lora_alpha
+        };
         Ok(LoraConfig { rank: self.r, alpha, use_rslora: self.use_rslora, init })
     }
 
@@ -328,7 +335,9 @@ impl LoraAdapterConfig {
     /// dropout in [0, 1), bias "none", no DoRA, no lora_bias, no fan_in_fan_out, no per-layer
     /// patterns, and a valid target regex.
     pub fn validate(&self) -> Result<(), LoraError> {
-        let unsupported = |option: &str, value: String| Err(LoraError::Unsupported { option: option.into(), value });
+        let unsupported = |option: &str, value: String| {
+            Err(LoraError::Unsupported { option: option.into(), value })
+        };
         if self.peft_type != "LORA" {
             return unsupported("peft_type", self.peft_type.clone());
         }
@@ -421,17 +430,22 @@ mod tests {
         assert!(regex.matches("layers.3.lin"));
         assert!(!regex.matches("x.layers.3.lin"));
         assert!(TargetModules::Pattern("all-linear".into()).matcher().unwrap().matches("anything"));
-        assert!(matches!(TargetModules::Pattern("(".into()).matcher(), Err(LoraError::TargetRegex { .. })));
+        assert!(matches!(
+            TargetModules::Pattern("(".into()).matcher(),
+            Err(LoraError::TargetRegex { .. })
+        ));
     }
 
     #[test]
     fn converts_to_and_from_lora_config() {
-        let compact = LoraConfig { rank: 4, alpha: 8.0, use_rslora: true, init: LoraInit::Gaussian };
+        let compact =
+            LoraConfig { rank: 4, alpha: 8.0, use_rslora: true, init: LoraInit::Gaussian };
         let adapter = LoraAdapterConfig::from_lora_config(&compact, TargetModules::list(["w"]));
         assert_eq!(adapter.scaling(), compact.scaling());
         assert_eq!(adapter.to_lora_config().unwrap(), compact);
         // The paper's scaling 1 survives as lora_alpha = r.
-        let paper = LoraAdapterConfig::from_lora_config(&LoraConfig::paper(3), TargetModules::list(["w"]));
+        let paper =
+            LoraAdapterConfig::from_lora_config(&LoraConfig::paper(3), TargetModules::list(["w"]));
         assert_eq!(paper.scaling(), 1.0);
         assert_eq!(paper.to_lora_config().unwrap(), LoraConfig::paper(3));
         let other = adapter.with_init(InitLoraWeights::Other("pissa".into()));
@@ -443,7 +457,10 @@ mod tests {
         let base = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["w"]));
         let mut dora = base.clone();
         dora.use_dora = true;
-        assert_eq!(dora.validate(), Err(LoraError::Unsupported { option: "use_dora".into(), value: "true".into() }));
+        assert_eq!(
+            dora.validate(),
+            Err(LoraError::Unsupported { option: "use_dora".into(), value: "true".into() })
+        );
         let mut bias = base.clone();
         bias.bias = "all".into();
         assert!(bias.validate().unwrap_err().to_string().contains("bias"));

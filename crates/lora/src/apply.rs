@@ -75,21 +75,33 @@ impl<B: Backend> LoraModel<B> for LoraLinear<B> {
 
 impl<B: Backend, M: LoraModel<B>> LoraModel<B> for Vec<M> {
     fn lora_linears(&mut self) -> Vec<(String, &mut LoraLinear<B>)> {
-        self.iter_mut().enumerate().flat_map(|(i, m)| nested(&i.to_string(), m.lora_linears())).collect()
+        self.iter_mut()
+            .enumerate()
+            .flat_map(|(i, m)| nested(&i.to_string(), m.lora_linears()))
+            .collect()
     }
 }
 
 /// Prefixes the paths of a submodule's layers with `prefix` and a dot.
-pub fn nested<'a, B: Backend>(prefix: &str, layers: Vec<(String, &'a mut LoraLinear<B>)>) -> Vec<(String, &'a mut LoraLinear<B>)> {
+pub fn nested<'a, B: Backend>(
+    prefix: &str,
+    layers: Vec<(String, &'a mut LoraLinear<B>)>,
+) -> Vec<(String, &'a mut LoraLinear<B>)> {
     layers
         .into_iter()
-        .map(|(path, layer)| (if path.is_empty() { prefix.to_string() } else { format!("{prefix}.{path}") }, layer))
+        .map(|(path, layer)| {
+            (if path.is_empty() { prefix.to_string() } else { format!("{prefix}.{path}") }, layer)
+        })
         .collect()
 }
 
 /// Calls `attach(path, layer)` on every layer whose path matches `config.target_modules` and
 /// returns the matched paths; fails when none matches (as PEFT does) or when `attach` fails.
-pub fn apply_lora_with<B, M, F>(model: &mut M, config: &LoraAdapterConfig, mut attach: F) -> Result<Vec<String>, LoraError>
+pub fn apply_lora_with<B, M, F>(
+    model: &mut M,
+    config: &LoraAdapterConfig,
+    mut attach: F,
+) -> Result<Vec<String>, LoraError>
 where
     B: Backend,
     M: LoraModel<B>,
@@ -107,7 +119,10 @@ where
         available.push(path);
     }
     if matched.is_empty() {
-        return Err(LoraError::NoTargetMatched { targets: config.target_modules.to_string(), available });
+        return Err(LoraError::NoTargetMatched {
+            targets: config.target_modules.to_string(),
+            available,
+        });
     }
     Ok(matched)
 }
@@ -145,7 +160,11 @@ pub struct ParameterCount {
 impl std::fmt::Display for ParameterCount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let percent = 100.0 * self.trainable as f64 / self.total.max(1) as f64;
-        write!(f, "trainable params: {} || all params: {} || trainable%: {percent:.4}", self.trainable, self.total)
+        write!(
+            f,
+            "trainable params: {} || all params: {} || trainable%: {percent:.4}",
+            self.trainable, self.total
+        )
     }
 }
 
@@ -175,7 +194,11 @@ pub fn adapter_factors<B: Backend, M: Module<B>>(model: &M) -> BTreeMap<String, 
 /// Saves the adapters of `model` alone, in PEFT's format, into `dir`.
 ///
 /// `config` is written as adapter_config.json; its `r` must be the rank of every adapter.
-pub fn save_adapter<B: Backend, M: Module<B>>(model: &M, config: &LoraAdapterConfig, dir: &Path) -> Result<(), AdapterFileError> {
+pub fn save_adapter<B: Backend, M: Module<B>>(
+    model: &M,
+    config: &LoraAdapterConfig,
+    dir: &Path,
+) -> Result<(), AdapterFileError> {
     let layers = adapter_factors(model);
     let config_error = |source| AdapterFileError::Config { path: dir.to_path_buf(), source };
     config.validate().map_err(config_error)?;
@@ -197,10 +220,16 @@ pub fn save_adapter<B: Backend, M: Module<B>>(model: &M, config: &LoraAdapterCon
 /// `target_modules` match, with its scaling and dropout, and sets their factors from the
 /// weights file. Every targeted layer must have its factors in the file, and every factor in
 /// the file must belong to a targeted layer. Returns the config.
-pub fn load_adapter<B: Backend, M: LoraModel<B>>(model: &mut M, dir: &Path) -> Result<LoraAdapterConfig, AdapterFileError> {
+pub fn load_adapter<B: Backend, M: LoraModel<B>>(
+    model: &mut M,
+    dir: &Path,
+) -> Result<LoraAdapterConfig, AdapterFileError> {
     let PeftAdapter { config, mut layers } = PeftAdapter::load(dir)?;
     let weights = dir.join(ADAPTER_WEIGHTS_FILE);
-    let config_error = |source| AdapterFileError::Config { path: dir.join(crate::peft_files::ADAPTER_CONFIG_FILE), source };
+    let config_error = |source| AdapterFileError::Config {
+        path: dir.join(crate::peft_files::ADAPTER_CONFIG_FILE),
+        source,
+    };
     config.validate().map_err(config_error)?;
     let matcher = config.target_modules.matcher().map_err(config_error)?;
     let mut matched = Vec::new();
@@ -210,25 +239,43 @@ pub fn load_adapter<B: Backend, M: LoraModel<B>>(model: &mut M, dir: &Path) -> R
         if !matcher.matches(&path) {
             continue;
         }
-        let factors = layers.remove(&path).ok_or_else(|| AdapterFileError::MissingKey { path: weights.clone(), key: factor_key(&path, "lora_A") })?;
+        let factors = layers.remove(&path).ok_or_else(|| AdapterFileError::MissingKey {
+            path: weights.clone(),
+            key: factor_key(&path, "lora_A"),
+        })?;
         let (n, k, r) = (layer.d_input(), layer.d_output(), config.r);
-        for (key, tensor, expected) in [("lora_A", &factors.lora_a, [r, n]), ("lora_B", &factors.lora_b, [k, r])] {
+        for (key, tensor, expected) in
+            [("lora_A", &factors.lora_a, [r, n]), ("lora_B", &factors.lora_b, [k, r])]
+        {
             if tensor.shape != expected {
-                return Err(AdapterFileError::Shape { path: weights.clone(), key: factor_key(&path, key), expected: expected.to_vec(), found: tensor.shape.clone() });
+                return Err(AdapterFileError::Shape {
+                    path: weights.clone(),
+                    key: factor_key(&path, key),
+                    expected: expected.to_vec(),
+                    found: tensor.shape.clone(),
+                });
             }
         }
         let device = layer.base.weight.device();
         let lora_a = to_tensor::<B>(&factors.lora_a.transposed().expect("2-D"), &device);
         let lora_b = to_tensor::<B>(&factors.lora_b.transposed().expect("2-D"), &device);
-        let adapter = LoraAdapter::from_tensors(lora_a, lora_b, config.scaling(), config.lora_dropout).map_err(config_error)?;
+        let adapter =
+            LoraAdapter::from_tensors(lora_a, lora_b, config.scaling(), config.lora_dropout)
+                .map_err(config_error)?;
         layer.set_adapter(adapter).map_err(config_error)?;
         matched.push(path);
     }
     if let Some(path) = layers.keys().next() {
-        return Err(AdapterFileError::UnexpectedKey { path: weights, key: factor_key(path, "lora_A") });
+        return Err(AdapterFileError::UnexpectedKey {
+            path: weights,
+            key: factor_key(path, "lora_A"),
+        });
     }
     if matched.is_empty() {
-        return Err(config_error(LoraError::NoTargetMatched { targets: config.target_modules.to_string(), available }));
+        return Err(config_error(LoraError::NoTargetMatched {
+            targets: config.target_modules.to_string(),
+            available,
+        }));
     }
     Ok(config)
 }
@@ -267,10 +314,15 @@ impl<B: Backend> ModuleVisitor<B> for AdapterVisitor {
         };
         // The path of the LoraLinear: the names above "<adapter field>.<factor>".
         let depth = self.stack.len().saturating_sub(2);
-        let path = self.stack[..depth].iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(".");
+        let path =
+            self.stack[..depth].iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(".");
         let value = param.val();
         let shape = value.dims().to_vec();
-        let data = value.into_data().convert::<f32>().to_vec::<f32>().expect("a float tensor converts to f32");
+        let data = value
+            .into_data()
+            .convert::<f32>()
+            .to_vec::<f32>()
+            .expect("a float tensor converts to f32");
         let host = HostTensor { shape, data };
         let empty = || HostTensor { shape: vec![0, 0], data: Vec::new() };
         let entry = self.factors.entry(path).or_insert_with(|| (empty(), empty()));
@@ -317,7 +369,10 @@ mod tests {
 
     fn net() -> Net<B> {
         let device = Default::default();
-        let block = || Block { q_proj: LinearConfig::new(6, 6).init(&device).into(), out: LinearConfig::new(6, 2).init(&device).into() };
+        let block = || Block {
+            q_proj: LinearConfig::new(6, 6).init(&device).into(),
+            out: LinearConfig::new(6, 2).init(&device).into(),
+        };
         Net { layers: vec![block(), block()] }
     }
 
@@ -339,24 +394,38 @@ mod tests {
         assert_eq!(factors["layers.0.q_proj"].lora_b.shape, [6, 2]);
 
         let regex = LoraAdapterConfig::new(1, 1.0, TargetModules::Pattern(r"layers\.1\..*".into()));
-        assert_eq!(apply_lora(&mut model, &regex, &mut rng).unwrap(), ["layers.1.q_proj", "layers.1.out"]);
+        assert_eq!(
+            apply_lora(&mut model, &regex, &mut rng).unwrap(),
+            ["layers.1.q_proj", "layers.1.out"]
+        );
     }
 
     #[test]
     fn unmatched_targets_are_an_error() {
         let mut model = net();
         let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["k_proj"]));
-        let error = apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap_err();
-        assert!(matches!(&error, LoraError::NoTargetMatched { available, .. } if available.len() == 4));
+        let error =
+            apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap_err();
+        assert!(
+            matches!(&error, LoraError::NoTargetMatched { available, .. } if available.len() == 4)
+        );
     }
 
     #[test]
     fn merging_the_model_keeps_its_output() {
         let mut model = net();
-        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::Pattern("all-linear".into())).with_init(InitLoraWeights::Random);
+        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::Pattern("all-linear".into()))
+            .with_init(InitLoraWeights::Random);
         apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(3)).unwrap();
-        let x = Tensor::<B, 2>::from_data(TensorData::new((0..12).map(|i| (i as f32).cos()).collect::<Vec<_>>(), [2, 6]), &Default::default());
-        let forward = |m: &Net<B>| m.layers.iter().fold(x.clone(), |h, b| b.out.forward(b.q_proj.forward(h)).repeat_dim(1, 3));
+        let x = Tensor::<B, 2>::from_data(
+            TensorData::new((0..12).map(|i| (i as f32).cos()).collect::<Vec<_>>(), [2, 6]),
+            &Default::default(),
+        );
+        let forward = |m: &Net<B>| {
+            m.layers
+                .iter()
+                .fold(x.clone(), |h, b| b.out.forward(b.q_proj.forward(h)).repeat_dim(1, 3))
+        };
         let before = forward(&model);
         merge_adapters(&mut model);
         assert!(model.layers.iter().all(|b| b.q_proj.merged && b.out.merged));

@@ -96,8 +96,14 @@ mod tests {
 
     #[test]
     fn bad_options_are_named() {
-        assert_eq!(LoraConfig::paper(0).validate(10), Err(LoraError::Rank { rank: 0, in_features: 10 }));
-        assert_eq!(LoraConfig::paper(11).validate(10), Err(LoraError::Rank { rank: 11, in_features: 10 }));
+        assert_eq!(
+            LoraConfig::paper(0).validate(10),
+            Err(LoraError::Rank { rank: 0, in_features: 10 })
+        );
+        assert_eq!(
+            LoraConfig::paper(11).validate(10),
+            Err(LoraError::Rank { rank: 11, in_features: 10 })
+        );
         let bad_alpha = LoraConfig { alpha: -1.0, ..LoraConfig::paper(1) };
         assert_eq!(bad_alpha.validate(10), Err(LoraError::Alpha(-1.0)));
         assert!(LoraError::Rank { rank: 0, in_features: 10 }.to_string().contains("rank"));

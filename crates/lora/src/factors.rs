@@ -29,14 +29,23 @@ impl<B: Backend> LoraFactors<B> {
         let (k, r) = (first.u.len(), config.rank);
         let n = first.v.first().map_or(0, Vec::len);
         if groups == 0 || !factors.len().is_multiple_of(groups) {
-            return Err(LoraError::Shape(format!("{} runs do not split into {groups} groups", factors.len())));
+            return Err(LoraError::Shape(format!(
+                "{} runs do not split into {groups} groups",
+                factors.len()
+            )));
         }
         let runs = factors.len() / groups;
         let mut u = Vec::with_capacity(factors.len() * k * r);
         let mut v = Vec::with_capacity(factors.len() * r * n);
         for run in factors {
-            if run.u.len() != k || run.u.iter().any(|row| row.len() != r) || run.v.len() != r || run.v.iter().any(|row| row.len() != n) {
-                return Err(LoraError::Shape(format!("every run needs U of shape [{k}, {r}] and V of shape [{r}, {n}]")));
+            if run.u.len() != k
+                || run.u.iter().any(|row| row.len() != r)
+                || run.v.len() != r
+                || run.v.iter().any(|row| row.len() != n)
+            {
+                return Err(LoraError::Shape(format!(
+                    "every run needs U of shape [{k}, {r}] and V of shape [{r}, {n}]"
+                )));
             }
             u.extend(run.u.iter().flatten().map(|&x| x as f32));
             v.extend(run.v.iter().flatten().map(|&x| x as f32));
@@ -84,10 +93,19 @@ impl<B: Backend> LoraFactors<B> {
 
     /// dU and dV, each run's multiplied by its factor in `scale` (shape [1, R, 1, 1] or
     /// [G, R, 1, 1]).
-    fn scaled_gradients(&self, weight_gradient: &Tensor<B, 4>, scale: Tensor<B, 4>) -> (Tensor<B, 4>, Tensor<B, 4>) {
-        let du = weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling) * scale.clone();
+    fn scaled_gradients(
+        &self,
+        weight_gradient: &Tensor<B, 4>,
+        scale: Tensor<B, 4>,
+    ) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let du =
+            weight_gradient.clone().matmul(self.v.clone().swap_dims(2, 3)).mul_scalar(self.scaling)
+                * scale.clone();
         // The factors scale U (r values per run) rather than dV (r x N values per run).
-        let dv = (self.u.clone() * scale).mul_scalar(self.scaling).swap_dims(2, 3).matmul(weight_gradient.clone());
+        let dv = (self.u.clone() * scale)
+            .mul_scalar(self.scaling)
+            .swap_dims(2, 3)
+            .matmul(weight_gradient.clone());
         (du, dv)
     }
 
@@ -137,7 +155,11 @@ impl<B: Backend> LoraFactors<B> {
         let rates = learning_rates.clone().mul_scalar(self.scaling);
         let du = c.clone().swap_dims(2, 3).matmul(a) * rates.clone();
         // Row (run, j) of dV is sum_b e[b, run, j] x_b.
-        let e = (c.matmul(self.u.clone()) * rates).swap_dims(2, 3).reshape([groups, runs * rank, batch]);
+        let e = (c.matmul(self.u.clone()) * rates).swap_dims(2, 3).reshape([
+            groups,
+            runs * rank,
+            batch,
+        ]);
         let v = self.v.clone().reshape([groups, runs * rank, n]);
         let v = if batch == 1 {
             // An outer product: a broadcast product is far cheaper than a matmul with inner size 1.
@@ -210,14 +232,19 @@ mod tests {
     /// The chain rule through U V matches finite differences of <G, s U V>.
     #[test]
     fn gradients_follow_the_chain_rule() {
-        let config = LoraConfig { rank: 3, alpha: 6.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config =
+            LoraConfig { rank: 3, alpha: 6.0, use_rslora: false, init: LoraInit::Gaussian };
         let mut lora = factors(&config, 2);
         lora.u = lora.u.clone().add_scalar(0.3);
         let g = Tensor::<B, 4>::from_data(
-            TensorData::new((0..24).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(), [1, 2, 2, 6]),
+            TensorData::new(
+                (0..24).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(),
+                [1, 2, 2, 6],
+            ),
             &Default::default(),
         );
-        let objective = |l: &LoraFactors<B>| to_vec((l.delta() * g.clone()).sum().reshape([1, 1, 1, 1]))[0];
+        let objective =
+            |l: &LoraFactors<B>| to_vec((l.delta() * g.clone()).sum().reshape([1, 1, 1, 1]))[0];
         let (du, _dv) = lora.gradients(&g);
         let du = to_vec(du);
         let u: Vec<f32> = lora.u.clone().into_data().to_vec::<f32>().unwrap();
@@ -226,7 +253,8 @@ mod tests {
             // The objective is linear in U, so a large step is exact up to rounding.
             shifted[i] += 0.5;
             let mut moved = lora.clone();
-            moved.u = Tensor::from_data(TensorData::new(shifted, [1, 2, 2, 3]), &Default::default());
+            moved.u =
+                Tensor::from_data(TensorData::new(shifted, [1, 2, 2, 3]), &Default::default());
             let numeric = (objective(&moved) - objective(&lora)) / 0.5;
             assert!((numeric - du[i]).abs() < 1e-4 * (1.0 + du[i].abs()), "{numeric} vs {}", du[i]);
         }
@@ -245,26 +273,50 @@ mod tests {
     #[test]
     fn step_from_preactivations_matches_step_from_weight_gradient() {
         let (groups, runs, n, rank) = (2, 3, 6, 2);
-        for (batch, k, init) in [(1, 1, LoraInit::Gaussian), (4, 2, LoraInit::Gaussian), (1, 2, LoraInit::Paper), (5, 1, LoraInit::Paper)] {
+        for (batch, k, init) in [
+            (1, 1, LoraInit::Gaussian),
+            (4, 2, LoraInit::Gaussian),
+            (1, 2, LoraInit::Paper),
+            (5, 1, LoraInit::Paper),
+        ] {
             let config = LoraConfig { rank, alpha: 3.0, use_rslora: false, init };
             let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-            let host: Vec<_> = (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
-            let mut direct = LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default()).unwrap();
+            let host: Vec<_> =
+                (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
+            let mut direct =
+                LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default())
+                    .unwrap();
             direct.u = pseudo_random([groups, runs, k, rank], 0.5);
             let mut via_preactivations = direct.clone();
             let mut by_run = direct.clone();
             let inputs = pseudo_random([groups, batch, n], 1.0);
             let coefficients = pseudo_random([groups, batch, runs * k], 2.0);
-            let rates = Tensor::<B, 4>::from_data(TensorData::new(vec![0.1f32, 0.2, 0.3], [1, runs, 1, 1]), &Default::default());
+            let rates = Tensor::<B, 4>::from_data(
+                TensorData::new(vec![0.1f32, 0.2, 0.3], [1, runs, 1, 1]),
+                &Default::default(),
+            );
 
-            let weight_gradient = coefficients.clone().swap_dims(1, 2).matmul(inputs.clone()).reshape([groups, runs, k, n]);
+            let weight_gradient = coefficients
+                .clone()
+                .swap_dims(1, 2)
+                .matmul(inputs.clone())
+                .reshape([groups, runs, k, n]);
             direct.sgd_step(&weight_gradient, &rates);
             let projections = via_preactivations.project(&inputs);
-            via_preactivations.sgd_step_from_preactivations(&inputs, &projections, &coefficients, &rates);
+            via_preactivations.sgd_step_from_preactivations(
+                &inputs,
+                &projections,
+                &coefficients,
+                &rates,
+            );
             // The run-major step, with the inputs' sums formed from the same inputs.
-            let run_major = |tensor: Tensor<B, 3>, width: usize| tensor.reshape([groups, batch, runs, width]).permute([0, 2, 3, 1]);
+            let run_major = |tensor: Tensor<B, 3>, width: usize| {
+                tensor.reshape([groups, batch, runs, width]).permute([0, 2, 3, 1])
+            };
             let (a, c) = (run_major(projections, rank), run_major(coefficients.clone(), k));
-            by_run.sgd_step_by_run(&a, &c, &rates, |e| e.matmul(inputs.clone().unsqueeze_dim::<4>(1)));
+            by_run.sgd_step_by_run(&a, &c, &rates, |e| {
+                e.matmul(inputs.clone().unsqueeze_dim::<4>(1))
+            });
 
             let pairs = [
                 (direct.u.clone(), via_preactivations.u.clone()),
@@ -276,7 +328,10 @@ mod tests {
                 let (a, b) = (to_vec(a), to_vec(b));
                 assert_eq!(a.len(), b.len());
                 for (x, y) in a.iter().zip(&b) {
-                    assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "batch {batch}, k {k}: {x} vs {y}");
+                    assert!(
+                        (x - y).abs() < 1e-5 * (1.0 + x.abs()),
+                        "batch {batch}, k {k}: {x} vs {y}"
+                    );
                 }
             }
         }
@@ -286,25 +341,42 @@ mod tests {
     #[test]
     fn update_preactivations_match_the_effective_weight() {
         let (groups, runs, k, n, batch) = (2, 3, 2, 5, 4);
-        let config = LoraConfig { rank: 2, alpha: 5.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config =
+            LoraConfig { rank: 2, alpha: 5.0, use_rslora: false, init: LoraInit::Gaussian };
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-        let host: Vec<_> = (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
-        let mut lora = LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default()).unwrap();
+        let host: Vec<_> =
+            (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
+        let mut lora =
+            LoraFactors::<B>::from_initial(&config, &host, groups, &Default::default()).unwrap();
         lora.u = pseudo_random([groups, runs, k, 2], 0.25);
         let frozen = pseudo_random([groups, runs, k, n], 4.0);
         let inputs = pseudo_random([groups, batch, n], 5.0);
         let flat = |w: Tensor<B, 4>| w.reshape([groups, runs * k, n]).swap_dims(1, 2);
-        let expected = to_vec(inputs.clone().matmul(flat(lora.effective_weight(&frozen))).reshape([groups, batch, runs * k, 1]));
-        let split = inputs.clone().matmul(flat(frozen)) + lora.update_preactivations(&lora.project(&inputs));
+        let expected =
+            to_vec(inputs.clone().matmul(flat(lora.effective_weight(&frozen))).reshape([
+                groups,
+                batch,
+                runs * k,
+                1,
+            ]));
+        let split = inputs.clone().matmul(flat(frozen))
+            + lora.update_preactivations(&lora.project(&inputs));
         let split = to_vec(split.reshape([groups, batch, runs * k, 1]));
         for (x, y) in expected.iter().zip(&split) {
             assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "{x} vs {y}");
         }
         // The run-major version gives the same numbers laid out [G, R, K, B].
-        let projections = lora.project(&inputs).reshape([groups, batch, runs, 2]).permute([0, 2, 3, 1]);
-        let by_run = lora.update_preactivations_by_run(&projections).permute([0, 3, 1, 2]).reshape([groups, batch, runs * k]);
+        let projections =
+            lora.project(&inputs).reshape([groups, batch, runs, 2]).permute([0, 2, 3, 1]);
+        let by_run = lora
+            .update_preactivations_by_run(&projections)
+            .permute([0, 3, 1, 2])
+            .reshape([groups, batch, runs * k]);
         let batch_major = lora.update_preactivations(&lora.project(&inputs));
-        for (x, y) in to_vec(batch_major.reshape([groups, batch, runs * k, 1])).iter().zip(&to_vec(by_run.reshape([groups, batch, runs * k, 1]))) {
+        for (x, y) in to_vec(batch_major.reshape([groups, batch, runs * k, 1]))
+            .iter()
+            .zip(&to_vec(by_run.reshape([groups, batch, runs * k, 1])))
+        {
             assert!((x - y).abs() < 1e-5 * (1.0 + x.abs()), "{x} vs {y}");
         }
     }

@@ -43,7 +43,9 @@ pub fn gradient_aligned_factors<R: Rng>(
     let k = gradient.len();
     let n = gradient.first().map_or(0, Vec::len);
     if k == 0 || n == 0 || gradient.iter().any(|row| row.len() != n) {
-        return Err(LoraError::Shape(format!("the gradient must be a non-empty matrix, got {k} rows")));
+        return Err(LoraError::Shape(format!(
+            "the gradient must be a non-empty matrix, got {k} rows"
+        )));
     }
     if rank == 0 || rank > n {
         return Err(LoraError::Rank { rank, in_features: n });
@@ -58,7 +60,10 @@ pub fn gradient_aligned_factors<R: Rng>(
             break;
         }
         let left = &svd.left[i];
-        let pivot = left.iter().copied().fold(0.0_f64, |best, x| if x.abs() > best.abs() { x } else { best });
+        let pivot = left
+            .iter()
+            .copied()
+            .fold(0.0_f64, |best, x| if x.abs() > best.abs() { x } else { best });
         let sign = if pivot < 0.0 { 1.0 } else { -1.0 };
         rows.push(svd.right[i].iter().map(|x| sign * x).collect());
     }
@@ -104,7 +109,8 @@ mod tests {
     #[test]
     fn spans_the_top_singular_directions() {
         // G = 5 e0 f0^T + 2 e1 f1^T with f0 = x-axis, f1 = y-axis of R^4.
-        let gradient = vec![vec![5.0, 0.0, 0.0, 0.0], vec![0.0, 2.0, 0.0, 0.0], vec![0.0, 0.0, 0.0, 0.0]];
+        let gradient =
+            vec![vec![5.0, 0.0, 0.0, 0.0], vec![0.0, 2.0, 0.0, 0.0], vec![0.0, 0.0, 0.0, 0.0]];
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let factors = gradient_aligned_factors(&gradient, 2, &mut rng).unwrap();
         assert_eq!(factors.v, vec![vec![-1.0, 0.0, 0.0, 0.0], vec![0.0, -1.0, 0.0, 0.0]]);
@@ -114,8 +120,14 @@ mod tests {
     #[test]
     fn bad_inputs_are_rejected() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        assert_eq!(gradient_aligned_factors(&[vec![1.0, 2.0]], 3, &mut rng), Err(LoraError::Rank { rank: 3, in_features: 2 }));
-        assert!(matches!(gradient_aligned_factors(&[vec![1.0], vec![1.0, 2.0]], 1, &mut rng), Err(LoraError::Shape(_))));
+        assert_eq!(
+            gradient_aligned_factors(&[vec![1.0, 2.0]], 3, &mut rng),
+            Err(LoraError::Rank { rank: 3, in_features: 2 })
+        );
+        assert!(matches!(
+            gradient_aligned_factors(&[vec![1.0], vec![1.0, 2.0]], 1, &mut rng),
+            Err(LoraError::Shape(_))
+        ));
         assert!(matches!(gradient_aligned_factors(&[], 1, &mut rng), Err(LoraError::Shape(_))));
     }
 }

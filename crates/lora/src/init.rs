@@ -16,7 +16,12 @@ pub struct InitialFactors {
 
 /// Draws the factors of one run for output width `k` and input width `n` (for
 /// [`LoraInit::Gradient`], the paper's init, whose V the caller replaces).
-pub fn initial_factors<R: Rng>(config: &LoraConfig, k: usize, n: usize, rng: &mut R) -> InitialFactors {
+pub fn initial_factors<R: Rng>(
+    config: &LoraConfig,
+    k: usize,
+    n: usize,
+    rng: &mut R,
+) -> InitialFactors {
     let r = config.rank;
     match config.init {
         LoraInit::Paper | LoraInit::Gradient => {

@@ -35,8 +35,8 @@ pub mod svd;
 
 pub use adapter_config::{InitLoraWeights, LoraAdapterConfig, TargetMatcher, TargetModules};
 pub use apply::{
-    adapter_factors, apply_lora, apply_lora_with, load_adapter, merge_adapters, nested, save_adapter,
-    trainable_parameters, unmerge_adapters, LoraModel, ParameterCount,
+    adapter_factors, apply_lora, apply_lora_with, load_adapter, merge_adapters, nested,
+    save_adapter, trainable_parameters, unmerge_adapters, LoraModel, ParameterCount,
 };
 pub use config::{LoraConfig, LoraInit};
 pub use error::{AdapterFileError, LoraError};

@@ -40,7 +40,10 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use rand::Rng;
 use rand_distr::{Distribution, Uniform};
 
-use crate::{gradient_aligned_factors, initial_factors, InitLoraWeights, InitialFactors, LoraAdapterConfig, LoraConfig, LoraError};
+use crate::{
+    gradient_aligned_factors, initial_factors, InitLoraWeights, InitialFactors, LoraAdapterConfig,
+    LoraConfig, LoraError,
+};
 
 /// The trainable part of a [`LoraLinear`]: factors A and B in burn's layout, the scaling and
 /// the dropout on the input of the LoRA path.
@@ -59,7 +62,12 @@ pub struct LoraAdapter<B: Backend> {
 
 impl<B: Backend> LoraAdapter<B> {
     /// An adapter from host factors (U = PEFT's B `[out, r]`, V = PEFT's A `[r, in]`).
-    pub fn from_factors(factors: &InitialFactors, scaling: f64, dropout: f64, device: &B::Device) -> Result<Self, LoraError> {
+    pub fn from_factors(
+        factors: &InitialFactors,
+        scaling: f64,
+        dropout: f64,
+        device: &B::Device,
+    ) -> Result<Self, LoraError> {
         let lora_b = host_matrix::<B>(&factors.u, device)?.transpose();
         let lora_a = host_matrix::<B>(&factors.v, device)?.transpose();
         Self::from_tensors(lora_a, lora_b, scaling, dropout)
@@ -67,10 +75,19 @@ impl<B: Backend> LoraAdapter<B> {
 
     /// An adapter from tensors in burn's layout: `lora_a` `[d_input, r]`, `lora_b`
     /// `[r, d_output]`.
-    pub fn from_tensors(lora_a: Tensor<B, 2>, lora_b: Tensor<B, 2>, scaling: f64, dropout: f64) -> Result<Self, LoraError> {
+    pub fn from_tensors(
+        lora_a: Tensor<B, 2>,
+        lora_b: Tensor<B, 2>,
+        scaling: f64,
+        dropout: f64,
+    ) -> Result<Self, LoraError> {
         let ([_, r_a], [r_b, _]) = (lora_a.dims(), lora_b.dims());
         if r_a != r_b {
-            return Err(LoraError::Shape(format!("lora_a {:?} and lora_b {:?} differ in rank", lora_a.dims(), lora_b.dims())));
+            return Err(LoraError::Shape(format!(
+                "lora_a {:?} and lora_b {:?} differ in rank",
+                lora_a.dims(),
+                lora_b.dims()
+            )));
         }
         if !(0.0..1.0).contains(&dropout) {
             return Err(LoraError::Dropout(dropout));
@@ -100,7 +117,8 @@ impl<B: Backend> LoraAdapter<B> {
     /// - input: `[..., d_input]`
     /// - output: `[..., d_output]`
     pub fn forward<const D: usize>(&self, input: Tensor<B, D>) -> Tensor<B, D> {
-        let hidden = burn::tensor::module::linear(self.dropout.forward(input), self.lora_a.val(), None);
+        let hidden =
+            burn::tensor::module::linear(self.dropout.forward(input), self.lora_a.val(), None);
         burn::tensor::module::linear(hidden, self.lora_b.val(), None).mul_scalar(self.scaling)
     }
 }
@@ -146,7 +164,11 @@ impl<B: Backend> LoraLinear<B> {
 
     /// Attaches a fresh adapter with a data-free init (`init_lora_weights` true, false,
     /// "gaussian" or "paper"), replacing any previous one (unmerged first).
-    pub fn attach<R: Rng>(&mut self, config: &LoraAdapterConfig, rng: &mut R) -> Result<(), LoraError> {
+    pub fn attach<R: Rng>(
+        &mut self,
+        config: &LoraAdapterConfig,
+        rng: &mut R,
+    ) -> Result<(), LoraError> {
         config.validate()?;
         let (n, k, r) = (self.d_input(), self.d_output(), config.r);
         let factors = match &config.init_lora_weights {
@@ -181,18 +203,31 @@ impl<B: Backend> LoraLinear<B> {
         config.validate()?;
         let [n, k] = weight_gradient.dims();
         if [n, k] != [self.d_input(), self.d_output()] {
-            return Err(LoraError::Shape(format!("gradient {:?} for a weight {:?}", [n, k], self.base.weight.dims())));
+            return Err(LoraError::Shape(format!(
+                "gradient {:?} for a weight {:?}",
+                [n, k],
+                self.base.weight.dims()
+            )));
         }
-        let values = weight_gradient.into_data().convert::<f64>().to_vec::<f64>().map_err(|e| LoraError::Shape(format!("{e:?}")))?;
+        let values = weight_gradient
+            .into_data()
+            .convert::<f64>()
+            .to_vec::<f64>()
+            .map_err(|e| LoraError::Shape(format!("{e:?}")))?;
         // Transpose burn's [in, out] into the [out, in] gradient of PyTorch's layout.
-        let rows: Vec<Vec<f64>> = (0..k).map(|o| (0..n).map(|i| values[i * k + o]).collect()).collect();
+        let rows: Vec<Vec<f64>> =
+            (0..k).map(|o| (0..n).map(|i| values[i * k + o]).collect()).collect();
         let factors = gradient_aligned_factors(&rows, config.r, rng)?;
         self.attach_factors(config, &factors)
     }
 
     /// Attaches an adapter with the given host factors (U = B `[out, r]`, V = A `[r, in]`) and
     /// the scaling and dropout of `config`.
-    pub fn attach_factors(&mut self, config: &LoraAdapterConfig, factors: &InitialFactors) -> Result<(), LoraError> {
+    pub fn attach_factors(
+        &mut self,
+        config: &LoraAdapterConfig,
+        factors: &InitialFactors,
+    ) -> Result<(), LoraError> {
         let (n, k, r) = (self.d_input(), self.d_output(), config.r);
         let fits = factors.u.len() == k
             && factors.u.iter().all(|row| row.len() == r)
@@ -202,7 +237,8 @@ impl<B: Backend> LoraLinear<B> {
             return Err(LoraError::Shape(format!("factors must be U [{k}, {r}] and V [{r}, {n}]")));
         }
         let device = self.base.weight.device();
-        let adapter = LoraAdapter::from_factors(factors, config.scaling(), config.lora_dropout, &device)?;
+        let adapter =
+            LoraAdapter::from_factors(factors, config.scaling(), config.lora_dropout, &device)?;
         self.set_adapter(adapter)
     }
 
@@ -275,11 +311,19 @@ impl<B: Backend> LoraLinear<B> {
 
 /// The compact config of `config` with the Kaiming init, for drawing host factors.
 fn kaiming(config: &LoraAdapterConfig) -> LoraConfig {
-    LoraConfig { rank: config.r, alpha: config.lora_alpha, use_rslora: config.use_rslora, init: crate::LoraInit::Kaiming }
+    LoraConfig {
+        rank: config.r,
+        alpha: config.lora_alpha,
+        use_rslora: config.use_rslora,
+        init: crate::LoraInit::Kaiming,
+    }
 }
 
 /// A row-major host matrix as a `[rows, cols]` tensor of the backend's default float type.
-fn host_matrix<B: Backend>(rows: &[Vec<f64>], device: &B::Device) -> Result<Tensor<B, 2>, LoraError> {
+fn host_matrix<B: Backend>(
+    rows: &[Vec<f64>],
+    device: &B::Device,
+) -> Result<Tensor<B, 2>, LoraError> {
     let cols = rows.first().map_or(0, Vec::len);
     if rows.iter().any(|row| row.len() != cols) {
         return Err(LoraError::Shape("rows of different lengths".into()));
@@ -346,7 +390,8 @@ mod tests {
     fn forward_is_base_plus_scaled_delta() {
         let layer = layer(3, InitLoraWeights::Random);
         let x: Tensor<B, 2> = input().reshape([4, 6]);
-        let expected = layer.base.forward(x.clone()) + x.clone().matmul(layer.delta_weight().unwrap());
+        let expected =
+            layer.base.forward(x.clone()) + x.clone().matmul(layer.delta_weight().unwrap());
         assert!(max_abs_diff(layer.forward(x), expected) < 1e-5);
         assert_eq!(layer.adapter.as_ref().unwrap().scaling, 2.0);
     }
@@ -356,7 +401,8 @@ mod tests {
         type AD = Autodiff<NdArray>;
         let device = Default::default();
         let mut layer = LoraLinear::<AD>::new(LinearConfig::new(4, 3).init(&device));
-        let config = LoraAdapterConfig::new(2, 2.0, TargetModules::list(["x"])).with_init(InitLoraWeights::Random);
+        let config = LoraAdapterConfig::new(2, 2.0, TargetModules::list(["x"]))
+            .with_init(InitLoraWeights::Random);
         layer.attach(&config, &mut rand::rngs::StdRng::seed_from_u64(4)).unwrap();
         let x = Tensor::<AD, 2>::ones([5, 4], &device);
         let grads = layer.forward(x).sum().backward();
@@ -372,30 +418,57 @@ mod tests {
     fn gradient_aligned_rows_follow_the_weight_gradient() {
         type AD = Autodiff<NdArray>;
         let device = Default::default();
-        let mut layer = LoraLinear::<AD>::new(LinearConfig::new(5, 1).with_bias(false).init(&device));
+        let mut layer =
+            LoraLinear::<AD>::new(LinearConfig::new(5, 1).with_bias(false).init(&device));
         // Gradient of the loss with respect to the weight, with the weight made trainable.
         let weight = layer.base.weight.val().require_grad();
-        let x = Tensor::<AD, 2>::from_data(TensorData::new(vec![1.0f32, -2.0, 0.5, 0.0, 3.0], [1, 5]), &device);
+        let x = Tensor::<AD, 2>::from_data(
+            TensorData::new(vec![1.0f32, -2.0, 0.5, 0.0, 3.0], [1, 5]),
+            &device,
+        );
         let grads = x.matmul(weight.clone()).sum().backward();
         let gradient: Tensor<NdArray, 2> = weight.grad(&grads).unwrap();
-        let config = LoraAdapterConfig::new(2, 2.0, TargetModules::list(["x"])).with_init(InitLoraWeights::Gradient);
-        layer.attach_gradient_aligned(&config, Tensor::from_inner(gradient), &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap();
+        let config = LoraAdapterConfig::new(2, 2.0, TargetModules::list(["x"]))
+            .with_init(InitLoraWeights::Gradient);
+        layer
+            .attach_gradient_aligned(
+                &config,
+                Tensor::from_inner(gradient),
+                &mut rand::rngs::StdRng::seed_from_u64(5),
+            )
+            .unwrap();
         // d(sum x W)/dW = x^T, so the first row of A (column of lora_a) is -x / |x|.
-        let a: Vec<f32> = layer.adapter.as_ref().unwrap().lora_a.val().into_data().to_vec().unwrap();
+        let a: Vec<f32> =
+            layer.adapter.as_ref().unwrap().lora_a.val().into_data().to_vec().unwrap();
         let norm = (1.0f32 + 4.0 + 0.25 + 9.0).sqrt();
         for (i, xi) in [1.0f32, -2.0, 0.5, 0.0, 3.0].iter().enumerate() {
             assert!((a[i * 2] + xi / norm).abs() < 1e-6);
         }
-        assert!(matches!(layer.attach(&config, &mut rand::rngs::StdRng::seed_from_u64(5)), Err(LoraError::NeedsGradient(_))));
+        assert!(matches!(
+            layer.attach(&config, &mut rand::rngs::StdRng::seed_from_u64(5)),
+            Err(LoraError::NeedsGradient(_))
+        ));
     }
 
     #[test]
     fn mismatched_adapters_are_rejected() {
         let mut layer = layer(6, InitLoraWeights::Kaiming);
         let device = Default::default();
-        let adapter = LoraAdapter::from_tensors(Tensor::<B, 2>::zeros([7, 2], &device), Tensor::zeros([2, 5], &device), 1.0, 0.0).unwrap();
+        let adapter = LoraAdapter::from_tensors(
+            Tensor::<B, 2>::zeros([7, 2], &device),
+            Tensor::zeros([2, 5], &device),
+            1.0,
+            0.0,
+        )
+        .unwrap();
         assert!(matches!(layer.set_adapter(adapter), Err(LoraError::Shape(_))));
-        assert!(LoraAdapter::from_tensors(Tensor::<B, 2>::zeros([6, 2], &device), Tensor::zeros([3, 5], &device), 1.0, 0.0).is_err());
+        assert!(LoraAdapter::from_tensors(
+            Tensor::<B, 2>::zeros([6, 2], &device),
+            Tensor::zeros([3, 5], &device),
+            1.0,
+            0.0
+        )
+        .is_err());
         assert!(layer.detach().is_some());
         assert_eq!(layer.num_trainable_params(), 0);
     }

@@ -41,7 +41,10 @@ impl HostTensor {
     /// The transpose of a 2-D tensor (`None` for other ranks).
     pub fn transposed(&self) -> Option<Self> {
         let [rows, cols] = self.shape[..] else { return None };
-        let data = (0..cols).flat_map(|c| (0..rows).map(move |r| (r, c))).map(|(r, c)| self.data[r * cols + c]).collect();
+        let data = (0..cols)
+            .flat_map(|c| (0..rows).map(move |r| (r, c)))
+            .map(|(r, c)| self.data[r * cols + c])
+            .collect();
         Some(Self { shape: vec![cols, rows], data })
     }
 }
@@ -74,9 +77,11 @@ impl PeftAdapter {
     /// Writes adapter_config.json and adapter_model.safetensors into `dir` (created if
     /// needed).
     pub fn save(&self, dir: &Path) -> Result<(), AdapterFileError> {
-        std::fs::create_dir_all(dir).map_err(|source| AdapterFileError::Io { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| AdapterFileError::Io { path: dir.to_path_buf(), source })?;
         let config_path = dir.join(ADAPTER_CONFIG_FILE);
-        std::fs::write(&config_path, self.config.to_json() + "\n").map_err(|source| AdapterFileError::Io { path: config_path, source })?;
+        std::fs::write(&config_path, self.config.to_json() + "\n")
+            .map_err(|source| AdapterFileError::Io { path: config_path, source })?;
         let mut tensors = BTreeMap::new();
         for (path, layer) in &self.layers {
             tensors.insert(factor_key(path, "lora_A"), layer.lora_a.clone());
@@ -99,7 +104,10 @@ impl PeftAdapter {
             other => {
                 return Err(AdapterFileError::UnsupportedPeftType {
                     path: config_path,
-                    found: other.map_or_else(|| value.get("peft_type").map_or("(missing)".into(), |v| v.to_string()), String::from),
+                    found: other.map_or_else(
+                        || value.get("peft_type").map_or("(missing)".into(), |v| v.to_string()),
+                        String::from,
+                    ),
                 })
             }
         }
@@ -107,24 +115,31 @@ impl PeftAdapter {
         let weights_path = dir.join(ADAPTER_WEIGHTS_FILE);
         let mut tensors = read_safetensors(&weights_path)?;
         let mut layers = BTreeMap::new();
-        let paths: Vec<String> = tensors.keys().map(|key| module_path(key).ok_or_else(|| unexpected(&weights_path, key))).collect::<Result<_, _>>()?;
+        let paths: Vec<String> = tensors
+            .keys()
+            .map(|key| module_path(key).ok_or_else(|| unexpected(&weights_path, key)))
+            .collect::<Result<_, _>>()?;
         for path in paths {
             if layers.contains_key(&path) {
                 continue;
             }
             let mut take = |factor: &str| {
                 let key = factor_key(&path, factor);
-                tensors.remove(&key).map(|t| (key.clone(), t)).ok_or(AdapterFileError::MissingKey { path: weights_path.clone(), key })
+                tensors
+                    .remove(&key)
+                    .map(|t| (key.clone(), t))
+                    .ok_or(AdapterFileError::MissingKey { path: weights_path.clone(), key })
             };
             let (a_key, lora_a) = take("lora_A")?;
             let (b_key, lora_b) = take("lora_B")?;
             let r = config.r;
-            let shape_error = |key: &str, expected: Vec<usize>, found: &[usize]| AdapterFileError::Shape {
-                path: weights_path.clone(),
-                key: key.to_string(),
-                expected,
-                found: found.to_vec(),
-            };
+            let shape_error =
+                |key: &str, expected: Vec<usize>, found: &[usize]| AdapterFileError::Shape {
+                    path: weights_path.clone(),
+                    key: key.to_string(),
+                    expected,
+                    found: found.to_vec(),
+                };
             match lora_a.shape[..] {
                 [rows, _] if rows == r => {}
                 [_, cols] => return Err(shape_error(&a_key, vec![r, cols], &lora_a.shape)),
@@ -145,7 +160,8 @@ impl PeftAdapter {
 /// `base_model.model.<path>.lora_{A,B}.weight`.
 fn module_path(key: &str) -> Option<String> {
     let rest = key.strip_prefix(KEY_PREFIX)?;
-    let path = rest.strip_suffix(".lora_A.weight").or_else(|| rest.strip_suffix(".lora_B.weight"))?;
+    let path =
+        rest.strip_suffix(".lora_A.weight").or_else(|| rest.strip_suffix(".lora_B.weight"))?;
     (!path.is_empty()).then(|| path.to_string())
 }
 
@@ -163,17 +179,37 @@ fn read_file(path: &Path) -> Result<Vec<u8>, AdapterFileError> {
 /// Reads every tensor of a safetensors file as f32 (from F32, F64, F16 or BF16), by name.
 pub fn read_safetensors(path: &Path) -> Result<BTreeMap<String, HostTensor>, AdapterFileError> {
     let bytes = read_file(path)?;
-    let format_error = |e: safetensors::SafeTensorError| AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() };
+    let format_error = |e: safetensors::SafeTensorError| AdapterFileError::Safetensors {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let file = SafeTensors::deserialize(&bytes).map_err(format_error)?;
     let mut tensors = BTreeMap::new();
     for (name, view) in file.tensors() {
         let raw = view.data();
         let data: Vec<f32> = match view.dtype() {
-            Dtype::F32 => raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            Dtype::F64 => raw.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
-            Dtype::F16 => raw.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
-            Dtype::BF16 => raw.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
-            other => return Err(AdapterFileError::Dtype { path: path.to_path_buf(), key: name, dtype: format!("{other:?}") }),
+            Dtype::F32 => {
+                raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            }
+            Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
+                .collect(),
+            Dtype::F16 => raw
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            Dtype::BF16 => raw
+                .chunks_exact(2)
+                .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            other => {
+                return Err(AdapterFileError::Dtype {
+                    path: path.to_path_buf(),
+                    key: name,
+                    dtype: format!("{other:?}"),
+                })
+            }
         };
         tensors.insert(name, HostTensor { shape: view.shape().to_vec(), data });
     }
@@ -198,11 +234,15 @@ pub fn write_safetensors(
             });
         }
         let tensor = NamedTensor::new(key.clone(), tensor.shape.clone(), tensor.data.clone())
-            .map_err(|e| AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() })?;
+            .map_err(|e| AdapterFileError::Safetensors {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
         named.push(tensor);
     }
-    goldilocks_store::write_safetensors(path, &named, metadata)
-        .map_err(|e| AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() })?;
+    goldilocks_store::write_safetensors(path, &named, metadata).map_err(|e| {
+        AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() }
+    })?;
     Ok(())
 }
 
@@ -233,8 +273,14 @@ mod tests {
     #[test]
     fn save_then_load_is_the_identity() {
         let dir = tempfile::tempdir().unwrap();
-        let layers = BTreeMap::from([("layers.0.proj".to_string(), LayerFactors { lora_a: tensor(&[2, 3]), lora_b: tensor(&[5, 2]) })]);
-        let adapter = PeftAdapter { config: LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"])), layers };
+        let layers = BTreeMap::from([(
+            "layers.0.proj".to_string(),
+            LayerFactors { lora_a: tensor(&[2, 3]), lora_b: tensor(&[5, 2]) },
+        )]);
+        let adapter = PeftAdapter {
+            config: LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"])),
+            layers,
+        };
         adapter.save(dir.path()).unwrap();
         assert_eq!(PeftAdapter::load(dir.path()).unwrap(), adapter);
         let bytes = std::fs::read(dir.path().join(ADAPTER_WEIGHTS_FILE)).unwrap();
@@ -246,24 +292,43 @@ mod tests {
     fn errors_name_the_file_and_key() {
         let dir = tempfile::tempdir().unwrap();
         let missing = PeftAdapter::load(dir.path()).unwrap_err();
-        assert!(matches!(&missing, AdapterFileError::MissingFile { path } if path.ends_with(ADAPTER_CONFIG_FILE)));
+        assert!(
+            matches!(&missing, AdapterFileError::MissingFile { path } if path.ends_with(ADAPTER_CONFIG_FILE))
+        );
 
         let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"]));
         let write = |tensors: BTreeMap<String, HostTensor>| {
             std::fs::write(dir.path().join(ADAPTER_CONFIG_FILE), config.to_json()).unwrap();
-            write_safetensors(&dir.path().join(ADAPTER_WEIGHTS_FILE), &tensors, &BTreeMap::new()).unwrap();
+            write_safetensors(&dir.path().join(ADAPTER_WEIGHTS_FILE), &tensors, &BTreeMap::new())
+                .unwrap();
             PeftAdapter::load(dir.path()).unwrap_err()
         };
         let only_a = write(BTreeMap::from([(factor_key("proj", "lora_A"), tensor(&[2, 3]))]));
-        assert!(matches!(&only_a, AdapterFileError::MissingKey { key, .. } if key == "base_model.model.proj.lora_B.weight"), "{only_a}");
-        let wrong_rank = write(BTreeMap::from([(factor_key("proj", "lora_A"), tensor(&[3, 3])), (factor_key("proj", "lora_B"), tensor(&[5, 2]))]));
-        assert!(matches!(&wrong_rank, AdapterFileError::Shape { expected, found, .. } if expected == &[2, 3] && found == &[3, 3]), "{wrong_rank}");
-        let stray = write(BTreeMap::from([("base_model.model.proj.weight".to_string(), tensor(&[2]))]));
-        assert!(stray.to_string().contains("unexpected tensor base_model.model.proj.weight"), "{stray}");
+        assert!(
+            matches!(&only_a, AdapterFileError::MissingKey { key, .. } if key == "base_model.model.proj.lora_B.weight"),
+            "{only_a}"
+        );
+        let wrong_rank = write(BTreeMap::from([
+            (factor_key("proj", "lora_A"), tensor(&[3, 3])),
+            (factor_key("proj", "lora_B"), tensor(&[5, 2])),
+        ]));
+        assert!(
+            matches!(&wrong_rank, AdapterFileError::Shape { expected, found, .. } if expected == &[2, 3] && found == &[3, 3]),
+            "{wrong_rank}"
+        );
+        let stray =
+            write(BTreeMap::from([("base_model.model.proj.weight".to_string(), tensor(&[2]))]));
+        assert!(
+            stray.to_string().contains("unexpected tensor base_model.model.proj.weight"),
+            "{stray}"
+        );
 
-        std::fs::write(dir.path().join(ADAPTER_CONFIG_FILE), r#"{"peft_type": "IA3", "r": 2}"#).unwrap();
+        std::fs::write(dir.path().join(ADAPTER_CONFIG_FILE), r#"{"peft_type": "IA3", "r": 2}"#)
+            .unwrap();
         let ia3 = PeftAdapter::load(dir.path()).unwrap_err();
-        assert!(matches!(&ia3, AdapterFileError::UnsupportedPeftType { found, .. } if found == "IA3"));
+        assert!(
+            matches!(&ia3, AdapterFileError::UnsupportedPeftType { found, .. } if found == "IA3")
+        );
         assert!(ia3.to_string().contains(ADAPTER_CONFIG_FILE));
     }
 

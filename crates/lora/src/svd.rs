@@ -22,7 +22,8 @@ pub fn thin_svd(rows: &[Vec<f64>]) -> Svd {
     let n = rows.first().map_or(0, Vec::len);
     if m >= n {
         // Orthogonalise the n columns of M.
-        let columns: Vec<Vec<f64>> = (0..n).map(|j| rows.iter().map(|row| row[j]).collect()).collect();
+        let columns: Vec<Vec<f64>> =
+            (0..n).map(|j| rows.iter().map(|row| row[j]).collect()).collect();
         let (values, left, right) = jacobi(columns);
         Svd { singular_values: values, left, right }
     } else {
@@ -37,7 +38,8 @@ pub fn thin_svd(rows: &[Vec<f64>]) -> Svd {
 #[allow(clippy::type_complexity)]
 fn jacobi(mut columns: Vec<Vec<f64>>) -> (Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let c = columns.len();
-    let mut v: Vec<Vec<f64>> = (0..c).map(|i| (0..c).map(|j| f64::from(u8::from(i == j))).collect()).collect();
+    let mut v: Vec<Vec<f64>> =
+        (0..c).map(|i| (0..c).map(|j| f64::from(u8::from(i == j))).collect()).collect();
     let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
     for _sweep in 0..60 {
         let mut rotated = false;
@@ -62,7 +64,8 @@ fn jacobi(mut columns: Vec<Vec<f64>>) -> (Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>
             break;
         }
     }
-    let mut order: Vec<(f64, usize)> = columns.iter().enumerate().map(|(i, col)| (dot(col, col).sqrt(), i)).collect();
+    let mut order: Vec<(f64, usize)> =
+        columns.iter().enumerate().map(|(i, col)| (dot(col, col).sqrt(), i)).collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0));
     let largest = order.first().map_or(0.0, |o| o.0);
     let mut values = Vec::with_capacity(c);
@@ -104,7 +107,9 @@ mod tests {
     }
 
     fn matrix(m: usize, n: usize) -> Vec<Vec<f64>> {
-        (0..m).map(|i| (0..n).map(|j| ((i * n + j) as f64 * 0.731).sin() + 0.1 * i as f64).collect()).collect()
+        (0..m)
+            .map(|i| (0..n).map(|j| ((i * n + j) as f64 * 0.731).sin() + 0.1 * i as f64).collect())
+            .collect()
     }
 
     #[test]

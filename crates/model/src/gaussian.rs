@@ -77,14 +77,26 @@ pub fn generator(seed: u64, stream: Stream, index: u64, row: u64) -> Xoshiro256P
 }
 
 /// `rows x cols` standard normal draws (row-major, f32), row j from address (seed, stream, index, j).
-pub fn standard_normal_rows(seed: u64, stream: Stream, index: u64, rows: usize, cols: usize) -> Vec<f32> {
+pub fn standard_normal_rows(
+    seed: u64,
+    stream: Stream,
+    index: u64,
+    rows: usize,
+    cols: usize,
+) -> Vec<f32> {
     let mut out = vec![0.0f32; rows * cols];
     fill_standard_normal_rows(&mut out, seed, stream, index, cols);
     out
 }
 
 /// Fills `out` (a whole number of rows of length `cols`) with standard normal draws.
-pub fn fill_standard_normal_rows(out: &mut [f32], seed: u64, stream: Stream, index: u64, cols: usize) {
+pub fn fill_standard_normal_rows(
+    out: &mut [f32],
+    seed: u64,
+    stream: Stream,
+    index: u64,
+    cols: usize,
+) {
     out.par_chunks_mut(cols.max(1)).enumerate().for_each(|(row, chunk)| {
         let mut rng = generator(seed, stream, index, row as u64);
         for value in chunk.iter_mut() {

@@ -48,7 +48,11 @@ impl SingleIndexEnsemble {
             return Err(ModelError::Shape("an ensemble needs at least one run".into()));
         }
         if width == 0 {
-            return Err(ModelError::OutOfRange { name: "width", expected: "at least 1", value: 0.0 });
+            return Err(ModelError::OutOfRange {
+                name: "width",
+                expected: "at least 1",
+                value: 0.0,
+            });
         }
         for pair in &pairs {
             pair.validate()?;
@@ -88,7 +92,11 @@ impl SingleIndexEnsemble {
     /// - inputs: [G, B, N]
     /// - teacher: [G, K, N]
     /// - output: [G, B, R]
-    pub fn labels<B: Backend>(&self, inputs: &Tensor<B, 3>, teacher: &Tensor<B, 3>) -> Tensor<B, 3> {
+    pub fn labels<B: Backend>(
+        &self,
+        inputs: &Tensor<B, 3>,
+        teacher: &Tensor<B, 3>,
+    ) -> Tensor<B, 3> {
         let projections = inputs.clone().matmul(teacher.clone().swap_dims(1, 2));
         let parts = self
             .segments()
@@ -132,7 +140,11 @@ impl SingleIndexEnsemble {
     /// - inputs: [G, B, N]
     /// - weights: [G, R, K, N]
     /// - output: [G, B, R * K]
-    pub fn preactivations<B: Backend>(&self, inputs: &Tensor<B, 3>, weights: &Tensor<B, 4>) -> Tensor<B, 3> {
+    pub fn preactivations<B: Backend>(
+        &self,
+        inputs: &Tensor<B, 3>,
+        weights: &Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
         let [groups, runs, width, n] = weights.dims();
         let flat = weights.clone().reshape([groups, runs * width, n]);
         inputs.clone().matmul(flat.swap_dims(1, 2))
@@ -144,7 +156,11 @@ impl SingleIndexEnsemble {
     /// - inputs: [G, B, N]
     /// - weights: [G, R, K, N]
     /// - output: [G, B, R]
-    pub fn predictions<B: Backend>(&self, inputs: &Tensor<B, 3>, weights: &Tensor<B, 4>) -> Tensor<B, 3> {
+    pub fn predictions<B: Backend>(
+        &self,
+        inputs: &Tensor<B, 3>,
+        weights: &Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
         let h = self.preactivations(inputs, weights);
         let [groups, batch, _] = h.dims();
         let k = self.width;
@@ -170,7 +186,12 @@ impl SingleIndexEnsemble {
     /// # Shapes
     /// - inputs: [G, B, N], weights: [G, R, K, N], labels: [G, B, R]
     /// - output: [G, R]
-    pub fn loss<B: Backend>(&self, inputs: &Tensor<B, 3>, weights: &Tensor<B, 4>, labels: &Tensor<B, 3>) -> Tensor<B, 2> {
+    pub fn loss<B: Backend>(
+        &self,
+        inputs: &Tensor<B, 3>,
+        weights: &Tensor<B, 4>,
+        labels: &Tensor<B, 3>,
+    ) -> Tensor<B, 2> {
         let residual = self.predictions(inputs, weights) - labels.clone();
         half_mean_square(residual, 1)
     }
@@ -189,8 +210,10 @@ impl SingleIndexEnsemble {
     ) -> StudentGradient<B> {
         let [groups, runs, k, n] = weights.dims();
         let h = self.preactivations(inputs, weights);
-        let PreactivationGradient { loss, gradient } = self.loss_and_preactivation_gradient(&h, labels);
-        let weight_gradient = gradient.swap_dims(1, 2).matmul(inputs.clone()).reshape([groups, runs, k, n]);
+        let PreactivationGradient { loss, gradient } =
+            self.loss_and_preactivation_gradient(&h, labels);
+        let weight_gradient =
+            gradient.swap_dims(1, 2).matmul(inputs.clone()).reshape([groups, runs, k, n]);
         StudentGradient { loss, weight_gradient }
     }
 
@@ -207,7 +230,8 @@ impl SingleIndexEnsemble {
         let [groups, batch, _] = preactivations.dims();
         let (runs, k) = (self.pairs.len(), self.width);
         let h = preactivations.clone().reshape([groups, batch, runs, k]);
-        let (loss, gradient) = self.loss_and_gradient_along(h, labels, Axes { run: 2, unit: 3, sample: 1 });
+        let (loss, gradient) =
+            self.loss_and_gradient_along(h, labels, Axes { run: 2, unit: 3, sample: 1 });
         PreactivationGradient { loss, gradient: gradient.reshape([groups, batch, runs * k]) }
     }
 
@@ -222,13 +246,22 @@ impl SingleIndexEnsemble {
         preactivations: &Tensor<B, 4>,
         labels: &Tensor<B, 3>,
     ) -> (Tensor<B, 2>, Tensor<B, 4>) {
-        self.loss_and_gradient_along(preactivations.clone(), labels, Axes { run: 1, unit: 2, sample: 3 })
+        self.loss_and_gradient_along(
+            preactivations.clone(),
+            labels,
+            Axes { run: 1, unit: 2, sample: 3 },
+        )
     }
 
     /// The loss ([G, R]) and dL/dh (shaped as `h`) for pre-activations `h` whose axes 1 to 3
     /// are the runs, units and samples in the order `axes` gives; `labels` is `h` without its
     /// unit axis.
-    fn loss_and_gradient_along<B: Backend>(&self, h: Tensor<B, 4>, labels: &Tensor<B, 3>, axes: Axes) -> (Tensor<B, 2>, Tensor<B, 4>) {
+    fn loss_and_gradient_along<B: Backend>(
+        &self,
+        h: Tensor<B, 4>,
+        labels: &Tensor<B, 3>,
+        axes: Axes,
+    ) -> (Tensor<B, 2>, Tensor<B, 4>) {
         let shape = h.dims();
         let k = self.width;
         let mut values = Vec::new();
@@ -237,13 +270,20 @@ impl SingleIndexEnsemble {
             let sigma = segment.pair.student;
             let scale = 1.0 / sigma.readout_scale(k);
             let slice = h.clone().narrow(axes.run, segment.start, segment.len);
-            values.push(sigma.apply(slice.clone()).sum_dim(axes.unit).mul_scalar(scale).squeeze_dim::<3>(axes.unit));
+            values.push(
+                sigma
+                    .apply(slice.clone())
+                    .sum_dim(axes.unit)
+                    .mul_scalar(scale)
+                    .squeeze_dim::<3>(axes.unit),
+            );
             slopes.push(sigma.apply_derivative(slice).mul_scalar(scale));
         }
         let residual = Tensor::cat(values, axes.without_unit(axes.run)) - labels.clone();
         let slope = Tensor::cat(slopes, axes.run);
         let batch = shape[axes.sample];
-        let gradient = (residual.clone().unsqueeze_dim::<4>(axes.unit).expand(shape) * slope).mul_scalar(1.0 / batch as f64);
+        let gradient = (residual.clone().unsqueeze_dim::<4>(axes.unit).expand(shape) * slope)
+            .mul_scalar(1.0 / batch as f64);
         (half_mean_square(residual, axes.without_unit(axes.sample)), gradient)
     }
 }
@@ -271,7 +311,10 @@ impl Axes {
 /// middle axis holds the runs. -> [G, R].
 fn half_mean_square<B: Backend>(residual: Tensor<B, 3>, sample_axis: usize) -> Tensor<B, 2> {
     let dims = residual.dims();
-    (residual.clone() * residual).mean_dim(sample_axis).mul_scalar(0.5).reshape([dims[0], dims[3 - sample_axis]])
+    (residual.clone() * residual)
+        .mean_dim(sample_axis)
+        .mul_scalar(0.5)
+        .reshape([dims[0], dims[3 - sample_axis]])
 }
 
 #[cfg(test)]
@@ -314,12 +357,14 @@ mod tests {
             let runs = pairs.len();
             let ensemble = SingleIndexEnsemble::new(pairs, k).unwrap();
             let inputs = tensor(normals(1, groups * batch * n), [groups, batch, n]);
-            let weight_values: Vec<f64> = normals(2, groups * runs * k * n).iter().map(|x| 0.5 * x).collect();
+            let weight_values: Vec<f64> =
+                normals(2, groups * runs * k * n).iter().map(|x| 0.5 * x).collect();
             let labels = tensor(normals(3, groups * batch * runs), [groups, batch, runs]);
             let weights = tensor(weight_values.clone(), [groups, runs, k, n]);
             let analytic = ensemble.loss_and_gradient(&inputs, &weights, &labels);
             let gradient = analytic.weight_gradient.into_data().to_vec::<f64>().unwrap();
-            let loss_direct = ensemble.loss(&inputs, &weights, &labels).into_data().to_vec::<f64>().unwrap();
+            let loss_direct =
+                ensemble.loss(&inputs, &weights, &labels).into_data().to_vec::<f64>().unwrap();
             let loss_reported = analytic.loss.into_data().to_vec::<f64>().unwrap();
             for (a, b) in loss_direct.iter().zip(&loss_reported) {
                 assert!((a - b).abs() < 1e-12);
@@ -332,8 +377,10 @@ mod tests {
                 plus[index] += eps;
                 let mut minus = weight_values.clone();
                 minus[index] -= eps;
-                let loss_plus = ensemble.loss(&inputs, &tensor(plus, [groups, runs, k, n]), &labels);
-                let loss_minus = ensemble.loss(&inputs, &tensor(minus, [groups, runs, k, n]), &labels);
+                let loss_plus =
+                    ensemble.loss(&inputs, &tensor(plus, [groups, runs, k, n]), &labels);
+                let loss_minus =
+                    ensemble.loss(&inputs, &tensor(minus, [groups, runs, k, n]), &labels);
                 let lp = loss_plus.into_data().to_vec::<f64>().unwrap()[group * runs + run];
                 let lm = loss_minus.into_data().to_vec::<f64>().unwrap()[group * runs + run];
                 let numeric = (lp - lm) / (2.0 * eps);
@@ -364,7 +411,8 @@ mod tests {
 
     #[test]
     fn teacher_only_activation_is_rejected_for_the_student() {
-        let error = SingleIndexEnsemble::new(vec![ActivationPair::matching(Activation::Sign)], 1).unwrap_err();
+        let error = SingleIndexEnsemble::new(vec![ActivationPair::matching(Activation::Sign)], 1)
+            .unwrap_err();
         assert_eq!(error, ModelError::TeacherOnly("sign".into()));
     }
 }

@@ -40,7 +40,13 @@ pub fn teacher_rows(seed: u64, width: usize, n: usize) -> Vec<Vec<f64>> {
 }
 
 /// A random unit vector orthogonal to the orthonormal `basis`, from one address.
-pub fn random_unit_orthogonal(seed: u64, stream: Stream, index: u64, n: usize, basis: &[Vec<f64>]) -> Vec<f64> {
+pub fn random_unit_orthogonal(
+    seed: u64,
+    stream: Stream,
+    index: u64,
+    n: usize,
+    basis: &[Vec<f64>],
+) -> Vec<f64> {
     orthonormalize_against(standard_normal_vector(seed, stream, index, n), basis)
 }
 

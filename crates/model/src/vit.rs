@@ -108,13 +108,23 @@ impl VitConfig {
             ("classes", self.classes),
         ];
         if let Some((name, value)) = sizes.iter().find(|(_, v)| *v == 0) {
-            return Err(ModelError::OutOfRange { name, expected: "at least 1", value: *value as f64 });
+            return Err(ModelError::OutOfRange {
+                name,
+                expected: "at least 1",
+                value: *value as f64,
+            });
         }
         if self.image_size % self.patch_size != 0 {
-            return Err(ModelError::Shape(format!("patch_size {} does not divide image_size {}", self.patch_size, self.image_size)));
+            return Err(ModelError::Shape(format!(
+                "patch_size {} does not divide image_size {}",
+                self.patch_size, self.image_size
+            )));
         }
         if self.width % self.heads != 0 {
-            return Err(ModelError::Shape(format!("heads {} does not divide width {}", self.heads, self.width)));
+            return Err(ModelError::Shape(format!(
+                "heads {} does not divide width {}",
+                self.heads, self.width
+            )));
         }
         Ok(())
     }
@@ -134,7 +144,13 @@ impl VitConfig {
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Vit<B>, ModelError> {
         self.validate()?;
         let w = self.width;
-        let token = |tokens| Param::from_tensor(Tensor::random([1, tokens, w], Distribution::Normal(0.0, 0.02), device));
+        let token = |tokens| {
+            Param::from_tensor(Tensor::random(
+                [1, tokens, w],
+                Distribution::Normal(0.0, 0.02),
+                device,
+            ))
+        };
         let blocks = (0..self.depth)
             .map(|_| Block {
                 norm1: LayerNormConfig::new(w).init(device),
@@ -146,7 +162,10 @@ impl VitConfig {
                     heads: self.heads,
                 },
                 norm2: LayerNormConfig::new(w).init(device),
-                mlp: Mlp { fc1: LinearConfig::new(w, self.mlp_width).init(device).into(), fc2: LinearConfig::new(self.mlp_width, w).init(device).into() },
+                mlp: Mlp {
+                    fc1: LinearConfig::new(w, self.mlp_width).init(device).into(),
+                    fc2: LinearConfig::new(self.mlp_width, w).init(device).into(),
+                },
             })
             .collect();
         Ok(Vit {
@@ -175,7 +194,6 @@ pub struct Attention<B: Backend> {
     /// Number of heads.
     pub heads: usize,
 }
-
 
 impl<B: Backend> Attention<B> {
     /// Self-attention over the tokens.
@@ -312,7 +330,10 @@ impl<B: Backend> LoraModel<B> for Attention<B> {
 impl<B: Backend> LoraModel<B> for Block<B> {
     fn lora_linears(&mut self) -> Vec<(String, &mut LoraLinear<B>)> {
         let mut layers = nested("attention", self.attention.lora_linears());
-        layers.extend(nested("mlp", vec![("fc1".into(), &mut self.mlp.fc1), ("fc2".into(), &mut self.mlp.fc2)]));
+        layers.extend(nested(
+            "mlp",
+            vec![("fc1".into(), &mut self.mlp.fc1), ("fc2".into(), &mut self.mlp.fc2)],
+        ));
         layers
     }
 }
@@ -363,7 +384,8 @@ mod tests {
         let mut model = VitConfig::tiny(5).init::<B>(&device).unwrap();
         let before = model.forward(images(2));
         let config = LoraAdapterConfig::new(4, 8.0, TargetModules::Pattern("all-linear".into()));
-        let matched = apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
+        let matched =
+            apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
         assert_eq!(matched.len(), 12);
         let after = model.forward(images(2));
         assert!((after - before).abs().max().into_scalar() < 1e-6);
@@ -375,7 +397,8 @@ mod tests {
     fn freezing_leaves_only_adapters_and_head_with_gradients() {
         type A = Autodiff<B>;
         let device = Default::default();
-        let model = VitConfig::tiny(5).init::<A>(&device).unwrap().freeze().with_new_head(3, &device);
+        let model =
+            VitConfig::tiny(5).init::<A>(&device).unwrap().freeze().with_new_head(3, &device);
         let mut model = model;
         let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["query", "fc1"]));
         apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(2)).unwrap();

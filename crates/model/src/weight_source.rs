@@ -57,10 +57,19 @@ impl FrozenWeightSource {
                     FrozenWeightSource::Aligned => row.iter().map(|t| strength * t).collect(),
                     FrozenWeightSource::Mixed => {
                         let xi = standard_unit_vector(seed, Stream::FrozenWeight, k as u64, n);
-                        row.iter().zip(&xi).map(|(t, x)| strength * t + (1.0 - strength) * x).collect()
+                        row.iter()
+                            .zip(&xi)
+                            .map(|(t, x)| strength * t + (1.0 - strength) * x)
+                            .collect()
                     }
                     FrozenWeightSource::Rotated { rho } => {
-                        let v = random_unit_orthogonal(seed, Stream::FrozenWeight, k as u64, n, teacher);
+                        let v = random_unit_orthogonal(
+                            seed,
+                            Stream::FrozenWeight,
+                            k as u64,
+                            n,
+                            teacher,
+                        );
                         let rest = (1.0 - rho * rho).max(0.0).sqrt();
                         row.iter().zip(&v).map(|(t, o)| strength * (rho * t + rest * o)).collect()
                     }

@@ -70,28 +70,15 @@ impl ScheduleError {
     }
 
     pub(crate) fn too_small(field: &str, min: usize, value: usize) -> Self {
-        Self::TooSmall {
-            field: field.to_owned(),
-            min,
-            value,
-        }
+        Self::TooSmall { field: field.to_owned(), min, value }
     }
 
     pub(crate) fn exceeds(field: &str, value: usize, limit_field: &str, limit: usize) -> Self {
-        Self::Exceeds {
-            field: field.to_owned(),
-            value,
-            limit_field: limit_field.to_owned(),
-            limit,
-        }
+        Self::Exceeds { field: field.to_owned(), value, limit_field: limit_field.to_owned(), limit }
     }
 
     pub(crate) fn out_of_range(field: &str, requirement: impl Into<String>, value: f64) -> Self {
-        Self::OutOfRange {
-            field: field.to_owned(),
-            requirement: requirement.into(),
-            value,
-        }
+        Self::OutOfRange { field: field.to_owned(), requirement: requirement.into(), value }
     }
 }
 
@@ -117,13 +104,8 @@ mod tests {
 
     #[test]
     fn within_prefixes_the_path() {
-        let err = ScheduleError::too_small("every", 1, 0)
-            .within("of[1]")
-            .within("of[0]");
+        let err = ScheduleError::too_small("every", 1, 0).within("of[1]").within("of[0]");
         assert_eq!(err.field(), "of[0].of[1].every");
-        assert_eq!(
-            err.to_string(),
-            "of[0].of[1].every must be at least 1, got 0"
-        );
+        assert_eq!(err.to_string(), "of[0].of[1].every must be at least 1, got 0");
     }
 }

@@ -110,9 +110,7 @@ impl StepSchedule {
             }
             Self::List { steps } => {
                 if steps.is_empty() {
-                    return Err(ScheduleError::Empty {
-                        field: "steps".into(),
-                    });
+                    return Err(ScheduleError::Empty { field: "steps".into() });
                 }
                 Ok(())
             }
@@ -121,9 +119,7 @@ impl StepSchedule {
                     return Err(ScheduleError::Empty { field: "of".into() });
                 }
                 for (i, schedule) in of.iter().enumerate() {
-                    schedule
-                        .validate()
-                        .map_err(|e| e.within(&format!("of[{i}]")))?;
+                    schedule.validate().map_err(|e| e.within(&format!("of[{i}]")))?;
                 }
                 Ok(())
             }
@@ -137,11 +133,7 @@ impl StepSchedule {
     pub fn steps(&self, total: usize) -> Vec<usize> {
         match self {
             Self::All => (0..=total).collect(),
-            Self::Every {
-                every,
-                include_zero,
-                include_last,
-            } => {
+            Self::Every { every, include_zero, include_last } => {
                 let mut out = Vec::with_capacity(total / (*every).max(1) + 2);
                 if *include_zero {
                     out.push(0);
@@ -152,10 +144,7 @@ impl StepSchedule {
                 push_last(&mut out, *include_last, total);
                 out
             }
-            Self::Log {
-                points,
-                include_zero,
-            } => {
+            Self::Log { points, include_zero } => {
                 let mut out = Vec::with_capacity(points.saturating_add(1).min(total + 1));
                 if *include_zero {
                     out.push(0);
@@ -171,11 +160,7 @@ impl StepSchedule {
                 }
                 out
             }
-            Self::Pythia {
-                dense_until,
-                every,
-                include_last,
-            } => {
+            Self::Pythia { dense_until, every, include_last } => {
                 let dense = (*dense_until).min(total);
                 let mut out = vec![0];
                 let mut power = 1usize;
@@ -225,20 +210,13 @@ impl StepSchedule {
         let is_last = step == total && total >= 1;
         match self {
             Self::All => true,
-            Self::Every {
-                every,
-                include_zero,
-                include_last,
-            } => {
+            Self::Every { every, include_zero, include_last } => {
                 if step == 0 {
                     return *include_zero;
                 }
                 (*every >= 1 && step.is_multiple_of(*every)) || (*include_last && is_last)
             }
-            Self::Log {
-                points,
-                include_zero,
-            } => {
+            Self::Log { points, include_zero } => {
                 if step == 0 {
                     return *include_zero;
                 }
@@ -253,11 +231,7 @@ impl StepSchedule {
                 let hi = ((r.ceil() as usize) + 1).min(n - 1);
                 (lo..=hi).any(|i| log_point(i, n, total) == step)
             }
-            Self::Pythia {
-                dense_until,
-                every,
-                include_last,
-            } => {
+            Self::Pythia { dense_until, every, include_last } => {
                 step == 0
                     || (step.is_power_of_two() && step <= *dense_until)
                     || (*every >= 1 && step.is_multiple_of(*every))
@@ -293,19 +267,12 @@ mod tests {
     use super::*;
 
     fn every(k: usize) -> StepSchedule {
-        StepSchedule::Every {
-            every: k,
-            include_zero: true,
-            include_last: true,
-        }
+        StepSchedule::Every { every: k, include_zero: true, include_last: true }
     }
 
     fn assert_consistent(schedule: &StepSchedule, total: usize) {
         let steps = schedule.steps(total);
-        assert!(
-            steps.windows(2).all(|w| w[0] < w[1]),
-            "{schedule:?} {total}: {steps:?}"
-        );
+        assert!(steps.windows(2).all(|w| w[0] < w[1]), "{schedule:?} {total}: {steps:?}");
         assert!(steps.iter().all(|&s| s <= total));
         for step in 0..=total + 2 {
             assert_eq!(
@@ -330,33 +297,20 @@ mod tests {
         assert_eq!(every(10).steps(30), vec![0, 10, 20, 30]);
         assert_eq!(every(1).steps(3), vec![0, 1, 2, 3]);
         assert_eq!(every(10).steps(0), vec![0]);
-        let bare = StepSchedule::Every {
-            every: 10,
-            include_zero: false,
-            include_last: false,
-        };
+        let bare = StepSchedule::Every { every: 10, include_zero: false, include_last: false };
         assert_eq!(bare.steps(35), vec![10, 20, 30]);
         assert_eq!(bare.steps(5), Vec::<usize>::new());
     }
 
     #[test]
     fn log_small_cases() {
-        let log = StepSchedule::Log {
-            points: 5,
-            include_zero: false,
-        };
+        let log = StepSchedule::Log { points: 5, include_zero: false };
         // 1000^(i/4) = 1, 5.62, 31.6, 177.8, 1000.
         assert_eq!(log.steps(1000), vec![1, 6, 32, 178, 1000]);
-        let log0 = StepSchedule::Log {
-            points: 5,
-            include_zero: true,
-        };
+        let log0 = StepSchedule::Log { points: 5, include_zero: true };
         assert_eq!(log0.steps(1000), vec![0, 1, 6, 32, 178, 1000]);
         // Deduplicated when there are more points than steps.
-        let dense = StepSchedule::Log {
-            points: 50,
-            include_zero: false,
-        };
+        let dense = StepSchedule::Log { points: 50, include_zero: false };
         assert_eq!(dense.steps(5), vec![1, 2, 3, 4, 5]);
         assert_eq!(dense.steps(1), vec![1]);
         assert_eq!(dense.steps(0), Vec::<usize>::new());
@@ -367,11 +321,7 @@ mod tests {
     fn log_always_has_first_and_last() {
         for total in [1, 2, 3, 7, 100, 999, 12_345, 1_000_000] {
             for points in [2, 3, 10, 50, 200] {
-                let steps = StepSchedule::Log {
-                    points,
-                    include_zero: false,
-                }
-                .steps(total);
+                let steps = StepSchedule::Log { points, include_zero: false }.steps(total);
                 assert_eq!(steps.first(), Some(&1));
                 assert_eq!(steps.last(), Some(&total));
                 assert!(steps.len() <= points);
@@ -381,11 +331,7 @@ mod tests {
 
     #[test]
     fn pythia_small_cases() {
-        let p = StepSchedule::Pythia {
-            dense_until: 512,
-            every: 1000,
-            include_last: true,
-        };
+        let p = StepSchedule::Pythia { dense_until: 512, every: 1000, include_last: true };
         let mut expected = vec![0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 3000];
         assert_eq!(p.steps(3000), expected);
         expected.push(3500);
@@ -393,34 +339,20 @@ mod tests {
         assert_eq!(p.steps(0), vec![0]);
         assert_eq!(p.steps(3), vec![0, 1, 2, 3]);
         // Overlapping dense and regular parts are merged without duplicates.
-        let q = StepSchedule::Pythia {
-            dense_until: 16,
-            every: 4,
-            include_last: false,
-        };
+        let q = StepSchedule::Pythia { dense_until: 16, every: 4, include_last: false };
         assert_eq!(q.steps(18), vec![0, 1, 2, 4, 8, 12, 16]);
-        let r = StepSchedule::Pythia {
-            dense_until: 0,
-            every: 5,
-            include_last: false,
-        };
+        let r = StepSchedule::Pythia { dense_until: 0, every: 5, include_last: false };
         assert_eq!(r.steps(12), vec![0, 5, 10]);
     }
 
     #[test]
     fn list_and_union_small_cases() {
-        let list = StepSchedule::List {
-            steps: vec![50, 3, 3, 0, 500],
-        };
+        let list = StepSchedule::List { steps: vec![50, 3, 3, 0, 500] };
         assert_eq!(list.steps(100), vec![0, 3, 50]);
         let union = StepSchedule::Union {
             of: vec![
                 StepSchedule::List { steps: vec![7] },
-                StepSchedule::Every {
-                    every: 5,
-                    include_zero: false,
-                    include_last: false,
-                },
+                StepSchedule::Every { every: 5, include_zero: false, include_last: false },
             ],
         };
         assert_eq!(union.steps(16), vec![5, 7, 10, 15]);
@@ -434,27 +366,11 @@ mod tests {
             StepSchedule::All,
             every(1),
             every(3),
-            StepSchedule::Every {
-                every: 4,
-                include_zero: false,
-                include_last: false,
-            },
-            StepSchedule::Pythia {
-                dense_until: 512,
-                every: 100,
-                include_last: true,
-            },
-            StepSchedule::Pythia {
-                dense_until: 7,
-                every: 3,
-                include_last: false,
-            },
-            StepSchedule::List {
-                steps: vec![9, 1, 400],
-            },
-            StepSchedule::Union {
-                of: vec![every(50), StepSchedule::List { steps: vec![3] }],
-            },
+            StepSchedule::Every { every: 4, include_zero: false, include_last: false },
+            StepSchedule::Pythia { dense_until: 512, every: 100, include_last: true },
+            StepSchedule::Pythia { dense_until: 7, every: 3, include_last: false },
+            StepSchedule::List { steps: vec![9, 1, 400] },
+            StepSchedule::Union { of: vec![every(50), StepSchedule::List { steps: vec![3] }] },
         ];
         for schedule in &schedules {
             for total in [0, 1, 2, 5, 17, 64, 333] {
@@ -463,10 +379,7 @@ mod tests {
         }
         for points in [2, 3, 4, 7, 20, 50, 100, 1000] {
             for include_zero in [false, true] {
-                let log = StepSchedule::Log {
-                    points,
-                    include_zero,
-                };
+                let log = StepSchedule::Log { points, include_zero };
                 for total in [0, 1, 2, 3, 5, 10, 99, 100, 1000, 4321] {
                     assert_consistent(&log, total);
                 }
@@ -479,35 +392,21 @@ mod tests {
         let total = 1_000_000;
         assert_eq!(StepSchedule::All.steps(total).len(), total + 1);
         assert_eq!(every(1).steps(total).len(), total + 1);
-        let log = StepSchedule::Log {
-            points: 200,
-            include_zero: true,
-        };
+        let log = StepSchedule::Log { points: 200, include_zero: true };
         let steps = log.steps(total);
         assert!(steps.len() > 150 && steps.len() <= 201);
         assert!(steps.iter().all(|&s| log.contains(s, total)));
-        let union = StepSchedule::Union {
-            of: vec![StepSchedule::All, log],
-        };
+        let union = StepSchedule::Union { of: vec![StepSchedule::All, log] };
         assert_eq!(union.steps(total).len(), total + 1);
     }
 
     #[test]
     fn validation_names_the_field() {
-        let err = StepSchedule::Every {
-            every: 0,
-            include_zero: true,
-            include_last: true,
-        }
-        .validate()
-        .unwrap_err();
+        let err = StepSchedule::Every { every: 0, include_zero: true, include_last: true }
+            .validate()
+            .unwrap_err();
         assert_eq!(err.to_string(), "every must be at least 1, got 0");
-        let err = StepSchedule::Log {
-            points: 1,
-            include_zero: false,
-        }
-        .validate()
-        .unwrap_err();
+        let err = StepSchedule::Log { points: 1, include_zero: false }.validate().unwrap_err();
         assert_eq!(err.to_string(), "points must be at least 2, got 1");
         let err = StepSchedule::List { steps: vec![] }.validate().unwrap_err();
         assert_eq!(err.to_string(), "steps must not be empty");
@@ -516,11 +415,7 @@ mod tests {
         let nested = StepSchedule::Union {
             of: vec![
                 every(2),
-                StepSchedule::Pythia {
-                    dense_until: 8,
-                    every: 0,
-                    include_last: true,
-                },
+                StepSchedule::Pythia { dense_until: 8, every: 0, include_last: true },
             ],
         };
         assert_eq!(
@@ -533,23 +428,12 @@ mod tests {
 
     #[test]
     fn invalid_schedules_do_not_panic() {
-        let zero = StepSchedule::Every {
-            every: 0,
-            include_zero: true,
-            include_last: true,
-        };
+        let zero = StepSchedule::Every { every: 0, include_zero: true, include_last: true };
         assert_eq!(zero.steps(10), vec![0, 10]);
         assert!(!zero.contains(5, 10));
-        let log = StepSchedule::Log {
-            points: 0,
-            include_zero: false,
-        };
+        let log = StepSchedule::Log { points: 0, include_zero: false };
         assert_eq!(log.steps(10), vec![1, 10]);
-        let p = StepSchedule::Pythia {
-            dense_until: usize::MAX,
-            every: 0,
-            include_last: false,
-        };
+        let p = StepSchedule::Pythia { dense_until: usize::MAX, every: 0, include_last: false };
         assert_eq!(p.steps(9), vec![0, 1, 2, 4, 8]);
     }
 
@@ -564,40 +448,24 @@ mod tests {
 
     #[test]
     fn deserializes_from_toml() {
-        assert_eq!(
-            parse(r#"schedule = { kind = "every", every = 10 }"#).unwrap(),
-            every(10)
-        );
+        assert_eq!(parse(r#"schedule = { kind = "every", every = 10 }"#).unwrap(), every(10));
         assert_eq!(
             parse(r#"schedule = { kind = "log", points = 50 }"#).unwrap(),
-            StepSchedule::Log {
-                points: 50,
-                include_zero: false
-            }
+            StepSchedule::Log { points: 50, include_zero: false }
         );
         assert_eq!(
             parse(r#"schedule = { kind = "log", points = 50, include_zero = true }"#).unwrap(),
-            StepSchedule::Log {
-                points: 50,
-                include_zero: true
-            }
+            StepSchedule::Log { points: 50, include_zero: true }
         );
         assert_eq!(
             parse(r#"schedule = { kind = "pythia", dense_until = 512, every = 1000 }"#).unwrap(),
-            StepSchedule::Pythia {
-                dense_until: 512,
-                every: 1000,
-                include_last: true
-            }
+            StepSchedule::Pythia { dense_until: 512, every: 1000, include_last: true }
         );
         assert_eq!(
             parse(r#"schedule = { kind = "list", steps = [3, 1] }"#).unwrap(),
             StepSchedule::List { steps: vec![3, 1] }
         );
-        assert_eq!(
-            parse(r#"schedule = { kind = "all" }"#).unwrap(),
-            StepSchedule::All
-        );
+        assert_eq!(parse(r#"schedule = { kind = "all" }"#).unwrap(), StepSchedule::All);
         let union = parse(
             r#"
             [schedule]
@@ -610,11 +478,7 @@ mod tests {
             union,
             StepSchedule::Union {
                 of: vec![
-                    StepSchedule::Every {
-                        every: 10,
-                        include_zero: false,
-                        include_last: true
-                    },
+                    StepSchedule::Every { every: 10, include_zero: false, include_last: true },
                     StepSchedule::All,
                 ]
             }
@@ -638,18 +502,9 @@ mod tests {
             schedule: StepSchedule,
         }
         let original = StepSchedule::Union {
-            of: vec![
-                every(3),
-                StepSchedule::Log {
-                    points: 9,
-                    include_zero: true,
-                },
-            ],
+            of: vec![every(3), StepSchedule::Log { points: 9, include_zero: true }],
         };
-        let text = toml::to_string(&Holder2 {
-            schedule: original.clone(),
-        })
-        .unwrap();
+        let text = toml::to_string(&Holder2 { schedule: original.clone() }).unwrap();
         let back: Holder2 = toml::from_str(&text).unwrap();
         assert_eq!(back.schedule, original);
     }

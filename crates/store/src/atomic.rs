@@ -34,9 +34,8 @@ pub(crate) fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<(), StoreError> {
-    let file_name = path.file_name().ok_or_else(|| StoreError::NotAFilePath {
-        path: path.to_path_buf(),
-    })?;
+    let file_name =
+        path.file_name().ok_or_else(|| StoreError::NotAFilePath { path: path.to_path_buf() })?;
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -66,11 +65,7 @@ fn create_temp(dir: &Path, file_name: &str) -> Result<(PathBuf, File), StoreErro
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp_path = dir.join(format!(".{file_name}{TEMP_MARKER}{pid}-{n}"));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp_path)
-        {
+        match OpenOptions::new().write(true).create_new(true).open(&temp_path) {
             Ok(file) => return Ok((temp_path, file)),
             // Left by an earlier process with the same pid: try the next name.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -88,10 +83,8 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
             Ok(()) => {}
             // Some file systems cannot sync a folder; the rename itself has happened.
             Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
-                ) => {}
+                if matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported) => {
+            }
             Err(e) => return Err(StoreError::io("sync folder", dir)(e)),
         }
     }
@@ -148,11 +141,7 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"second, longer");
         write_atomic(&path, b"").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"");
-        assert_eq!(
-            names_in(dir.path()),
-            vec!["a.json"],
-            "no temporary files left behind"
-        );
+        assert_eq!(names_in(dir.path()), vec!["a.json"], "no temporary files left behind");
     }
 
     #[test]
@@ -173,16 +162,7 @@ mod tests {
             Err(io::Error::other("disk full (simulated)"))
         })
         .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                StoreError::Io {
-                    action: "write",
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, StoreError::Io { action: "write", .. }), "{err}");
         assert!(err.to_string().contains("disk full"), "{err}");
         assert_eq!(fs::read(&path).unwrap(), b"old content");
         assert_eq!(names_in(dir.path()), vec!["state.json"]);
@@ -211,10 +191,7 @@ mod tests {
         let path = sub.join("f.txt");
         write_atomic(&path, b"old").unwrap();
         fs::set_permissions(&sub, fs::Permissions::from_mode(0o555)).unwrap();
-        let probe = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(sub.join("probe"));
+        let probe = OpenOptions::new().write(true).create_new(true).open(sub.join("probe"));
         if probe.is_ok() {
             // Running as root: permissions are not enforced; the other tests cover failures.
             fs::set_permissions(&sub, fs::Permissions::from_mode(0o755)).unwrap();
@@ -243,8 +220,6 @@ mod tests {
         let removed = remove_stale_temp_files(dir.path()).unwrap();
         assert_eq!(removed, vec![dir.path().join(".a.json.tmp-123-0")]);
         assert_eq!(names_in(dir.path()), vec![".hidden", "a.json"]);
-        assert!(remove_stale_temp_files(&dir.path().join("absent"))
-            .unwrap()
-            .is_empty());
+        assert!(remove_stale_temp_files(&dir.path().join("absent")).unwrap().is_empty());
     }
 }

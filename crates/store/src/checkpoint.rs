@@ -187,10 +187,7 @@ impl CheckpointStore {
     pub fn load(&self, step: usize) -> Result<Checkpoint, StoreError> {
         let (entry, path, bytes) = self.read_verified(step)?;
         let contents = decode_safetensors(&bytes, &path)?;
-        Ok(Checkpoint {
-            entry: entry.clone(),
-            tensors: contents.tensors,
-        })
+        Ok(Checkpoint { entry: entry.clone(), tensors: contents.tensors })
     }
 
     /// Checks that the file for `step` exists and matches the manifest's size and SHA-256.
@@ -248,10 +245,8 @@ impl CheckpointStore {
         &self,
         step: usize,
     ) -> Result<(&CheckpointEntry, PathBuf, Vec<u8>), StoreError> {
-        let entry = self.get(step).ok_or_else(|| StoreError::NotFound {
-            step,
-            dir: self.dir.clone(),
-        })?;
+        let entry =
+            self.get(step).ok_or_else(|| StoreError::NotFound { step, dir: self.dir.clone() })?;
         let path = self.dir.join(&entry.file);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
@@ -297,10 +292,7 @@ mod tests {
     }
 
     fn metrics(loss: f64) -> BTreeMap<String, f64> {
-        BTreeMap::from([
-            ("loss".to_string(), loss),
-            ("overlap".to_string(), 1.0 - loss),
-        ])
+        BTreeMap::from([("loss".to_string(), loss), ("overlap".to_string(), 1.0 - loss)])
     }
 
     fn files_in(dir: &Path) -> Vec<String> {
@@ -316,17 +308,10 @@ mod tests {
     fn round_trip_through_a_reopened_store() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = CheckpointStore::open(dir.path(), "h1").unwrap();
-        let entry = store
-            .save(8, &weights(8), metrics(0.25), "rotated(rho=0.5)")
-            .unwrap();
+        let entry = store.save(8, &weights(8), metrics(0.25), "rotated(rho=0.5)").unwrap();
         assert_eq!(entry.file, "step-00000008.safetensors");
-        assert_eq!(
-            entry.sha256,
-            crate::file_sha256(&dir.path().join(&entry.file)).unwrap()
-        );
-        store
-            .save(0, &weights(0), metrics(1.0), "rotated(rho=0.5)")
-            .unwrap();
+        assert_eq!(entry.sha256, crate::file_sha256(&dir.path().join(&entry.file)).unwrap());
+        store.save(0, &weights(0), metrics(1.0), "rotated(rho=0.5)").unwrap();
 
         let reopened = CheckpointStore::open(dir.path(), "h1").unwrap();
         assert_eq!(reopened.steps(), vec![0, 8]);
@@ -341,11 +326,7 @@ mod tests {
         assert!(reopened.verify_all().is_empty());
         assert_eq!(
             files_in(dir.path()),
-            vec![
-                "manifest.json",
-                "step-00000000.safetensors",
-                "step-00000008.safetensors"
-            ],
+            vec!["manifest.json", "step-00000000.safetensors", "step-00000008.safetensors"],
             "no temporary files left behind"
         );
     }
@@ -375,10 +356,7 @@ mod tests {
             "{message}"
         );
         // The refused open changed nothing.
-        assert_eq!(
-            CheckpointStore::open(dir.path(), "h1").unwrap().steps(),
-            vec![1]
-        );
+        assert_eq!(CheckpointStore::open(dir.path(), "h1").unwrap().steps(), vec![1]);
     }
 
     #[test]
@@ -393,15 +371,9 @@ mod tests {
         fs::write(&path, &bytes).unwrap();
 
         let err = store.load(5).unwrap_err();
-        assert!(
-            matches!(err, StoreError::ChecksumMismatch { step: 5, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, StoreError::ChecksumMismatch { step: 5, .. }), "{err}");
         assert!(err.is_corruption());
-        assert!(
-            err.to_string().contains("step-00000005.safetensors"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("step-00000005.safetensors"), "{err}");
         let problems = store.verify_all();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].0, 5);
@@ -420,15 +392,9 @@ mod tests {
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         let err = store.load(7).unwrap_err();
-        assert!(
-            matches!(err, StoreError::SizeMismatch { step: 7, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, StoreError::SizeMismatch { step: 7, .. }), "{err}");
         assert!(err.is_corruption());
-        assert!(
-            err.to_string().contains("step-00000007.safetensors"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("step-00000007.safetensors"), "{err}");
     }
 
     #[test]
@@ -454,11 +420,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = CheckpointStore::open(dir.path(), "h").unwrap();
         store.save(1, &weights(1), metrics(0.5), "a").unwrap();
-        let bad = vec![NamedTensor {
-            name: "w".into(),
-            shape: vec![4],
-            data: vec![1.0],
-        }];
+        let bad = vec![NamedTensor { name: "w".into(), shape: vec![4], data: vec![1.0] }];
         assert!(store.save(1, &bad, metrics(0.1), "b").is_err());
         assert_eq!(store.load(1).unwrap().entry.source, "a");
         // A manifest that cannot be written (its path is taken by a folder) fails the save
@@ -477,18 +439,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = CheckpointStore::open(dir.path(), "h").unwrap();
         for (step, loss) in [(0, 1.0), (1, 0.2), (2, 0.6), (4, 0.1), (8, 0.4)] {
-            store
-                .save(step, &weights(step), metrics(loss), "a")
-                .unwrap();
+            store.save(step, &weights(step), metrics(loss), "a").unwrap();
         }
         let policy = RetentionPolicy::Union {
             of: vec![
                 RetentionPolicy::KeepLast { n: 1 },
-                RetentionPolicy::KeepBest {
-                    n: 2,
-                    metric: "loss".into(),
-                    goal: Goal::Min,
-                },
+                RetentionPolicy::KeepBest { n: 2, metric: "loss".into(), goal: Goal::Min },
             ],
         };
         assert_eq!(store.apply_retention(&policy).unwrap(), vec![0, 2]);
@@ -502,17 +458,9 @@ mod tests {
                 "step-00000008.safetensors"
             ]
         );
-        assert_eq!(
-            CheckpointStore::open(dir.path(), "h").unwrap().steps(),
-            vec![1, 4, 8]
-        );
-        assert!(store
-            .apply_retention(&RetentionPolicy::KeepAll)
-            .unwrap()
-            .is_empty());
-        assert!(store
-            .apply_retention(&RetentionPolicy::KeepLast { n: 0 })
-            .is_err());
+        assert_eq!(CheckpointStore::open(dir.path(), "h").unwrap().steps(), vec![1, 4, 8]);
+        assert!(store.apply_retention(&RetentionPolicy::KeepAll).unwrap().is_empty());
+        assert!(store.apply_retention(&RetentionPolicy::KeepLast { n: 0 }).is_err());
         assert!(store.remove(4).unwrap());
         assert!(!store.remove(4).unwrap());
         assert_eq!(store.steps(), vec![1, 8]);
@@ -522,9 +470,7 @@ mod tests {
     fn metadata_is_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = CheckpointStore::open(dir.path(), "h").unwrap();
-        store
-            .save(16, &weights(16), metrics(0.5), "squared")
-            .unwrap();
+        store.save(16, &weights(16), metrics(0.5), "squared").unwrap();
         let contents = crate::read_safetensors(&store.path_of(16).unwrap()).unwrap();
         assert_eq!(contents.metadata["step"], "16");
         assert_eq!(contents.metadata["source"], "squared");

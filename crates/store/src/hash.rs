@@ -76,9 +76,6 @@ mod tests {
     #[test]
     fn missing_file_is_named() {
         let err = file_sha256(Path::new("/nonexistent/ckpt.safetensors")).unwrap_err();
-        assert!(
-            err.to_string().contains("/nonexistent/ckpt.safetensors"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("/nonexistent/ckpt.safetensors"), "{err}");
     }
 }

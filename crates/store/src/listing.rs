@@ -51,11 +51,8 @@ impl CheckpointStore {
             } else {
                 String::new()
             };
-            let metrics: Vec<String> = entry
-                .metrics
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
+            let metrics: Vec<String> =
+                entry.metrics.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let _ = writeln!(
                 out,
                 "{:>10}  {:<16}  {:<28}  {:>10}  {:<12}{}  {}",

@@ -75,39 +75,28 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError::io("read", path)(e)),
         };
-        let mut manifest: Self =
-            serde_json::from_slice(&bytes).map_err(|source| StoreError::Json {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let mut manifest: Self = serde_json::from_slice(&bytes)
+            .map_err(|source| StoreError::Json { path: path.to_path_buf(), source })?;
         manifest.checkpoints.sort_by_key(|e| e.step);
         Ok(Some(manifest))
     }
 
     /// Writes the manifest atomically, as pretty-printed JSON.
     pub fn write(&self, path: &Path) -> Result<(), StoreError> {
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|source| StoreError::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|source| StoreError::Json { path: path.to_path_buf(), source })?;
         bytes.push(b'\n');
         write_atomic(path, &bytes)
     }
 
     /// The entry for `step`, if any.
     pub fn get(&self, step: usize) -> Option<&CheckpointEntry> {
-        self.checkpoints
-            .binary_search_by_key(&step, |e| e.step)
-            .ok()
-            .map(|i| &self.checkpoints[i])
+        self.checkpoints.binary_search_by_key(&step, |e| e.step).ok().map(|i| &self.checkpoints[i])
     }
 
     /// Adds an entry, replacing any for the same step, keeping the list sorted.
     pub fn upsert(&mut self, entry: CheckpointEntry) {
-        match self
-            .checkpoints
-            .binary_search_by_key(&entry.step, |e| e.step)
-        {
+        match self.checkpoints.binary_search_by_key(&entry.step, |e| e.step) {
             Ok(i) => self.checkpoints[i] = entry,
             Err(i) => self.checkpoints.insert(i, entry),
         }
@@ -115,10 +104,7 @@ impl Manifest {
 
     /// Removes and returns the entry for `step`, if any.
     pub fn remove(&mut self, step: usize) -> Option<CheckpointEntry> {
-        let i = self
-            .checkpoints
-            .binary_search_by_key(&step, |e| e.step)
-            .ok()?;
+        let i = self.checkpoints.binary_search_by_key(&step, |e| e.step).ok()?;
         Some(self.checkpoints.remove(i))
     }
 }
@@ -201,10 +187,7 @@ mod tests {
         m.upsert(entry(10, 1.0));
         m.upsert(entry(2, 1.0));
         m.upsert(entry(10, 0.5));
-        assert_eq!(
-            m.checkpoints.iter().map(|e| e.step).collect::<Vec<_>>(),
-            vec![2, 10]
-        );
+        assert_eq!(m.checkpoints.iter().map(|e| e.step).collect::<Vec<_>>(), vec![2, 10]);
         assert_eq!(m.get(10).unwrap().metrics["loss"], 0.5);
         assert!(m.remove(2).is_some());
         assert!(m.remove(2).is_none());

@@ -127,11 +127,7 @@ impl RetentionPolicy {
             Self::KeepAll => entries.iter().map(|e| e.step).collect(),
             Self::KeepSteps { steps } => {
                 let wanted: BTreeSet<usize> = steps.iter().copied().collect();
-                entries
-                    .iter()
-                    .map(|e| e.step)
-                    .filter(|s| wanted.contains(s))
-                    .collect()
+                entries.iter().map(|e| e.step).filter(|s| wanted.contains(s)).collect()
             }
             Self::KeepLast { n } => {
                 let all: BTreeSet<usize> = entries.iter().map(|e| e.step).collect();
@@ -140,12 +136,7 @@ impl RetentionPolicy {
             Self::KeepBest { n, metric, goal } => {
                 let mut ranked: Vec<(Option<f64>, usize)> = entries
                     .iter()
-                    .map(|e| {
-                        (
-                            e.metrics.get(metric).copied().filter(|v| !v.is_nan()),
-                            e.step,
-                        )
-                    })
+                    .map(|e| (e.metrics.get(metric).copied().filter(|v| !v.is_nan()), e.step))
                     .collect();
                 ranked.sort_by(|a, b| better_first(a, b, *goal));
                 ranked.into_iter().map(|(_, step)| step).take(*n).collect()
@@ -181,9 +172,7 @@ mod tests {
             step,
             source: "s".into(),
             config_hash: "h".into(),
-            metrics: loss
-                .map(|l| BTreeMap::from([("loss".to_string(), l)]))
-                .unwrap_or_default(),
+            metrics: loss.map(|l| BTreeMap::from([("loss".to_string(), l)])).unwrap_or_default(),
             file: format!("{step}"),
             bytes: 0,
             sha256: String::new(),
@@ -203,10 +192,7 @@ mod tests {
     }
 
     fn decision(keep: &[usize], delete: &[usize]) -> RetentionDecision {
-        RetentionDecision {
-            keep: keep.to_vec(),
-            delete: delete.to_vec(),
-        }
+        RetentionDecision { keep: keep.to_vec(), delete: delete.to_vec() }
     }
 
     #[test]
@@ -215,22 +201,14 @@ mod tests {
             RetentionPolicy::KeepAll.decide(&entries()),
             decision(&[0, 1, 2, 4, 8, 16, 32], &[])
         );
-        let scheduled = RetentionPolicy::KeepSteps {
-            steps: vec![0, 2, 8, 64],
-        };
-        assert_eq!(
-            scheduled.decide(&entries()),
-            decision(&[0, 2, 8], &[1, 4, 16, 32])
-        );
+        let scheduled = RetentionPolicy::KeepSteps { steps: vec![0, 2, 8, 64] };
+        assert_eq!(scheduled.decide(&entries()), decision(&[0, 2, 8], &[1, 4, 16, 32]));
     }
 
     #[test]
     fn keep_last() {
         let policy = RetentionPolicy::KeepLast { n: 2 };
-        assert_eq!(
-            policy.decide(&entries()),
-            decision(&[16, 32], &[0, 1, 2, 4, 8])
-        );
+        assert_eq!(policy.decide(&entries()), decision(&[16, 32], &[0, 1, 2, 4, 8]));
         let many = RetentionPolicy::KeepLast { n: 100 };
         assert_eq!(many.decide(&entries()).delete, Vec::<usize>::new());
         assert_eq!(policy.decide(&[]), decision(&[], &[]));
@@ -238,50 +216,19 @@ mod tests {
 
     #[test]
     fn keep_best_min_and_max() {
-        let min = RetentionPolicy::KeepBest {
-            n: 2,
-            metric: "loss".into(),
-            goal: Goal::Min,
-        };
+        let min = RetentionPolicy::KeepBest { n: 2, metric: "loss".into(), goal: Goal::Min };
         // 2 and 32 tie at 0.3; both fit.
-        assert_eq!(
-            min.decide(&entries()),
-            decision(&[2, 32], &[0, 1, 4, 8, 16])
-        );
-        let min1 = RetentionPolicy::KeepBest {
-            n: 1,
-            metric: "loss".into(),
-            goal: Goal::Min,
-        };
-        assert_eq!(
-            min1.decide(&entries()).keep,
-            vec![32],
-            "ties go to the later step"
-        );
-        let max = RetentionPolicy::KeepBest {
-            n: 2,
-            metric: "loss".into(),
-            goal: Goal::Max,
-        };
+        assert_eq!(min.decide(&entries()), decision(&[2, 32], &[0, 1, 4, 8, 16]));
+        let min1 = RetentionPolicy::KeepBest { n: 1, metric: "loss".into(), goal: Goal::Min };
+        assert_eq!(min1.decide(&entries()).keep, vec![32], "ties go to the later step");
+        let max = RetentionPolicy::KeepBest { n: 2, metric: "loss".into(), goal: Goal::Max };
         assert_eq!(max.decide(&entries()).keep, vec![0, 1]);
         // Missing and NaN values rank last, whatever the goal.
-        let max6 = RetentionPolicy::KeepBest {
-            n: 6,
-            metric: "loss".into(),
-            goal: Goal::Max,
-        };
+        let max6 = RetentionPolicy::KeepBest { n: 6, metric: "loss".into(), goal: Goal::Max };
         assert_eq!(max6.decide(&entries()).delete.len(), 1);
         assert!([8, 16].contains(&max6.decide(&entries()).delete[0]));
-        let absent = RetentionPolicy::KeepBest {
-            n: 2,
-            metric: "acc".into(),
-            goal: Goal::Max,
-        };
-        assert_eq!(
-            absent.decide(&entries()).keep,
-            vec![16, 32],
-            "no metric: latest kept"
-        );
+        let absent = RetentionPolicy::KeepBest { n: 2, metric: "acc".into(), goal: Goal::Max };
+        assert_eq!(absent.decide(&entries()).keep, vec![16, 32], "no metric: latest kept");
     }
 
     #[test]
@@ -289,42 +236,25 @@ mod tests {
         let policy = RetentionPolicy::Union {
             of: vec![
                 RetentionPolicy::KeepLast { n: 1 },
-                RetentionPolicy::KeepBest {
-                    n: 1,
-                    metric: "loss".into(),
-                    goal: Goal::Max,
-                },
+                RetentionPolicy::KeepBest { n: 1, metric: "loss".into(), goal: Goal::Max },
             ],
         };
-        assert_eq!(
-            policy.decide(&entries()),
-            decision(&[0, 32], &[1, 2, 4, 8, 16])
-        );
+        assert_eq!(policy.decide(&entries()), decision(&[0, 32], &[1, 2, 4, 8, 16]));
     }
 
     #[test]
     fn validation_names_the_field() {
         let err = RetentionPolicy::KeepLast { n: 0 }.validate().unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid retention policy: n must be at least 1, got 0"
-        );
+        assert_eq!(err.to_string(), "invalid retention policy: n must be at least 1, got 0");
         let err = RetentionPolicy::Union {
             of: vec![
                 RetentionPolicy::KeepAll,
-                RetentionPolicy::KeepBest {
-                    n: 1,
-                    metric: String::new(),
-                    goal: Goal::Min,
-                },
+                RetentionPolicy::KeepBest { n: 1, metric: String::new(), goal: Goal::Min },
             ],
         }
         .validate()
         .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid retention policy: of[1].metric must not be empty"
-        );
+        assert_eq!(err.to_string(), "invalid retention policy: of[1].metric must not be empty");
         assert!(RetentionPolicy::Union { of: vec![] }.validate().is_err());
         assert!(RetentionPolicy::KeepLast { n: 1 }.validate().is_ok());
     }
@@ -342,19 +272,13 @@ mod tests {
             RetentionPolicy::Union {
                 of: vec![
                     RetentionPolicy::KeepLast { n: 1 },
-                    RetentionPolicy::KeepBest {
-                        n: 3,
-                        metric: "val_loss".into(),
-                        goal: Goal::Min
-                    },
+                    RetentionPolicy::KeepBest { n: 3, metric: "val_loss".into(), goal: Goal::Min },
                     RetentionPolicy::KeepSteps { steps: vec![0, 1] },
                     RetentionPolicy::KeepAll,
                 ]
             }
         );
-        assert!(
-            serde_json::from_str::<RetentionPolicy>(r#"{"kind": "keep_last", "count": 1}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<RetentionPolicy>(r#"{"kind": "keep_last", "count": 1}"#)
+            .is_err());
     }
 }

@@ -48,7 +48,10 @@ pub fn encode_safetensors(
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut header = serde_json::Map::new();
     if !metadata.is_empty() {
-        header.insert("__metadata__".into(), serde_json::to_value(metadata).expect("strings serialize"));
+        header.insert(
+            "__metadata__".into(),
+            serde_json::to_value(metadata).expect("strings serialize"),
+        );
     }
     let mut offset = 0usize;
     for tensor in &sorted {
@@ -59,7 +62,8 @@ pub fn encode_safetensors(
         );
         offset = end;
     }
-    let mut json = serde_json::to_vec(&serde_json::Value::Object(header)).expect("headers serialize");
+    let mut json =
+        serde_json::to_vec(&serde_json::Value::Object(header)).expect("headers serialize");
     while json.len() % 8 != 0 {
         json.push(b' ');
     }
@@ -74,10 +78,7 @@ pub fn encode_safetensors(
 
 /// Decodes the bytes of a safetensors file of f32 tensors; `path` names the file in errors.
 pub fn decode_safetensors(bytes: &[u8], path: &Path) -> Result<SafetensorsContents, StoreError> {
-    let format_error = |source| StoreError::Format {
-        path: path.to_path_buf(),
-        source,
-    };
+    let format_error = |source| StoreError::Format { path: path.to_path_buf(), source };
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(format_error)?;
     let file = SafeTensors::deserialize(bytes).map_err(format_error)?;
     let mut tensors = Vec::with_capacity(file.len());
@@ -94,11 +95,7 @@ pub fn decode_safetensors(bytes: &[u8], path: &Path) -> Result<SafetensorsConten
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        tensors.push(NamedTensor {
-            name,
-            shape: view.shape().to_vec(),
-            data,
-        });
+        tensors.push(NamedTensor { name, shape: view.shape().to_vec(), data });
     }
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
     let metadata = header
@@ -134,12 +131,8 @@ mod tests {
 
     fn sample() -> Vec<NamedTensor> {
         vec![
-            NamedTensor::new(
-                "w",
-                vec![2, 3],
-                vec![1.0, -2.0, 3.5, f32::MIN_POSITIVE, 0.0, 1e30],
-            )
-            .unwrap(),
+            NamedTensor::new("w", vec![2, 3], vec![1.0, -2.0, 3.5, f32::MIN_POSITIVE, 0.0, 1e30])
+                .unwrap(),
             NamedTensor::new("a.bias", vec![3], vec![0.1, 0.2, 0.3]).unwrap(),
             NamedTensor::new("scalar", vec![], vec![7.0]).unwrap(),
         ]
@@ -147,7 +140,8 @@ mod tests {
 
     #[test]
     fn encoding_is_deterministic() {
-        let metadata: BTreeMap<String, String> = (0..20).map(|i| (format!("key{i}"), i.to_string())).collect();
+        let metadata: BTreeMap<String, String> =
+            (0..20).map(|i| (format!("key{i}"), i.to_string())).collect();
         let first = encode_safetensors(&sample(), &metadata).unwrap();
         for _ in 0..5 {
             assert_eq!(encode_safetensors(&sample(), &metadata).unwrap(), first);
@@ -205,11 +199,7 @@ mod tests {
 
     #[test]
     fn invalid_tensors_are_rejected_before_encoding() {
-        let bad = NamedTensor {
-            name: "w".into(),
-            shape: vec![2],
-            data: vec![1.0],
-        };
+        let bad = NamedTensor { name: "w".into(), shape: vec![2], data: vec![1.0] };
         assert!(encode_safetensors(&[bad], &BTreeMap::new()).is_err());
     }
 }

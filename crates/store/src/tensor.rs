@@ -25,20 +25,14 @@ impl NamedTensor {
         shape: Vec<usize>,
         data: Vec<f32>,
     ) -> Result<Self, StoreError> {
-        let tensor = Self {
-            name: name.into(),
-            shape,
-            data,
-        };
+        let tensor = Self { name: name.into(), shape, data };
         tensor.check()?;
         Ok(tensor)
     }
 
     /// The number of elements the shape calls for, or `None` on overflow.
     pub fn numel(&self) -> Option<usize> {
-        self.shape
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        self.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 
     /// Checks that the name is not empty and `data` has as many elements as the shape.
@@ -58,10 +52,7 @@ impl NamedTensor {
     }
 
     fn invalid(&self, problem: String) -> StoreError {
-        StoreError::InvalidTensor {
-            name: self.name.clone(),
-            problem,
-        }
+        StoreError::InvalidTensor { name: self.name.clone(), problem }
     }
 }
 
@@ -87,10 +78,7 @@ mod tests {
         assert!(NamedTensor::new("scalar", vec![], vec![1.5]).is_ok());
         assert!(NamedTensor::new("empty", vec![0, 4], vec![]).is_ok());
         let err = NamedTensor::new("w", vec![2, 3], vec![0.0; 5]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "tensor \"w\": shape [2, 3] calls for 6 elements, data has 5"
-        );
+        assert_eq!(err.to_string(), "tensor \"w\": shape [2, 3] calls for 6 elements, data has 5");
         assert!(NamedTensor::new("", vec![1], vec![0.0]).is_err());
         assert!(NamedTensor::new("huge", vec![usize::MAX, 2], vec![]).is_err());
     }

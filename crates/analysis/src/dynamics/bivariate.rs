@@ -80,19 +80,11 @@ impl GaussianPair {
 
     fn cholesky(&self) -> Cholesky {
         if self.var_a <= 0.0 {
-            return Cholesky {
-                s_a: 0.0,
-                r: 0.0,
-                t: self.var_b.max(0.0).sqrt(),
-            };
+            return Cholesky { s_a: 0.0, r: 0.0, t: self.var_b.max(0.0).sqrt() };
         }
         let s_a = self.var_a.sqrt();
         let r = self.cov / s_a;
-        Cholesky {
-            s_a,
-            r,
-            t: (self.var_b - r * r).max(0.0).sqrt(),
-        }
+        Cholesky { s_a, r, t: (self.var_b - r * r).max(0.0).sqrt() }
     }
 
     /// `E[f(a, b)]` by the `rule x rule` Gauss-Hermite tensor rule (smooth `f`; exact for
@@ -257,12 +249,8 @@ mod tests {
     #[test]
     fn second_moments_match_the_covariance() {
         let rule = GaussHermite::new(20);
-        for &(q, m, v) in &[
-            (1.0, 0.3, 1.0),
-            (0.49, -0.2, 1.0),
-            (2.5, 1.1, 0.8),
-            (1e-8, 1e-5, 1.0),
-        ] {
+        for &(q, m, v) in &[(1.0, 0.3, 1.0), (0.49, -0.2, 1.0), (2.5, 1.1, 0.8), (1e-8, 1e-5, 1.0)]
+        {
             let pair = GaussianPair::new(q, m, v);
             let moments = [
                 (pair.expectation_smooth(&|a, _| a * a, &rule), q),
@@ -275,10 +263,7 @@ mod tests {
                     "{got} vs {expected}"
                 );
             }
-            let kink = [KinkLine {
-                alpha: 1.0,
-                beta: 0.0,
-            }];
+            let kink = [KinkLine { alpha: 1.0, beta: 0.0 }];
             assert!(
                 (pair.expectation_piecewise(&|a, b| a * b, &kink) - m).abs()
                     < 1e-10 * (1.0 + m.abs())
@@ -304,16 +289,7 @@ mod tests {
     #[test]
     fn relu_kernel_with_kinks_on_both_axes() {
         let radial = RadialRule::new(2);
-        let kinks = [
-            KinkLine {
-                alpha: 1.0,
-                beta: 0.0,
-            },
-            KinkLine {
-                alpha: 0.0,
-                beta: 1.0,
-            },
-        ];
+        let kinks = [KinkLine { alpha: 1.0, beta: 0.0 }, KinkLine { alpha: 0.0, beta: 1.0 }];
         for &rho in &[-0.9, -0.3, 0.0, 0.5, 0.97] {
             let pair = GaussianPair::new(1.0, rho, 1.0);
             let got = pair.expectation_piecewise(&|a, b| relu(a) * relu(b), &kinks);
@@ -342,10 +318,7 @@ mod tests {
                 let exact = scale
                     * ((1.0 - rho * rho).max(0.0).sqrt() + rho * (PI - f64::acos(rho)))
                     / (2.0 * PI);
-                assert!(
-                    (kernel - exact).abs() < 1e-14,
-                    "rho {rho}: {kernel} vs {exact}"
-                );
+                assert!((kernel - exact).abs() < 1e-14, "rho {rho}: {kernel} vs {exact}");
                 assert!(
                     (orthant - (0.25 + rho.asin() / (2.0 * PI))).abs() < 1e-14,
                     "rho {rho}: {orthant}"
@@ -357,12 +330,8 @@ mod tests {
     #[test]
     fn invalid_pairs_give_nan() {
         let rule = GaussHermite::new(4);
-        assert!(GaussianPair::new(1.0, 2.0, 1.0)
-            .expectation_smooth(&|a, _| a, &rule)
-            .is_nan());
-        assert!(GaussianPair::new(-1.0, 0.0, 1.0)
-            .expectation_piecewise(&|a, _| a, &[])
-            .is_nan());
+        assert!(GaussianPair::new(1.0, 2.0, 1.0).expectation_smooth(&|a, _| a, &rule).is_nan());
+        assert!(GaussianPair::new(-1.0, 0.0, 1.0).expectation_piecewise(&|a, _| a, &[]).is_nan());
         assert!(GaussianPair::new(1.0, -1.5, 1.0).expectations_polar(
             &|a, _| [a],
             &[],

@@ -27,13 +27,7 @@ pub struct OdeOptions {
 
 impl Default for OdeOptions {
     fn default() -> Self {
-        Self {
-            abs_tol: 1e-10,
-            rel_tol: 1e-8,
-            initial_step: 0.0,
-            max_step: 0.0,
-            max_steps: 100_000,
-        }
+        Self { abs_tol: 1e-10, rel_tol: 1e-8, initial_step: 0.0, max_step: 0.0, max_steps: 100_000 }
     }
 }
 
@@ -65,10 +59,7 @@ impl OdeSolution {
         let (t0, t1) = (self.t[i], self.t[i + 1]);
         let h = t1 - t0;
         let s = (t - t0) / h;
-        let (h00, h10) = (
-            (1.0 + 2.0 * s) * (1.0 - s) * (1.0 - s),
-            s * (1.0 - s) * (1.0 - s),
-        );
+        let (h00, h10) = ((1.0 + 2.0 * s) * (1.0 - s) * (1.0 - s), s * (1.0 - s) * (1.0 - s));
         let (h01, h11) = (s * s * (3.0 - 2.0 * s), s * s * (s - 1.0));
         (0..self.y[i].len())
             .map(|k| {
@@ -90,41 +81,13 @@ const A: [[f64; 6]; 7] = [
     [1.0 / 5.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
     [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
-    [
-        19372.0 / 6561.0,
-        -25360.0 / 2187.0,
-        64448.0 / 6561.0,
-        -212.0 / 729.0,
-        0.0,
-        0.0,
-    ],
-    [
-        9017.0 / 3168.0,
-        -355.0 / 33.0,
-        46732.0 / 5247.0,
-        49.0 / 176.0,
-        -5103.0 / 18656.0,
-        0.0,
-    ],
-    [
-        35.0 / 384.0,
-        0.0,
-        500.0 / 1113.0,
-        125.0 / 192.0,
-        -2187.0 / 6784.0,
-        11.0 / 84.0,
-    ],
+    [19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0, 0.0, 0.0],
+    [9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0, 0.0],
+    [35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0],
 ];
 /// Fifth-order weights (the last row of `A`, with 0 for the seventh stage).
-const B5: [f64; 7] = [
-    35.0 / 384.0,
-    0.0,
-    500.0 / 1113.0,
-    125.0 / 192.0,
-    -2187.0 / 6784.0,
-    11.0 / 84.0,
-    0.0,
-];
+const B5: [f64; 7] =
+    [35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0, 0.0];
 /// Fourth-order (embedded) weights.
 const B4: [f64; 7] = [
     5179.0 / 57600.0,
@@ -161,26 +124,14 @@ pub fn integrate(
         });
     }
     let span = t1 - t0;
-    let max_step = if options.max_step > 0.0 {
-        options.max_step.min(span)
-    } else {
-        span
-    };
-    let mut h = if options.initial_step > 0.0 {
-        options.initial_step
-    } else {
-        1e-3 * span
-    };
+    let max_step = if options.max_step > 0.0 { options.max_step.min(span) } else { span };
+    let mut h = if options.initial_step > 0.0 { options.initial_step } else { 1e-3 * span };
     h = h.min(max_step);
     let mut t = t0;
     let mut y = y0.to_vec();
     let mut k0 = f(t, &y)?;
-    let mut solution = OdeSolution {
-        t: vec![t],
-        y: vec![y.clone()],
-        dy: vec![k0.clone()],
-        evaluations: 1,
-    };
+    let mut solution =
+        OdeSolution { t: vec![t], y: vec![y.clone()], dy: vec![k0.clone()], evaluations: 1 };
     let dim = y.len();
     for _ in 0..options.max_steps {
         if t >= t1 {
@@ -198,9 +149,8 @@ pub fn integrate(
             k.push(f(t + C[stage] * h, &point)?);
             solution.evaluations += 1;
         }
-        let y5: Vec<f64> = (0..dim)
-            .map(|i| y[i] + h * (0..7).map(|j| B5[j] * k[j][i]).sum::<f64>())
-            .collect();
+        let y5: Vec<f64> =
+            (0..dim).map(|i| y[i] + h * (0..7).map(|j| B5[j] * k[j][i]).sum::<f64>()).collect();
         let error = (0..dim)
             .map(|i| {
                 let e = h * (0..7).map(|j| (B5[j] - B4[j]) * k[j][i]).sum::<f64>();
@@ -208,10 +158,7 @@ pub fn integrate(
             })
             .fold(0.0, f64::max);
         if !error.is_finite() || y5.iter().any(|v| !v.is_finite()) {
-            return Err(DynamicsError::NonFinite {
-                quantity: "the state",
-                t,
-            });
+            return Err(DynamicsError::NonFinite { quantity: "the state", t });
         }
         if error <= 1.0 {
             t = if last { t1 } else { t + h };
@@ -221,11 +168,7 @@ pub fn integrate(
             solution.y.push(y.clone());
             solution.dy.push(k0.clone());
         }
-        let factor = if error == 0.0 {
-            5.0
-        } else {
-            (0.9 * error.powf(-0.2)).clamp(0.2, 5.0)
-        };
+        let factor = if error == 0.0 { 5.0 } else { (0.9 * error.powf(-0.2)).clamp(0.2, 5.0) };
         h = (h * factor).min(max_step);
         if h <= 1e-14 * t.abs().max(span) {
             return Err(DynamicsError::StepSizeUnderflow { t, h });
@@ -234,10 +177,7 @@ pub fn integrate(
     if t >= t1 {
         return Ok(solution);
     }
-    Err(DynamicsError::TooManySteps {
-        max_steps: options.max_steps,
-        t,
-    })
+    Err(DynamicsError::TooManySteps { max_steps: options.max_steps, t })
 }
 
 #[cfg(test)]
@@ -249,20 +189,11 @@ mod tests {
     fn harmonic_oscillator_matches_cos_and_sin() {
         let mut f = |_t: f64, y: &[f64]| Ok(vec![y[1], -y[0]]);
         let end = 6.0 * std::f64::consts::PI;
-        let options = OdeOptions {
-            abs_tol: 1e-12,
-            rel_tol: 1e-12,
-            ..OdeOptions::default()
-        };
+        let options = OdeOptions { abs_tol: 1e-12, rel_tol: 1e-12, ..OdeOptions::default() };
         let solution = integrate(&mut f, 0.0, &[1.0, 0.0], end, &options).unwrap();
         assert_eq!(*solution.t.last().unwrap(), end);
         for (t, y) in solution.t.iter().zip(&solution.y) {
-            assert!(
-                (y[0] - t.cos()).abs() < 1e-9,
-                "t = {t}: {} vs {}",
-                y[0],
-                t.cos()
-            );
+            assert!((y[0] - t.cos()).abs() < 1e-9, "t = {t}: {} vs {}", y[0], t.cos());
             assert!((y[1] + t.sin()).abs() < 1e-9);
         }
         // Interpolated values between accepted points: third order, so looser.
@@ -280,11 +211,7 @@ mod tests {
         let mut previous_evaluations = 0;
         for tol in [1e-4, 1e-8, 1e-12] {
             let mut f = |_t: f64, y: &[f64]| Ok(vec![y[0] * (1.0 - y[0])]);
-            let options = OdeOptions {
-                abs_tol: tol,
-                rel_tol: tol,
-                ..OdeOptions::default()
-            };
+            let options = OdeOptions { abs_tol: tol, rel_tol: tol, ..OdeOptions::default() };
             let solution = integrate(&mut f, 0.0, &[0.1], 20.0, &options).unwrap();
             let worst = solution
                 .t
@@ -302,19 +229,12 @@ mod tests {
     fn bad_input_and_failing_rhs_are_reported() {
         let mut f = |_t: f64, y: &[f64]| Ok(vec![y[0]]);
         let err = integrate(&mut f, 1.0, &[1.0], 0.5, &OdeOptions::default()).unwrap_err();
-        assert!(matches!(
-            err,
-            DynamicsError::InvalidParameter { field: "t1", .. }
-        ));
+        assert!(matches!(err, DynamicsError::InvalidParameter { field: "t1", .. }));
         let mut blow_up = |_t: f64, y: &[f64]| Ok(vec![y[0] * y[0]]);
         // y' = y^2 from 1 blows up at t = 1.
         assert!(integrate(&mut blow_up, 0.0, &[1.0], 2.0, &OdeOptions::default()).is_err());
-        let mut failing = |t: f64, _y: &[f64]| {
-            Err(DynamicsError::NonFinite {
-                quantity: "test",
-                t,
-            })
-        };
+        let mut failing =
+            |t: f64, _y: &[f64]| Err(DynamicsError::NonFinite { quantity: "test", t });
         assert!(integrate(&mut failing, 0.0, &[1.0], 1.0, &OdeOptions::default()).is_err());
     }
 }

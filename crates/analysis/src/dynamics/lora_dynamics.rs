@@ -186,11 +186,8 @@ impl<'a> LoraDynamics<'a> {
         }
         let m = m.clamp(-1.0, 1.0);
         let mu = self.mu;
-        let (phi, sigma, dsigma) = (
-            self.teacher.value,
-            self.student.value,
-            self.student.derivative,
-        );
+        let (phi, sigma, dsigma) =
+            (self.teacher.value, self.student.value, self.student.derivative);
         let f = |b: f64, c: f64| {
             let a = mu * b + u * c;
             (sigma(a) - phi(b)) * dsigma(a)
@@ -200,10 +197,7 @@ impl<'a> LoraDynamics<'a> {
         let pair = GaussianPair::new(1.0, m, 1.0);
         let mut kinks = Vec::new();
         if self.teacher.non_smooth {
-            kinks.push(KinkLine {
-                alpha: 1.0,
-                beta: 0.0,
-            });
+            kinks.push(KinkLine { alpha: 1.0, beta: 0.0 });
         }
         if self.student.non_smooth {
             kinks.push(KinkLine { alpha: mu, beta: u });
@@ -221,10 +215,7 @@ impl<'a> LoraDynamics<'a> {
         let g_z = if s2 > 0.0 { g_z / s2.sqrt() } else { 0.0 };
         let terms = PopulationTerms { g_w, g_v, g_z, f2 };
         if [g_w, g_v, g_z, f2].iter().any(|v| !v.is_finite()) {
-            return Err(DynamicsError::NonFinite {
-                quantity: "a population term",
-                t: f64::NAN,
-            });
+            return Err(DynamicsError::NonFinite { quantity: "a population term", t: f64::NAN });
         }
         Ok(terms)
     }
@@ -252,10 +243,7 @@ impl<'a> LoraDynamics<'a> {
             u: u - lr * p.g_v,
         };
         if !(next.m.is_finite() && next.u.is_finite()) {
-            return Err(DynamicsError::NonFinite {
-                quantity: "the step map",
-                t: f64::NAN,
-            });
+            return Err(DynamicsError::NonFinite { quantity: "the step map", t: f64::NAN });
         }
         Ok(next)
     }
@@ -284,10 +272,7 @@ impl<'a> LoraDynamics<'a> {
         }
         let end = self.learning_rate * steps as f64;
         let mut rhs = |t: f64, y: &[f64]| {
-            let state = Overlaps {
-                m: y[0].clamp(-1.0, 1.0),
-                u: y[1],
-            };
+            let state = Overlaps { m: y[0].clamp(-1.0, 1.0), u: y[1] };
             let d = self.drift(state).map_err(|error| match error {
                 DynamicsError::NonFinite { quantity, .. } => {
                     DynamicsError::NonFinite { quantity, t }
@@ -323,11 +308,7 @@ mod tests {
             assert!((p.g_w - (k + u * m)).abs() < 1e-13);
             assert!((p.g_v - (k * m + u)).abs() < 1e-13);
             assert!((p.f2 - (k * k + 2.0 * k * u * m + u * u)).abs() < 1e-13);
-            let g_z = if m.abs() < 1.0 {
-                u * (1.0 - m * m).sqrt()
-            } else {
-                0.0
-            };
+            let g_z = if m.abs() < 1.0 { u * (1.0 - m * m).sqrt() } else { 0.0 };
             assert!((p.g_z - g_z).abs() < 1e-13, "m {m}: {} vs {g_z}", p.g_z);
             // dm/dt = u (1 - mu)(1 - m^2) - (eta / 2) m u^2 F.
             let d = dynamics.drift(Overlaps { m, u }).unwrap();
@@ -350,11 +331,7 @@ mod tests {
             let det = j11 * j22 - j12 * j21;
             let rate = 0.5 * (trace + (trace * trace - 4.0 * det).sqrt());
             let tau = tau_linear_closed_form(mu);
-            assert!(
-                (rate * tau - 1.0).abs() < 1e-6,
-                "mu {mu}: rate {rate}, 1 / tau {}",
-                1.0 / tau
-            );
+            assert!((rate * tau - 1.0).abs() < 1e-6, "mu {mu}: rate {rate}, 1 / tau {}", 1.0 / tau);
         }
     }
 
@@ -372,11 +349,7 @@ mod tests {
             let start = Overlaps { m: 0.03, u: 1e-6 };
             let ode = dynamics.ode_curve(start, steps, &options).unwrap();
             let map = dynamics.map_curve(start, steps).unwrap();
-            let gap = ode
-                .iter()
-                .zip(&map)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+            let gap = ode.iter().zip(&map).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
             assert!(gap < previous, "lr {lr}: gap {gap} not below {previous}");
             previous = gap;
         }
@@ -412,10 +385,7 @@ mod tests {
             let expected = [0.0, 0.5 * (1.0 - mu), 0.5 * (1.0 - mu), -0.5];
             let got = [dm.m / h, du.m / h, dm.u / h, du.u / h];
             for (g, e) in got.iter().zip(expected) {
-                assert!(
-                    (g - e).abs() < 1e-6,
-                    "mu {mu}: J = {got:?}, expected {expected:?}"
-                );
+                assert!((g - e).abs() < 1e-6, "mu {mu}: J = {got:?}, expected {expected:?}");
             }
             let rate = 0.5 * (-0.5 + (0.25 + (1.0 - mu) * (1.0 - mu)).sqrt());
             assert!(1.0 / rate > previous);
@@ -441,15 +411,12 @@ mod tests {
         ];
         let mut worst = 0.0_f64;
         for &mu in &[0.1, 0.5, 0.8] {
-            let dynamics = LoraDynamics::new(teacher, student, mu, 0.2, 1000, 500)
-                .unwrap()
-                .piecewise_linear();
+            let dynamics =
+                LoraDynamics::new(teacher, student, mu, 0.2, 1000, 500).unwrap().piecewise_linear();
             for &(m, u) in &states {
                 let state = Overlaps { m, u };
                 let polar = dynamics.population(state).unwrap();
-                let cartesian = dynamics
-                    .population_by(state, Quadrature::Cartesian)
-                    .unwrap();
+                let cartesian = dynamics.population_by(state, Quadrature::Cartesian).unwrap();
                 for (a, b) in [
                     (polar.g_w, cartesian.g_w),
                     (polar.g_v, cartesian.g_v),
@@ -485,22 +452,13 @@ mod tests {
     #[test]
     fn bad_parameters_name_their_field() {
         let cases = [
-            (
-                LoraDynamics::new(linear(), linear(), -0.1, 0.2, 100, 50).unwrap_err(),
-                "mu",
-            ),
+            (LoraDynamics::new(linear(), linear(), -0.1, 0.2, 100, 50).unwrap_err(), "mu"),
             (
                 LoraDynamics::new(linear(), linear(), 0.1, 0.0, 100, 50).unwrap_err(),
                 "learning_rate",
             ),
-            (
-                LoraDynamics::new(linear(), linear(), 0.1, 0.2, 1, 50).unwrap_err(),
-                "input_dim",
-            ),
-            (
-                LoraDynamics::new(linear(), linear(), 0.1, 0.2, 100, 0).unwrap_err(),
-                "batch",
-            ),
+            (LoraDynamics::new(linear(), linear(), 0.1, 0.2, 1, 50).unwrap_err(), "input_dim"),
+            (LoraDynamics::new(linear(), linear(), 0.1, 0.2, 100, 0).unwrap_err(), "batch"),
         ];
         for (error, field) in cases {
             assert!(

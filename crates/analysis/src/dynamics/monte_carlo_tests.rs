@@ -24,10 +24,7 @@ struct Normals {
 
 impl Normals {
     fn new(seed: u64) -> Self {
-        Self {
-            rng: SplitMix64::new(seed),
-            spare: None,
-        }
+        Self { rng: SplitMix64::new(seed), spare: None }
     }
 
     fn uniform(&mut self) -> f64 {
@@ -93,9 +90,8 @@ fn mean_and_standard_error(values: &[f64]) -> (f64, f64) {
 fn check(sigma: ScalarActivation, name: &str, state: Overlaps, seed: u64) {
     let mu = 0.4;
     // Both activations here are piecewise linear: the polar rule, as the experiment reports use.
-    let dynamics = LoraDynamics::new(sigma, sigma, mu, LEARNING_RATE, N, BATCH)
-        .unwrap()
-        .piecewise_linear();
+    let dynamics =
+        LoraDynamics::new(sigma, sigma, mu, LEARNING_RATE, N, BATCH).unwrap().piecewise_linear();
     let Overlaps { m, u } = state;
     let [(dm, se_m), (du, se_u)] = monte_carlo_step(&sigma, mu, state, seed);
     let drift = dynamics.drift(state).unwrap();
@@ -132,40 +128,20 @@ fn check(sigma: ScalarActivation, name: &str, state: Overlaps, seed: u64) {
 
 #[test]
 fn linear_rhs_matches_monte_carlo_in_the_search_phase() {
-    check(
-        ScalarActivation::smooth(&identity, &one),
-        "linear",
-        Overlaps { m: 0.3, u: 0.6 },
-        11,
-    );
+    check(ScalarActivation::smooth(&identity, &one), "linear", Overlaps { m: 0.3, u: 0.6 }, 11);
 }
 
 #[test]
 fn linear_rhs_matches_monte_carlo_near_alignment() {
-    check(
-        ScalarActivation::smooth(&identity, &one),
-        "linear",
-        Overlaps { m: 0.7, u: 0.4 },
-        12,
-    );
+    check(ScalarActivation::smooth(&identity, &one), "linear", Overlaps { m: 0.7, u: 0.4 }, 12);
 }
 
 #[test]
 fn relu_rhs_matches_monte_carlo_in_the_search_phase() {
-    check(
-        ScalarActivation::non_smooth(&relu, &step),
-        "relu",
-        Overlaps { m: 0.3, u: 0.6 },
-        23,
-    );
+    check(ScalarActivation::non_smooth(&relu, &step), "relu", Overlaps { m: 0.3, u: 0.6 }, 23);
 }
 
 #[test]
 fn relu_rhs_matches_monte_carlo_near_alignment() {
-    check(
-        ScalarActivation::non_smooth(&relu, &step),
-        "relu",
-        Overlaps { m: 0.7, u: 0.4 },
-        24,
-    );
+    check(ScalarActivation::non_smooth(&relu, &step), "relu", Overlaps { m: 0.7, u: 0.4 }, 24);
 }

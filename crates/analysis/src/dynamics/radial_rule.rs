@@ -115,12 +115,7 @@ fn stieltjes(n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut previous_norm = 1.0;
     for k in 0..n {
         let norm: f64 = w.iter().zip(&current).map(|(w, p)| w * p * p).sum();
-        let first: f64 = w
-            .iter()
-            .zip(&current)
-            .zip(&x)
-            .map(|((w, p), x)| w * x * p * p)
-            .sum();
+        let first: f64 = w.iter().zip(&current).zip(&x).map(|((w, p), x)| w * x * p * p).sum();
         let a = first / norm;
         let b = if k == 0 { norm } else { norm / previous_norm };
         alpha.push(a);
@@ -140,11 +135,7 @@ fn eigenvalues_below(alpha: &[f64], off: &[f64], x: f64) -> usize {
     let mut count = 0;
     let mut q = 1.0;
     for k in 0..alpha.len() {
-        q = if k == 0 {
-            alpha[0] - x
-        } else {
-            alpha[k] - x - off[k - 1] * off[k - 1] / q
-        };
+        q = if k == 0 { alpha[0] - x } else { alpha[k] - x - off[k - 1] * off[k - 1] / q };
         if q == 0.0 {
             q = -f64::EPSILON * (1.0 + x.abs());
         }
@@ -179,11 +170,7 @@ mod tests {
     /// `integral of rho^k rho exp(-rho^2 / 2)` over `[0, inf)` = `2^{k/2} Gamma(k/2 + 1)`.
     fn moment(k: u32) -> f64 {
         // Gamma(k/2 + 1) by the recurrence from Gamma(1) = 1 or Gamma(3/2) = sqrt(pi) / 2.
-        let mut gamma = if k.is_multiple_of(2) {
-            1.0
-        } else {
-            std::f64::consts::PI.sqrt() / 2.0
-        };
+        let mut gamma = if k.is_multiple_of(2) { 1.0 } else { std::f64::consts::PI.sqrt() / 2.0 };
         let mut s = if k.is_multiple_of(2) { 1.0 } else { 1.5 };
         while s < f64::from(k) / 2.0 + 1.0 - 1e-9 {
             gamma *= s;
@@ -207,11 +194,7 @@ mod tests {
                     .map(|(x, w)| w * x.powi(k as i32))
                     .sum();
                 let exact = moment(k);
-                let tolerance = if k < 2 * n as u32 {
-                    1e-12
-                } else {
-                    f64::INFINITY
-                };
+                let tolerance = if k < 2 * n as u32 { 1e-12 } else { f64::INFINITY };
                 assert!(
                     ((got - exact) / exact).abs() < tolerance,
                     "n = {n}, degree {k}: {got} vs {exact}"

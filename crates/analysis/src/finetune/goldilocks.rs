@@ -68,13 +68,19 @@ pub struct Goldilocks {
 /// appearance. Only seeds present at every checkpoint of a (source, method) are used.
 pub fn find_goldilocks(runs: &[FinetuneRun]) -> Vec<Goldilocks> {
     let mut order: Vec<(String, String)> = Vec::new();
-    let mut table: BTreeMap<(String, String), BTreeMap<usize, BTreeMap<u64, f64>>> = BTreeMap::new();
+    let mut table: BTreeMap<(String, String), BTreeMap<usize, BTreeMap<u64, f64>>> =
+        BTreeMap::new();
     for run in runs {
         let key = (run.source.clone(), run.method.clone());
         if !order.contains(&key) {
             order.push(key.clone());
         }
-        table.entry(key).or_default().entry(run.checkpoint_step).or_default().insert(run.seed, run.steps_or_budget());
+        table
+            .entry(key)
+            .or_default()
+            .entry(run.checkpoint_step)
+            .or_default()
+            .insert(run.seed, run.steps_or_budget());
     }
     order
         .into_iter()
@@ -88,14 +94,22 @@ pub fn find_goldilocks(runs: &[FinetuneRun]) -> Vec<Goldilocks> {
                 return None;
             }
             let steps: Vec<usize> = by_step.keys().copied().collect();
-            let matrix: Vec<Vec<f64>> = by_step.values().map(|per_seed| seeds.iter().map(|s| per_seed[s]).collect()).collect();
+            let matrix: Vec<Vec<f64>> = by_step
+                .values()
+                .map(|per_seed| seeds.iter().map(|s| per_seed[s]).collect())
+                .collect();
             Some(goldilocks_of(key.0, key.1, &steps, &matrix))
         })
         .collect()
 }
 
 /// `matrix[c][s]`: steps from checkpoint `steps[c]` with seed index `s`.
-fn goldilocks_of(source: String, method: String, steps: &[usize], matrix: &[Vec<f64>]) -> Goldilocks {
+fn goldilocks_of(
+    source: String,
+    method: String,
+    steps: &[usize],
+    matrix: &[Vec<f64>],
+) -> Goldilocks {
     let seeds = matrix[0].len();
     let means: Vec<f64> = matrix.iter().map(|row| row.iter().sum::<f64>() / seeds as f64).collect();
     let best = argmin(&means);
@@ -103,13 +117,15 @@ fn goldilocks_of(source: String, method: String, steps: &[usize], matrix: &[Vec<
     let mut picks: Vec<usize> = (0..RESAMPLES)
         .map(|_| {
             let sample: Vec<usize> = (0..seeds).map(|_| rng.below(seeds)).collect();
-            let resampled: Vec<f64> = matrix.iter().map(|row| sample.iter().map(|&s| row[s]).sum::<f64>()).collect();
+            let resampled: Vec<f64> =
+                matrix.iter().map(|row| sample.iter().map(|&s| row[s]).sum::<f64>()).collect();
             argmin(&resampled)
         })
         .collect();
     let share = picks.iter().filter(|&&p| p == best).count() as f64 / RESAMPLES as f64;
     picks.sort_unstable();
-    let quantile = |q: f64| picks[((q * (RESAMPLES - 1) as f64).round() as usize).min(RESAMPLES - 1)];
+    let quantile =
+        |q: f64| picks[((q * (RESAMPLES - 1) as f64).round() as usize).min(RESAMPLES - 1)];
     let last = steps.len() - 1;
     let mut largest: Option<(usize, usize)> = None;
     for later in 1..steps.len() {
@@ -122,9 +138,14 @@ fn goldilocks_of(source: String, method: String, steps: &[usize], matrix: &[Vec<
     }
     let slowdown = largest.map(|(i, j)| {
         let differences: Vec<f64> = (0..seeds).map(|s| matrix[j][s] - matrix[i][s]).collect();
-        Rise { from: (steps[i], means[i]), to: (steps[j], means[j]), difference: mean_interval(&differences).expect("at least one seed") }
+        Rise {
+            from: (steps[i], means[i]),
+            to: (steps[j], means[j]),
+            difference: mean_interval(&differences).expect("at least one seed"),
+        }
     });
-    let totals: Vec<f64> = steps.iter().zip(&means).map(|(&step, &mean)| step as f64 + mean).collect();
+    let totals: Vec<f64> =
+        steps.iter().zip(&means).map(|(&step, &mean)| step as f64 + mean).collect();
     let cheapest = argmin(&totals);
     Goldilocks {
         source,
@@ -159,13 +180,19 @@ mod tests {
     fn runs_from(table: &[(usize, [usize; 4])]) -> Vec<FinetuneRun> {
         table
             .iter()
-            .flat_map(|(step, times)| times.iter().enumerate().map(move |(seed, &t)| run("src", "lora-r1", *step, seed as u64, Some(t))))
+            .flat_map(|(step, times)| {
+                times
+                    .iter()
+                    .enumerate()
+                    .map(move |(seed, &t)| run("src", "lora-r1", *step, seed as u64, Some(t)))
+            })
             .collect()
     }
 
     #[test]
     fn a_clear_minimum_in_the_middle_is_found_and_the_slowdown_is_significant() {
-        let runs = runs_from(&[(0, [60, 62, 58, 61]), (8, [20, 22, 19, 21]), (64, [40, 43, 41, 39])]);
+        let runs =
+            runs_from(&[(0, [60, 62, 58, 61]), (8, [20, 22, 19, 21]), (64, [40, 43, 41, 39])]);
         let found = find_goldilocks(&runs);
         assert_eq!(found.len(), 1);
         let g = &found[0];
@@ -183,7 +210,8 @@ mod tests {
 
     #[test]
     fn a_monotone_decrease_has_no_slowdown() {
-        let runs = runs_from(&[(0, [60, 62, 58, 61]), (8, [30, 32, 29, 31]), (64, [10, 11, 9, 12])]);
+        let runs =
+            runs_from(&[(0, [60, 62, 58, 61]), (8, [30, 32, 29, 31]), (64, [10, 11, 9, 12])]);
         let g = &find_goldilocks(&runs)[0];
         assert_eq!(g.step, 64);
         assert_eq!(g.slowdown, None);

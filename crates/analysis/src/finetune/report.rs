@@ -101,7 +101,13 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     for source in &sources {
         let _ = writeln!(out, "Source `{source}`:\n");
         for g in input.goldilocks.iter().filter(|g| g.source == *source) {
-            let _ = writeln!(out, "- {}: fastest from the checkpoint at step {}. Does more pre-training slow it? {}", g.method, g.step, slowdown_sentence(g));
+            let _ = writeln!(
+                out,
+                "- {}: fastest from the checkpoint at step {}. Does more pre-training slow it? {}",
+                g.method,
+                g.step,
+                slowdown_sentence(g)
+            );
         }
         let _ = writeln!(out);
     }
@@ -112,7 +118,10 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
         }
     }
     let _ = writeln!(out, "## Checkpoints\n");
-    let _ = writeln!(out, "| source | step | overlap <w, w*> | norm \\|w\\| | source test loss | target test loss |");
+    let _ = writeln!(
+        out,
+        "| source | step | overlap <w, w*> | norm \\|w\\| | source test loss | target test loss |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for c in input.checkpoints {
         let _ = writeln!(
@@ -149,10 +158,17 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
                     input
                         .rows
                         .iter()
-                        .find(|r| r.source == *source && r.method == *method && r.checkpoint_step == step)
+                        .find(|r| {
+                            r.source == *source && r.method == *method && r.checkpoint_step == step
+                        })
                         .map(|r| {
                             let mark = if r.censored > 0 { "*" } else { "" };
-                            format!("{}{mark} [{}, {}]", trimmed(r.mean_steps, 1), trimmed(r.low, 1), trimmed(r.high, 1))
+                            format!(
+                                "{}{mark} [{}, {}]",
+                                trimmed(r.mean_steps, 1),
+                                trimmed(r.low, 1),
+                                trimmed(r.high, 1)
+                            )
                         })
                         .unwrap_or_else(|| "-".into())
                 })
@@ -179,7 +195,11 @@ mod tests {
             step_interval: (32, 128),
             share: 0.7,
             last: (1024, 90.0),
-            slowdown: Some(Rise { from: (64, 40.0), to: (1024, 90.0), difference: MeanInterval { mean: 50.0, half_width: 10.0, n: 4 } }),
+            slowdown: Some(Rise {
+                from: (64, 40.0),
+                to: (1024, 90.0),
+                difference: MeanInterval { mean: 50.0, half_width: 10.0, n: 4 },
+            }),
             cheapest_total: (32, 80.5),
             seeds: 4,
         };
@@ -197,7 +217,14 @@ mod tests {
             high: 45.0,
             max_steps: 500,
         };
-        let checkpoint = CheckpointSummary { source: "squared".into(), step: 64, overlap: 0.9, norm: 1.1, source_test_loss: 0.2, target_test_loss: 0.05 };
+        let checkpoint = CheckpointSummary {
+            source: "squared".into(),
+            step: 64,
+            overlap: 0.9,
+            norm: 1.1,
+            source_test_loss: 0.2,
+            target_test_loss: 0.05,
+        };
         let report = render_pretrain_report(&PretrainReportInput {
             experiment: "pretrain",
             description: "A test.",

@@ -35,7 +35,10 @@ pub struct FinetuneRow {
 
 /// The table: one row per (source, method, checkpoint), in the order sources and methods
 /// first appear in `runs`, checkpoints ascending.
-pub fn summarize_finetuning(runs: &[FinetuneRun], checkpoints: &[CheckpointSummary]) -> Vec<FinetuneRow> {
+pub fn summarize_finetuning(
+    runs: &[FinetuneRun],
+    checkpoints: &[CheckpointSummary],
+) -> Vec<FinetuneRow> {
     let mut order: Vec<(String, String)> = Vec::new();
     let mut groups: BTreeMap<(String, String, usize), Vec<&FinetuneRun>> = BTreeMap::new();
     for run in runs {
@@ -43,11 +46,16 @@ pub fn summarize_finetuning(runs: &[FinetuneRun], checkpoints: &[CheckpointSumma
         if !order.contains(&key) {
             order.push(key);
         }
-        groups.entry((run.source.clone(), run.method.clone(), run.checkpoint_step)).or_default().push(run);
+        groups
+            .entry((run.source.clone(), run.method.clone(), run.checkpoint_step))
+            .or_default()
+            .push(run);
     }
     let mut rows = Vec::new();
     for (source, method) in order {
-        for ((_, _, step), members) in groups.range((source.clone(), method.clone(), 0)..=(source.clone(), method.clone(), usize::MAX)) {
+        for ((_, _, step), members) in groups.range(
+            (source.clone(), method.clone(), 0)..=(source.clone(), method.clone(), usize::MAX),
+        ) {
             let steps: Vec<f64> = members.iter().map(|r| r.steps_or_budget()).collect();
             let interval = mean_interval(&steps).expect("a group has runs");
             let checkpoint = checkpoints.iter().find(|c| c.source == source && c.step == *step);
@@ -75,7 +83,13 @@ pub(crate) mod tests {
     use super::*;
 
     /// A run that reached the target after `steps` steps (None: censored at 100).
-    pub(crate) fn run(source: &str, method: &str, checkpoint_step: usize, seed: u64, steps: Option<usize>) -> FinetuneRun {
+    pub(crate) fn run(
+        source: &str,
+        method: &str,
+        checkpoint_step: usize,
+        seed: u64,
+        steps: Option<usize>,
+    ) -> FinetuneRun {
         FinetuneRun {
             source: source.into(),
             method: method.into(),
@@ -102,7 +116,14 @@ pub(crate) mod tests {
             run("same", "full", 4, 1, Some(14)),
             run("same", "lora-r1", 0, 0, Some(50)),
         ];
-        let checkpoints = vec![CheckpointSummary { source: "same".into(), step: 4, overlap: 0.5, norm: 0.6, source_test_loss: 0.1, target_test_loss: 0.2 }];
+        let checkpoints = vec![CheckpointSummary {
+            source: "same".into(),
+            step: 4,
+            overlap: 0.5,
+            norm: 0.6,
+            source_test_loss: 0.1,
+            target_test_loss: 0.2,
+        }];
         let rows = summarize_finetuning(&runs, &checkpoints);
         assert_eq!(rows.len(), 3);
         assert_eq!((rows[0].method.as_str(), rows[0].checkpoint_step), ("full", 0));

@@ -64,13 +64,7 @@ pub fn escape_time_plot(
         let line = match lines.iter().position(|l| l.label == label) {
             Some(i) => &mut lines[i],
             None => {
-                lines.push(Line {
-                    label,
-                    activation,
-                    start,
-                    points: Vec::new(),
-                    bars: Vec::new(),
-                });
+                lines.push(Line { label, activation, start, points: Vec::new(), bars: Vec::new() });
                 lines.last_mut().expect("just pushed")
             }
         };
@@ -87,13 +81,10 @@ pub fn escape_time_plot(
     // Published points of the plotted activations, within the measured range of mu.
     let mut references: Vec<Reference> = Vec::new();
     for (i, &activation) in activations.iter().enumerate() {
-        let mus = lines
-            .iter()
-            .filter(|l| l.activation == i)
-            .flat_map(|l| l.points.iter().map(|p| p.0));
-        let (lo, hi) = mus.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), m| {
-            (a.min(m), b.max(m))
-        });
+        let mus =
+            lines.iter().filter(|l| l.activation == i).flat_map(|l| l.points.iter().map(|p| p.0));
+        let (lo, hi) =
+            mus.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), m| (a.min(m), b.max(m)));
         let points: Vec<(f64, f64)> = published
             .escape_times(activation)
             .iter()
@@ -101,23 +92,14 @@ pub fn escape_time_plot(
             .filter(|&(m, t)| m >= lo - 1e-9 && m <= hi + 1e-9 && t > 0.0)
             .collect();
         if !points.is_empty() {
-            references.push(Reference {
-                activation: i,
-                name: activation,
-                points,
-            });
+            references.push(Reference { activation: i, name: activation, points });
         }
     }
 
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     let ys = lines
         .iter()
-        .flat_map(|l| {
-            l.points
-                .iter()
-                .map(|p| p.1)
-                .chain(l.bars.iter().flat_map(|b| [b.1, b.2]))
-        })
+        .flat_map(|l| l.points.iter().map(|p| p.1).chain(l.bars.iter().flat_map(|b| [b.1, b.2])))
         .chain(references.iter().flat_map(|r| r.points.iter().map(|p| p.1)));
     let (x_range, y_range) = match (min_max(xs), min_max(ys)) {
         (Some((x0, x1)), Some((y0, y1))) => ((x0 - 0.05)..(x1 + 0.05), (y0 / 1.5)..(y1 * 1.5)),
@@ -178,12 +160,9 @@ pub fn escape_time_plot(
                 .map_err(&err)?;
             chart
                 .draw_series(
-                    line.bars
-                        .iter()
-                        .flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)])
-                        .map(|p| {
-                            EmptyElement::at(p) + PathElement::new(vec![(-4, 0), (4, 0)], bar)
-                        }),
+                    line.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]).map(|p| {
+                        EmptyElement::at(p) + PathElement::new(vec![(-4, 0), (4, 0)], bar)
+                    }),
                 )
                 .map_err(&err)?;
         }
@@ -267,34 +246,10 @@ mod tests {
 
     fn rows() -> Vec<SummaryRow> {
         vec![
-            row(
-                "linear",
-                "published-start",
-                0.1,
-                Some(10.5),
-                Some((10.5, 10.5)),
-            ),
-            row(
-                "linear",
-                "published-start",
-                0.5,
-                Some(72.0),
-                Some((72.0, 72.0)),
-            ),
-            row(
-                "linear",
-                "random-start",
-                0.1,
-                Some(14.0),
-                Some((11.0, 18.0)),
-            ),
-            row(
-                "linear",
-                "random-start",
-                0.5,
-                Some(93.0),
-                Some((75.0, 120.0)),
-            ),
+            row("linear", "published-start", 0.1, Some(10.5), Some((10.5, 10.5))),
+            row("linear", "published-start", 0.5, Some(72.0), Some((72.0, 72.0))),
+            row("linear", "random-start", 0.1, Some(14.0), Some((11.0, 18.0))),
+            row("linear", "random-start", 0.5, Some(93.0), Some((75.0, 120.0))),
             row("sign->tanh", "random-start", 0.5, Some(150.0), None),
             row("sign->tanh", "random-start", 0.9, None, None),
         ]

@@ -34,7 +34,11 @@ fn step_label(x: f64) -> String {
 /// SVG of the headline plot for the rows and checkpoints of one source. Censored means
 /// (some seed never reached the target) are drawn as hollow markers. Errors only when
 /// drawing fails.
-pub fn headline_plot(rows: &[FinetuneRow], checkpoints: &[CheckpointSummary], title: &str) -> Result<String, AnalysisError> {
+pub fn headline_plot(
+    rows: &[FinetuneRow],
+    checkpoints: &[CheckpointSummary],
+    title: &str,
+) -> Result<String, AnalysisError> {
     let err = plot_error("headline");
     let steps = || rows.iter().map(|r| r.checkpoint_step).chain(checkpoints.iter().map(|c| c.step));
     let x_lo = STEP_ZERO / 1.5;
@@ -66,16 +70,22 @@ pub fn headline_plot(rows: &[FinetuneRow], checkpoints: &[CheckpointSummary], ti
         for (i, method) in methods.iter().enumerate() {
             let style = color(i);
             let mine: Vec<&FinetuneRow> = rows.iter().filter(|r| r.method == *method).collect();
-            let line: Vec<(f64, f64)> = mine.iter().map(|r| (step_x(r.checkpoint_step), r.mean_steps.max(y_lo))).collect();
+            let line: Vec<(f64, f64)> =
+                mine.iter().map(|r| (step_x(r.checkpoint_step), r.mean_steps.max(y_lo))).collect();
             chart
                 .draw_series(LineSeries::new(line, style.stroke_width(2)))
                 .map_err(&err)?
                 .label(method.to_string())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2))
+                });
             chart
                 .draw_series(mine.iter().map(|r| {
                     let x = step_x(r.checkpoint_step);
-                    PathElement::new(vec![(x, r.low.max(y_lo)), (x, r.high.max(y_lo))], style.stroke_width(1))
+                    PathElement::new(
+                        vec![(x, r.low.max(y_lo)), (x, r.high.max(y_lo))],
+                        style.stroke_width(1),
+                    )
                 }))
                 .map_err(&err)?;
             chart
@@ -101,16 +111,22 @@ pub fn headline_plot(rows: &[FinetuneRow], checkpoints: &[CheckpointSummary], ti
             .y_label_formatter(&|y| trimmed(*y, 2))
             .draw()
             .map_err(&err)?;
-        let measures: [(&str, fn(&CheckpointSummary) -> f64); 2] = [("overlap <w, w*>", |c| c.overlap), ("norm |w|", |c| c.norm)];
+        let measures: [(&str, fn(&CheckpointSummary) -> f64); 2] =
+            [("overlap <w, w*>", |c| c.overlap), ("norm |w|", |c| c.norm)];
         for (i, (name, value)) in measures.into_iter().enumerate() {
             let style = color(methods.len() + i);
-            let series: Vec<(f64, f64)> = checkpoints.iter().map(|c| (step_x(c.step), value(c))).collect();
+            let series: Vec<(f64, f64)> =
+                checkpoints.iter().map(|c| (step_x(c.step), value(c))).collect();
             panel
                 .draw_series(LineSeries::new(series.clone(), style.stroke_width(2)))
                 .map_err(&err)?
                 .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2)));
-            panel.draw_series(series.into_iter().map(|p| Circle::new(p, 3, style.filled()))).map_err(&err)?;
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2))
+                });
+            panel
+                .draw_series(series.into_iter().map(|p| Circle::new(p, 3, style.filled())))
+                .map_err(&err)?;
         }
         draw_legend(&mut panel, 13, "headline")?;
         root.present().map_err(&err)?;
@@ -141,10 +157,29 @@ mod tests {
 
     #[test]
     fn draws_every_method_and_both_checkpoint_curves() {
-        let rows = vec![row("lora-r1", 0, 100.0, 0), row("lora-r1", 8, 40.0, 0), row("full", 0, 20.0, 0), row("full", 8, 1000.0, 1)];
+        let rows = vec![
+            row("lora-r1", 0, 100.0, 0),
+            row("lora-r1", 8, 40.0, 0),
+            row("full", 0, 20.0, 0),
+            row("full", 8, 1000.0, 1),
+        ];
         let checkpoints = vec![
-            CheckpointSummary { source: "same".into(), step: 0, overlap: 0.0, norm: 0.1, source_test_loss: 0.5, target_test_loss: 0.5 },
-            CheckpointSummary { source: "same".into(), step: 8, overlap: 0.7, norm: 0.8, source_test_loss: 0.1, target_test_loss: 0.1 },
+            CheckpointSummary {
+                source: "same".into(),
+                step: 0,
+                overlap: 0.0,
+                norm: 0.1,
+                source_test_loss: 0.5,
+                target_test_loss: 0.5,
+            },
+            CheckpointSummary {
+                source: "same".into(),
+                step: 8,
+                overlap: 0.7,
+                norm: 0.8,
+                source_test_loss: 0.1,
+                target_test_loss: 0.1,
+            },
         ];
         let svg = headline_plot(&rows, &checkpoints, "source: same").unwrap();
         assert!(svg.starts_with("<svg"));

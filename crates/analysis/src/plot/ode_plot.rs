@@ -15,12 +15,7 @@ pub fn ode_comparison_plot(
     title: &str,
 ) -> Result<String, AnalysisError> {
     let err = plot_error("ODE beside measurement");
-    let steps = comparisons
-        .iter()
-        .map(|c| c.measured.len())
-        .max()
-        .unwrap_or(1)
-        .max(2) as f64;
+    let steps = comparisons.iter().map(|c| c.measured.len()).max().unwrap_or(1).max(2) as f64;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
@@ -39,22 +34,12 @@ pub fn ode_comparison_plot(
         for (i, comparison) in comparisons.iter().enumerate() {
             let style = color(i);
             let points = |curve: &[f64]| -> Vec<(f64, f64)> {
-                curve
-                    .iter()
-                    .enumerate()
-                    .map(|(j, &m)| ((j + 1) as f64, m))
-                    .collect()
+                curve.iter().enumerate().map(|(j, &m)| ((j + 1) as f64, m)).collect()
             };
             chart
-                .draw_series(LineSeries::new(
-                    points(&comparison.measured),
-                    style.stroke_width(2),
-                ))
+                .draw_series(LineSeries::new(points(&comparison.measured), style.stroke_width(2)))
                 .map_err(&err)?
-                .label(format!(
-                    "{}: measured ({} seeds)",
-                    comparison.label, comparison.seeds
-                ))
+                .label(format!("{}: measured ({} seeds)", comparison.label, comparison.seeds))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2))
                 });

@@ -68,20 +68,14 @@ pub fn overlap_curves_with_ode_plot(
     let curves: Vec<(String, Vec<(f64, f64)>)> = mus
         .iter()
         .map(|&mu| {
-            let group: Vec<&[f64]> = selected
-                .iter()
-                .filter(|r| r.mu == mu)
-                .map(|r| r.m_v.as_slice())
-                .collect();
+            let group: Vec<&[f64]> =
+                selected.iter().filter(|r| r.mu == mu).map(|r| r.m_v.as_slice()).collect();
             let average = seed_average(&group);
             let points = log_spaced_indices(average.len(), MAX_POINTS)
                 .into_iter()
                 .map(|i| ((i + 1) as f64, average[i]))
                 .collect();
-            (
-                format!("mu = {} ({} seeds)", trimmed(mu, 4), group.len()),
-                points,
-            )
+            (format!("mu = {} ({} seeds)", trimmed(mu, 4), group.len()), points)
         })
         .collect();
     // (index of the measured line, points (step, ODE m))
@@ -98,11 +92,7 @@ pub fn overlap_curves_with_ode_plot(
             Some((line, points))
         })
         .collect();
-    let steps = curves
-        .iter()
-        .flat_map(|c| c.1.last())
-        .map(|p| p.0)
-        .fold(1.0, f64::max);
+    let steps = curves.iter().flat_map(|c| c.1.last()).map(|p| p.0).fold(1.0, f64::max);
     let x_hi = steps.max(2.0);
     let y_hi = curves
         .iter()
@@ -150,14 +140,12 @@ pub fn overlap_curves_with_ode_plot(
                 .map_err(&err)?;
             if k == 0 {
                 let gray = RGBColor(90, 90, 90).stroke_width(1);
-                series
-                    .label("large-N ODE (dashed, colour of its mu)")
-                    .legend(move |(x, y)| {
-                        EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (5, 0)], gray)
-                            + PathElement::new(vec![(8, 0), (13, 0)], gray)
-                            + PathElement::new(vec![(16, 0), (20, 0)], gray)
-                    });
+                series.label("large-N ODE (dashed, colour of its mu)").legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (5, 0)], gray)
+                        + PathElement::new(vec![(8, 0), (13, 0)], gray)
+                        + PathElement::new(vec![(16, 0), (20, 0)], gray)
+                });
             }
         }
         let dashed = BLACK.stroke_width(1);
@@ -215,9 +203,7 @@ mod tests {
             start: start.into(),
             initial_overlap: None,
             seed,
-            m_v: (0..2000)
-                .map(|i| 1.0 / (1.0 + (-(i as f64 - delay) / 10.0).exp()))
-                .collect(),
+            m_v: (0..2000).map(|i| 1.0 / (1.0 + (-(i as f64 - delay) / 10.0).exp())).collect(),
             max_steps: 2000,
         }
     }
@@ -234,15 +220,9 @@ mod tests {
 
     #[test]
     fn svg_has_one_line_per_mu_and_the_threshold() {
-        let svg = overlap_curves_plot(
-            &runs(),
-            "relu",
-            "random-start",
-            1,
-            0.5,
-            "relu, random start",
-        )
-        .unwrap();
+        let svg =
+            overlap_curves_plot(&runs(), "relu", "random-start", 1, 0.5, "relu, random start")
+                .unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         for label in [
             "mu = 0.1 (2 seeds)",
@@ -283,15 +263,9 @@ mod tests {
 
     #[test]
     fn ode_overlays_are_drawn_dashed_in_the_colour_of_their_mu() {
-        let plain = overlap_curves_plot(
-            &runs(),
-            "relu",
-            "random-start",
-            1,
-            0.5,
-            "relu, random start",
-        )
-        .unwrap();
+        let plain =
+            overlap_curves_plot(&runs(), "relu", "random-start", 1, 0.5, "relu, random start")
+                .unwrap();
         let overlays = [
             overlay(0.5, "random-start", 0.777),
             overlay(0.1, "published-start", 0.333),

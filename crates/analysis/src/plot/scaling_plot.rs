@@ -13,26 +13,42 @@ use crate::scaling::{GrowthFit, ScalingPoint};
 
 /// SVG of the escape steps of `points` against N with the fits of `fits` drawn through them.
 /// Errors when no seed of any point escaped.
-pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) -> Result<String, AnalysisError> {
+pub fn scaling_plot(
+    points: &[ScalingPoint],
+    fits: &[GrowthFit],
+    title: &str,
+) -> Result<String, AnalysisError> {
     let err = plot_error("escape step versus N");
-    let escaped: Vec<f64> = points.iter().flat_map(|p| p.escape_steps.iter().flatten().map(|&s| s as f64)).filter(|&s| s > 0.0).collect();
+    let escaped: Vec<f64> = points
+        .iter()
+        .flat_map(|p| p.escape_steps.iter().flatten().map(|&s| s as f64))
+        .filter(|&s| s > 0.0)
+        .collect();
     if escaped.is_empty() {
-        return Err(AnalysisError::Plot { plot: "escape step versus N", reason: "no seed escaped: nothing to draw".into() });
+        return Err(AnalysisError::Plot {
+            plot: "escape step versus N",
+            reason: "no seed escaped: nothing to draw".into(),
+        });
     }
     let mut sizes: Vec<f64> = points.iter().map(|p| p.n as f64).collect();
     let (n_lo, n_hi) = bounds(&sizes);
     sizes.sort_by(f64::total_cmp);
     sizes.dedup();
-    let budgets: Vec<f64> = points.iter().filter(|p| p.escaped() < p.seeds()).map(|p| p.max_steps as f64).collect();
+    let budgets: Vec<f64> =
+        points.iter().filter(|p| p.escaped() < p.seeds()).map(|p| p.max_steps as f64).collect();
     let (t_lo, t_hi) = bounds(&[escaped, budgets].concat());
-    let target_index = |target: &str| fits.iter().position(|f| f.target == target).unwrap_or(fits.len());
+    let target_index =
+        |target: &str| fits.iter().position(|f| f.target == target).unwrap_or(fits.len());
 
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
         let mut chart = chart_builder(&root, title, 75)
-            .build_cartesian_2d((n_lo / 1.3..n_hi * 1.3).log_scale().with_key_points(sizes), (t_lo / 2.0..t_hi * 2.0).log_scale())
+            .build_cartesian_2d(
+                (n_lo / 1.3..n_hi * 1.3).log_scale().with_key_points(sizes),
+                (t_lo / 2.0..t_hi * 2.0).log_scale(),
+            )
             .map_err(&err)?;
         chart
             .configure_mesh()
@@ -45,14 +61,24 @@ pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) ->
         for point in points {
             let c = color(target_index(&point.target));
             let n = point.n as f64;
-            let seeds = point.escape_steps.iter().flatten().map(|&s| Circle::new((n, s as f64), 2, c.mix(0.5).stroke_width(1)));
+            let seeds = point
+                .escape_steps
+                .iter()
+                .flatten()
+                .map(|&s| Circle::new((n, s as f64), 2, c.mix(0.5).stroke_width(1)));
             chart.draw_series(seeds).map_err(&err)?;
-            let censored = point.escape_steps.iter().filter(|s| s.is_none()).map(|_| Cross::new((n, point.max_steps as f64), 4, censored_style()));
+            let censored = point
+                .escape_steps
+                .iter()
+                .filter(|s| s.is_none())
+                .map(|_| Cross::new((n, point.max_steps as f64), 4, censored_style()));
             chart.draw_series(censored).map_err(&err)?;
             if let (Some(lo), Some(hi)) = (point.quantile(0.25), point.quantile(0.75)) {
                 let bar = c.stroke_width(2);
                 chart
-                    .draw_series([(n, lo), (n, hi)].map(|p| EmptyElement::at(p) + PathElement::new(vec![(-5, 0), (5, 0)], bar)))
+                    .draw_series([(n, lo), (n, hi)].map(|p| {
+                        EmptyElement::at(p) + PathElement::new(vec![(-5, 0), (5, 0)], bar)
+                    }))
                     .map_err(&err)?;
                 chart.draw_series([PathElement::new(vec![(n, lo), (n, hi)], bar)]).map_err(&err)?;
             }
@@ -65,21 +91,39 @@ pub fn scaling_plot(points: &[ScalingPoint], fits: &[GrowthFit], title: &str) ->
                 continue;
             };
             let c = color(i);
-            let (first, last) = (fit.fitted_sizes[0] as f64, fit.fitted_sizes[fit.fitted_sizes.len() - 1] as f64);
-            let line: Vec<(f64, f64)> = log_points(first, last).map(|n| (n, power.prefactor * n.powf(power.exponent))).collect();
+            let (first, last) =
+                (fit.fitted_sizes[0] as f64, fit.fitted_sizes[fit.fitted_sizes.len() - 1] as f64);
+            let line: Vec<(f64, f64)> = log_points(first, last)
+                .map(|n| (n, power.prefactor * n.powf(power.exponent)))
+                .collect();
             let style = c.stroke_width(2);
             chart
                 .draw_series(LineSeries::new(line, style))
                 .map_err(&err)?
-                .label(format!("{}: median, quartiles; fit {} N^{}", fit.target, trimmed(power.prefactor, 3), trimmed(power.exponent, 2)))
-                .legend(move |(x, y)| EmptyElement::at((x, y)) + Circle::new((0, 0), 4, c.filled()) + PathElement::new(vec![(6, 0), (26, 0)], style));
-            let law: Vec<(f64, f64)> = log_points(first, last).map(|n| (n, known.fit.constant * known.law.value(n))).collect();
+                .label(format!(
+                    "{}: median, quartiles; fit {} N^{}",
+                    fit.target,
+                    trimmed(power.prefactor, 3),
+                    trimmed(power.exponent, 2)
+                ))
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + Circle::new((0, 0), 4, c.filled())
+                        + PathElement::new(vec![(6, 0), (26, 0)], style)
+                });
+            let law: Vec<(f64, f64)> = log_points(first, last)
+                .map(|n| (n, known.fit.constant * known.law.value(n)))
+                .collect();
             let dashed = c.mix(0.7).stroke_width(2);
             chart
                 .draw_series(DashedLineSeries::new(law, 6, 4, dashed))
                 .map_err(&err)?
                 .label(format!("{}: known law c {}", fit.target, known.law))
-                .legend(move |(x, y)| EmptyElement::at((x, y)) + PathElement::new(vec![(0, 0), (8, 0)], dashed) + PathElement::new(vec![(12, 0), (20, 0)], dashed));
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (8, 0)], dashed)
+                        + PathElement::new(vec![(12, 0), (20, 0)], dashed)
+                });
         }
         if points.iter().any(|p| p.escaped() < p.seeds()) {
             chart
@@ -122,7 +166,15 @@ mod tests {
     use crate::scaling::fit_growth;
 
     fn point(target: &str, k: u32, n: usize, steps: Vec<Option<usize>>) -> ScalingPoint {
-        ScalingPoint { target: target.into(), information_exponent: k, n, learning_rate: 0.1, max_steps: 100_000, initial_overlap: Some(0.1), escape_steps: steps }
+        ScalingPoint {
+            target: target.into(),
+            information_exponent: k,
+            n,
+            learning_rate: 0.1,
+            max_steps: 100_000,
+            initial_overlap: Some(0.1),
+            escape_steps: steps,
+        }
     }
 
     #[test]
@@ -136,7 +188,10 @@ mod tests {
         ];
         let fits = fit_growth(&points).unwrap();
         let svg = scaling_plot(&points, &fits, "escape step versus N").unwrap();
-        assert!(svg.contains("he1: median, quartiles; fit") && svg.contains("he1: known law c N"), "legend");
+        assert!(
+            svg.contains("he1: median, quartiles; fit") && svg.contains("he1: known law c N"),
+            "legend"
+        );
         assert!(svg.contains("he3: known law c N^2") && svg.contains("input dimension N"));
         // he2 has no fit: its seed is drawn, but it has no legend entry.
         assert!(!svg.contains("he2:"));

@@ -46,18 +46,27 @@ pub struct SeriesAxes<'a> {
 pub fn series_plot(series: &[Series], axes: &SeriesAxes<'_>) -> Result<String, AnalysisError> {
     let err = plot_error("series");
     let finite = |v: &f64| v.is_finite();
-    let xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.x)).filter(finite).collect();
+    let xs: Vec<f64> =
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.x)).filter(finite).collect();
     let ys: Vec<f64> = series
         .iter()
-        .flat_map(|s| s.points.iter().flat_map(|p| [Some(p.y), p.interval.map(|i| i.0), p.interval.map(|i| i.1)]))
+        .flat_map(|s| {
+            s.points
+                .iter()
+                .flat_map(|p| [Some(p.y), p.interval.map(|i| i.0), p.interval.map(|i| i.1)])
+        })
         .flatten()
         .filter(finite)
         .collect();
     if xs.is_empty() || ys.is_empty() {
-        return Err(AnalysisError::Plot { plot: "series", reason: "no finite point to draw".into() });
+        return Err(AnalysisError::Plot {
+            plot: "series",
+            reason: "no finite point to draw".into(),
+        });
     }
     let range = |v: &[f64], pad: f64| {
-        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let (lo, hi) =
+            v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
         let span = (hi - lo).max(1e-9);
         (lo - pad * span, hi + pad * span)
     };
@@ -68,7 +77,9 @@ pub fn series_plot(series: &[Series], axes: &SeriesAxes<'_>) -> Result<String, A
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
-        let mut chart = chart_builder(&root, axes.title, 65).build_cartesian_2d(x_lo..x_hi, y_lo..y_hi).map_err(&err)?;
+        let mut chart = chart_builder(&root, axes.title, 65)
+            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+            .map_err(&err)?;
         chart
             .configure_mesh()
             .x_desc(axes.x)
@@ -79,15 +90,30 @@ pub fn series_plot(series: &[Series], axes: &SeriesAxes<'_>) -> Result<String, A
             .map_err(&err)?;
         for (i, line) in series.iter().enumerate() {
             let style = color(i).stroke_width(2);
-            let points: Vec<(f64, f64)> = line.points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()).map(|p| (p.x, p.y)).collect();
+            let points: Vec<(f64, f64)> = line
+                .points
+                .iter()
+                .filter(|p| p.x.is_finite() && p.y.is_finite())
+                .map(|p| (p.x, p.y))
+                .collect();
             let drawn = if line.dashed {
-                chart.draw_series(DashedLineSeries::new(points.clone(), 8, 5, style)).map_err(&err)?
+                chart
+                    .draw_series(DashedLineSeries::new(points.clone(), 8, 5, style))
+                    .map_err(&err)?
             } else {
                 chart.draw_series(LineSeries::new(points.clone(), style)).map_err(&err)?
             };
-            drawn.label(line.label.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-            chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color(i).filled()))).map_err(&err)?;
-            let bars = line.points.iter().filter_map(|p| p.interval.filter(|(lo, hi)| lo.is_finite() && hi.is_finite()).map(|(lo, hi)| (p.x, p.y, lo, hi)));
+            drawn
+                .label(line.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 3, color(i).filled())))
+                .map_err(&err)?;
+            let bars = line.points.iter().filter_map(|p| {
+                p.interval
+                    .filter(|(lo, hi)| lo.is_finite() && hi.is_finite())
+                    .map(|(lo, hi)| (p.x, p.y, lo, hi))
+            });
             let cap = (x_hi - x_lo) * 0.006;
             let bar_style = color(i).stroke_width(1);
             chart
@@ -114,11 +140,25 @@ mod tests {
     fn draws_lines_labels_and_error_bars() {
         let point = |x: f64, y: f64| SeriesPoint { x, y, interval: Some((y - 1.0, y + 1.0)) };
         let series = vec![
-            Series { label: "rank 4".into(), points: vec![point(0.0, 10.0), point(100.0, 20.0)], dashed: false },
-            Series { label: "full".into(), points: vec![point(0.0, 5.0), point(100.0, f64::NAN)], dashed: true },
+            Series {
+                label: "rank 4".into(),
+                points: vec![point(0.0, 10.0), point(100.0, 20.0)],
+                dashed: false,
+            },
+            Series {
+                label: "full".into(),
+                points: vec![point(0.0, 5.0), point(100.0, f64::NAN)],
+                dashed: true,
+            },
         ];
-        let svg = series_plot(&series, &SeriesAxes { title: "steps to target", x: "pre-training steps", y: "steps" }).unwrap();
-        assert!(svg.contains("rank 4") && svg.contains("full") && svg.contains("pre-training steps"));
+        let svg = series_plot(
+            &series,
+            &SeriesAxes { title: "steps to target", x: "pre-training steps", y: "steps" },
+        )
+        .unwrap();
+        assert!(
+            svg.contains("rank 4") && svg.contains("full") && svg.contains("pre-training steps")
+        );
         let empty = [Series { label: "none".into(), points: vec![], dashed: false }];
         assert!(series_plot(&empty, &SeriesAxes { title: "t", x: "x", y: "y" }).is_err());
     }

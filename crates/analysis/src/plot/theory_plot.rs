@@ -12,7 +12,8 @@ use crate::theory_fit::TheoryFit;
 /// the same color) against mu. Errors only when drawing fails.
 pub fn theory_fit_plot(fits: &[TheoryFit], title: &str) -> Result<String, AnalysisError> {
     let err = plot_error("theory beside measurement");
-    let values = || fits.iter().flat_map(|f| f.points.iter().flat_map(|p| [p.measured, p.predicted]));
+    let values =
+        || fits.iter().flat_map(|f| f.points.iter().flat_map(|p| [p.measured, p.predicted]));
     let y_lo = values().fold(f64::INFINITY, f64::min).clamp(1e-3, 1e12) / 1.3;
     let y_hi = values().fold(y_lo * 10.0, f64::max) * 1.3;
     let mus = || fits.iter().flat_map(|f| f.points.iter().map(|p| p.mu));
@@ -37,7 +38,9 @@ pub fn theory_fit_plot(fits: &[TheoryFit], title: &str) -> Result<String, Analys
             let style = color(i);
             let label = format!("{}, {}: measured", fit.activation, fit.start);
             chart
-                .draw_series(fit.points.iter().map(|p| Circle::new((p.mu, p.measured), 4, style.filled())))
+                .draw_series(
+                    fit.points.iter().map(|p| Circle::new((p.mu, p.measured), 4, style.filled())),
+                )
                 .map_err(&err)?
                 .label(label)
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, style.filled()));
@@ -45,8 +48,15 @@ pub fn theory_fit_plot(fits: &[TheoryFit], title: &str) -> Result<String, Analys
             chart
                 .draw_series(DashedLineSeries::new(line, 6, 4, style.stroke_width(2)))
                 .map_err(&err)?
-                .label(format!("{}, {}: c tau(mu), c = {}", fit.activation, fit.start, trimmed(fit.scale, 2)))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2)));
+                .label(format!(
+                    "{}, {}: c tau(mu), c = {}",
+                    fit.activation,
+                    fit.start,
+                    trimmed(fit.scale, 2)
+                ))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2))
+                });
         }
         draw_legend(&mut chart, 14, "theory beside measurement")?;
         root.present().map_err(&err)?;

@@ -74,17 +74,9 @@ pub fn fit_power_law(n: &[f64], times: &[f64]) -> Result<PowerLawFit, AnalysisEr
     let sxy: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
     let exponent = sxy / sxx;
     let intercept = my - exponent * mx;
-    let residuals: Vec<f64> = x
-        .iter()
-        .zip(&y)
-        .map(|(a, b)| b - intercept - exponent * a)
-        .collect();
+    let residuals: Vec<f64> = x.iter().zip(&y).map(|(a, b)| b - intercept - exponent * a).collect();
     let ss: f64 = residuals.iter().map(|r| r * r).sum();
-    let exponent_error = if x.len() > 2 {
-        (ss / (count - 2.0) / sxx).sqrt()
-    } else {
-        f64::NAN
-    };
+    let exponent_error = if x.len() > 2 { (ss / (count - 2.0) / sxx).sqrt() } else { f64::NAN };
     Ok(PowerLawFit {
         exponent,
         exponent_error,
@@ -100,11 +92,7 @@ pub fn fit_fixed_law(
     law: &dyn Fn(f64) -> f64,
 ) -> Result<FixedLawFit, AnalysisError> {
     check(n, times, 1)?;
-    let logs: Vec<f64> = n
-        .iter()
-        .zip(times)
-        .map(|(&x, &t)| t.ln() - law(x).ln())
-        .collect();
+    let logs: Vec<f64> = n.iter().zip(times).map(|(&x, &t)| t.ln() - law(x).ln()).collect();
     if logs.iter().any(|v| !v.is_finite()) {
         return Err(AnalysisError::InvalidParameter {
             field: "law",
@@ -113,10 +101,7 @@ pub fn fit_fixed_law(
     }
     let mean = logs.iter().sum::<f64>() / logs.len() as f64;
     let rms = (logs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / logs.len() as f64).sqrt();
-    Ok(FixedLawFit {
-        constant: mean.exp(),
-        log_rms: rms,
-    })
+    Ok(FixedLawFit { constant: mean.exp(), log_rms: rms })
 }
 
 #[cfg(test)]
@@ -138,10 +123,7 @@ mod tests {
             })
             .collect();
         let fit = fit_power_law(&n, &times).unwrap();
-        assert!(
-            (fit.exponent - 1.7).abs() < 3.0 * fit.exponent_error,
-            "{fit:?}"
-        );
+        assert!((fit.exponent - 1.7).abs() < 3.0 * fit.exponent_error, "{fit:?}");
         assert!(fit.exponent_error < 0.03, "{fit:?}");
         assert!(fit.log_rms < 0.05);
     }
@@ -161,10 +143,7 @@ mod tests {
         assert!((fixed.constant - 4.0).abs() < 1e-10 && fixed.log_rms < 1e-12);
         // N ln N data under a pure power law: an exponent a little above 1, not a perfect fit.
         let power = fit_power_law(&n, &times).unwrap();
-        assert!(
-            power.exponent > 1.05 && power.exponent < 1.2 && power.log_rms > 1e-3,
-            "{power:?}"
-        );
+        assert!(power.exponent > 1.05 && power.exponent < 1.2 && power.log_rms > 1e-3, "{power:?}");
         // And under the linear law the N ln N data leave a visible residual.
         assert!(fit_fixed_law(&n, &times, &|x| x).unwrap().log_rms > 0.1);
     }
@@ -173,19 +152,10 @@ mod tests {
     fn bad_input_names_the_field() {
         let cases = [
             (fit_power_law(&[100.0], &[1.0]).unwrap_err(), "n"),
-            (
-                fit_power_law(&[100.0, 100.0], &[1.0, 2.0]).unwrap_err(),
-                "n",
-            ),
+            (fit_power_law(&[100.0, 100.0], &[1.0, 2.0]).unwrap_err(), "n"),
             (fit_power_law(&[100.0, 200.0], &[1.0]).unwrap_err(), "times"),
-            (
-                fit_power_law(&[100.0, 200.0], &[1.0, 0.0]).unwrap_err(),
-                "times",
-            ),
-            (
-                fit_fixed_law(&[100.0, 200.0], &[1.0, 2.0], &|_| 0.0).unwrap_err(),
-                "law",
-            ),
+            (fit_power_law(&[100.0, 200.0], &[1.0, 0.0]).unwrap_err(), "times"),
+            (fit_fixed_law(&[100.0, 200.0], &[1.0, 2.0], &|_| 0.0).unwrap_err(), "law"),
         ];
         for (error, field) in cases {
             assert!(

@@ -81,7 +81,10 @@ fn fit_target(target: &str, points: &[ScalingPoint]) -> Result<GrowthFit, Analys
         });
     }
     if mine.windows(2).any(|w| w[0].n == w[1].n) {
-        return Err(AnalysisError::InvalidParameter { field: "points", reason: format!("target {target} has two points at one N") });
+        return Err(AnalysisError::InvalidParameter {
+            field: "points",
+            reason: format!("target {target} has two points at one N"),
+        });
     }
     let mut measured: Vec<(f64, f64)> = Vec::new();
     let (mut fitted_sizes, mut censored_sizes) = (Vec::new(), Vec::new());
@@ -123,7 +126,13 @@ mod tests {
     use crate::rng::SplitMix64;
 
     /// Five seeds per point whose escape steps scatter by a factor e^{+-0.1} around `c g(N)`.
-    fn points(target: &str, k: u32, sizes: &[usize], truth: &dyn Fn(f64) -> f64, rng: &mut SplitMix64) -> Vec<ScalingPoint> {
+    fn points(
+        target: &str,
+        k: u32,
+        sizes: &[usize],
+        truth: &dyn Fn(f64) -> f64,
+        rng: &mut SplitMix64,
+    ) -> Vec<ScalingPoint> {
         sizes
             .iter()
             .map(|&n| ScalingPoint {
@@ -155,7 +164,11 @@ mod tests {
         assert_eq!(he3.target, "he3");
         assert_eq!(he3.fitted_sizes, sizes);
         let power = he3.power.unwrap();
-        assert!((power.exponent - 2.0).abs() < 3.0 * power.exponent_error && power.exponent_error < 0.05, "{power:?}");
+        assert!(
+            (power.exponent - 2.0).abs() < 3.0 * power.exponent_error
+                && power.exponent_error < 0.05,
+            "{power:?}"
+        );
         assert!((power.prefactor / 20.0 - 1.0).abs() < 0.3, "{power:?}");
         assert_eq!(he3.known, GrowthLaw::Power(2.0));
         assert_eq!(he3.best_law().unwrap().law, GrowthLaw::Power(2.0));
@@ -181,7 +194,10 @@ mod tests {
         let mut all = points("he2", 2, &[64, 128, 256], &|n| n * n.ln(), &mut rng);
         all[1].escape_steps = vec![Some(10), None, None, None, Some(20)];
         let fit = &fit_growth(&all).unwrap()[0];
-        assert_eq!((fit.fitted_sizes.clone(), fit.censored_sizes.clone()), (vec![64, 256], vec![128]));
+        assert_eq!(
+            (fit.fitted_sizes.clone(), fit.censored_sizes.clone()),
+            (vec![64, 256], vec![128])
+        );
         assert!(fit.power.unwrap().exponent_error.is_nan());
         assert_eq!(fit.distance_in_errors(), None);
         all[2].escape_steps = vec![None; 5];

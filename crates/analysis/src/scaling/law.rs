@@ -75,7 +75,15 @@ mod tests {
         assert_eq!(GrowthLaw::known(3), GrowthLaw::Power(2.0));
         assert_eq!(GrowthLaw::known(5), GrowthLaw::Power(4.0));
         assert_eq!(GrowthLaw::compared(3).len(), 3);
-        assert_eq!(GrowthLaw::compared(4), vec![GrowthLaw::Power(1.0), GrowthLaw::NLogN, GrowthLaw::Power(2.0), GrowthLaw::Power(3.0)]);
+        assert_eq!(
+            GrowthLaw::compared(4),
+            vec![
+                GrowthLaw::Power(1.0),
+                GrowthLaw::NLogN,
+                GrowthLaw::Power(2.0),
+                GrowthLaw::Power(3.0)
+            ]
+        );
         let names: Vec<String> = GrowthLaw::compared(4).iter().map(|l| l.to_string()).collect();
         assert_eq!(names, ["N", "N ln N", "N^2", "N^3"]);
     }

@@ -35,17 +35,29 @@ pub fn fit_sentence(fit: &GrowthFit) -> String {
     let censored = if fit.censored_sizes.is_empty() {
         String::new()
     } else {
-        format!(" The median is censored at N = {}, left out of the fit.", list(&fit.censored_sizes))
+        format!(
+            " The median is censored at N = {}, left out of the fit.",
+            list(&fit.censored_sizes)
+        )
     };
     let (Some(power), Some(slope)) = (fit.power, fit.known_exponent) else {
-        return format!("{head}: no fit, fewer than two sizes with an uncensored median.{censored}");
+        return format!(
+            "{head}: no fit, fewer than two sizes with an uncensored median.{censored}"
+        );
     };
-    let sizes = format!("N = {}..{}", fit.fitted_sizes[0], fit.fitted_sizes[fit.fitted_sizes.len() - 1]);
+    let sizes =
+        format!("N = {}..{}", fit.fitted_sizes[0], fit.fitted_sizes[fit.fitted_sizes.len() - 1]);
     let distance = match fit.distance_in_errors() {
         Some(d) => format!("{} standard errors away", trimmed(d, 1)),
         None => "no standard error with two sizes".to_string(),
     };
-    let best = fit.best_law().map_or(String::new(), |b| format!("; of the fixed laws, c {} fits best (rms of ln T {})", b.law, trimmed(b.fit.log_rms, 3)));
+    let best = fit.best_law().map_or(String::new(), |b| {
+        format!(
+            "; of the fixed laws, c {} fits best (rms of ln T {})",
+            b.law,
+            trimmed(b.fit.log_rms, 3)
+        )
+    });
     format!(
         "{head}: a = {} +- {} over {sizes}; the known law {} has log-log slope {} over these sizes, {distance}{best}.{censored}",
         trimmed(power.exponent, 3),
@@ -88,11 +100,23 @@ pub fn render_scaling_report(input: &ScalingReportInput) -> String {
     let _ = writeln!(out, "\n| target | k | N fitted | a (+- s.e.) | c | rms of ln T | known law | its slope over these N |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for fit in input.fits {
-        let (a, c, rms) = fit.power.map_or(("-".to_string(), "-".to_string(), "-".to_string()), |p| {
-            (format!("{} +- {}", trimmed(p.exponent, 3), error_text(p.exponent_error)), format!("{:.4e}", p.prefactor), trimmed(p.log_rms, 3))
-        });
+        let (a, c, rms) =
+            fit.power.map_or(("-".to_string(), "-".to_string(), "-".to_string()), |p| {
+                (
+                    format!("{} +- {}", trimmed(p.exponent, 3), error_text(p.exponent_error)),
+                    format!("{:.4e}", p.prefactor),
+                    trimmed(p.log_rms, 3),
+                )
+            });
         let slope = fit.known_exponent.map_or("-".to_string(), |s| trimmed(s, 3));
-        let _ = writeln!(out, "| {} | {} | {} | {a} | {c} | {rms} | {} | {slope} |", fit.target, fit.information_exponent, list(&fit.fitted_sizes), fit.known);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {a} | {c} | {rms} | {} | {slope} |",
+            fit.target,
+            fit.information_exponent,
+            list(&fit.fitted_sizes),
+            fit.known
+        );
     }
     let _ = writeln!(out, "\nFixed laws `T = c g(N)`:\n");
     let _ = writeln!(out, "| target | g(N) | c | rms of ln T |");
@@ -100,14 +124,24 @@ pub fn render_scaling_report(input: &ScalingReportInput) -> String {
     for fit in input.fits {
         for law in &fit.laws {
             let known = if law.law == fit.known { " (known law)" } else { "" };
-            let _ = writeln!(out, "| {} | {}{known} | {:.4e} | {} |", fit.target, law.law, law.fit.constant, trimmed(law.fit.log_rms, 3));
+            let _ = writeln!(
+                out,
+                "| {} | {}{known} | {:.4e} | {} |",
+                fit.target,
+                law.law,
+                law.fit.constant,
+                trimmed(law.fit.log_rms, 3)
+            );
         }
     }
     for (caption, path) in input.plots {
         let _ = writeln!(out, "\n![{caption}]({path})\n\n*{caption}*");
     }
     let _ = writeln!(out, "\n## Measured points\n");
-    let _ = writeln!(out, "| target | N | learning rate | budget | m0 | escaped | median | q25 | q75 |");
+    let _ = writeln!(
+        out,
+        "| target | N | learning rate | budget | m0 | escaped | median | q25 | q75 |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     let optional = |value: Option<f64>| value.map_or("censored".to_string(), |v| trimmed(v, 1));
     for point in input.points {
@@ -135,7 +169,15 @@ mod tests {
     use crate::scaling::growth::fit_growth;
 
     fn point(target: &str, k: u32, n: usize, steps: Vec<Option<usize>>) -> ScalingPoint {
-        ScalingPoint { target: target.into(), information_exponent: k, n, learning_rate: 0.5 / n as f64, max_steps: 40 * n, initial_overlap: None, escape_steps: steps }
+        ScalingPoint {
+            target: target.into(),
+            information_exponent: k,
+            n,
+            learning_rate: 0.5 / n as f64,
+            max_steps: 40 * n,
+            initial_overlap: None,
+            escape_steps: steps,
+        }
     }
 
     #[test]
@@ -163,12 +205,23 @@ mod tests {
         assert!(report.starts_with("# scaling\n\nA test."));
         assert!(report.contains("- he1: lr = 0.5 N^-1"));
         assert!(report.contains("he1 (k = 1): a = 0.9"), "{report}");
-        assert!(report.contains("the known law N has log-log slope 1 over these sizes"), "{report}");
+        assert!(
+            report.contains("the known law N has log-log slope 1 over these sizes"),
+            "{report}"
+        );
         assert!(report.contains("he3 (k = 3): no fit, fewer than two sizes with an uncensored median. The median is censored at N = 64, 128"), "{report}");
         assert!(report.contains("| he1 | N ln N | "));
         assert!(report.contains("| he1 | N (known law) | "));
         assert!(report.contains("![Escape step versus N](plots/scaling.svg)"));
-        assert!(report.contains("| he1 | 128 | 3.9062e-3 | 5120 | random | 3/3 | 140 | 135 | 145 |"), "{report}");
-        assert!(report.contains("| he3 | 64 | 7.8125e-3 | 2560 | random | 1/3 | censored | censored | censored |"), "{report}");
+        assert!(
+            report.contains("| he1 | 128 | 3.9062e-3 | 5120 | random | 3/3 | 140 | 135 | 145 |"),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "| he3 | 64 | 7.8125e-3 | 2560 | random | 1/3 | censored | censored | censored |"
+            ),
+            "{report}"
+        );
     }
 }

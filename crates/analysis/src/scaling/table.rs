@@ -31,7 +31,8 @@ pub const SCALING_COLUMNS: [&str; 11] = [
 pub fn write_scaling_csv<W: Write>(points: &[ScalingPoint], out: W) -> Result<(), AnalysisError> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(SCALING_COLUMNS)?;
-    let optional = |value: Option<f64>, decimals: usize| value.map_or(String::new(), |v| trimmed(v, decimals));
+    let optional =
+        |value: Option<f64>, decimals: usize| value.map_or(String::new(), |v| trimmed(v, decimals));
     for point in points {
         writer.write_record([
             point.target.clone(),

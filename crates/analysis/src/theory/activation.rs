@@ -25,22 +25,12 @@ pub struct ScalarActivation<'a> {
 impl<'a> ScalarActivation<'a> {
     /// A smooth, non-Hermite activation (linear, erf, tanh, sigmoid, square, ...).
     pub fn smooth(value: &'a dyn Fn(f64) -> f64, derivative: &'a dyn Fn(f64) -> f64) -> Self {
-        Self {
-            value,
-            derivative,
-            non_smooth: false,
-            hermite_degree: None,
-        }
+        Self { value, derivative, non_smooth: false, hermite_degree: None }
     }
 
     /// An activation with a kink or jump at 0 (relu, sign), integrated adaptively.
     pub fn non_smooth(value: &'a dyn Fn(f64) -> f64, derivative: &'a dyn Fn(f64) -> f64) -> Self {
-        Self {
-            value,
-            derivative,
-            non_smooth: true,
-            hermite_degree: None,
-        }
+        Self { value, derivative, non_smooth: true, hermite_degree: None }
     }
 
     /// A Hermite activation (`He_k`, or a sum with top degree `k = degree`).
@@ -49,12 +39,7 @@ impl<'a> ScalarActivation<'a> {
         derivative: &'a dyn Fn(f64) -> f64,
         degree: u32,
     ) -> Self {
-        Self {
-            value,
-            derivative,
-            non_smooth: false,
-            hermite_degree: Some(degree),
-        }
+        Self { value, derivative, non_smooth: false, hermite_degree: Some(degree) }
     }
 }
 

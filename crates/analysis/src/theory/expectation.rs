@@ -13,21 +13,8 @@ use super::gauss_kronrod::{integrate_adaptive, AdaptiveOptions};
 /// at 40 is `exp(-800)`, which is zero in `f64`, so polynomial growth cannot matter.
 const ADAPTIVE_RANGE: f64 = 40.0;
 /// Initial cuts of the adaptive rule (standard-normal scale), 0 among them.
-const ADAPTIVE_CUTS: [f64; 13] = [
-    -ADAPTIVE_RANGE,
-    -12.0,
-    -6.0,
-    -3.0,
-    -1.5,
-    -0.5,
-    0.0,
-    0.5,
-    1.5,
-    3.0,
-    6.0,
-    12.0,
-    ADAPTIVE_RANGE,
-];
+const ADAPTIVE_CUTS: [f64; 13] =
+    [-ADAPTIVE_RANGE, -12.0, -6.0, -3.0, -1.5, -0.5, 0.0, 0.5, 1.5, 3.0, 6.0, 12.0, ADAPTIVE_RANGE];
 
 /// `E[f(Z)]` for `Z ~ N(0, var)`.
 ///
@@ -120,10 +107,7 @@ mod tests {
                     "var {var}, m {m}: {got} vs {exact}"
                 );
                 let adaptive = gaussian_expectation(&|x| x.powi(2 * m as i32), var, true, 0);
-                assert!(
-                    ((adaptive - exact) / exact).abs() < 1e-11,
-                    "adaptive var {var}, m {m}"
-                );
+                assert!(((adaptive - exact) / exact).abs() < 1e-11, "adaptive var {var}, m {m}");
             }
         }
     }
@@ -140,16 +124,9 @@ mod tests {
                         80,
                     );
                     let fact = |n: usize| (1..=n).map(|i| i as f64).product::<f64>();
-                    let expected = if j == k {
-                        r.powi(k as i32) * fact(k)
-                    } else {
-                        0.0
-                    };
+                    let expected = if j == k { r.powi(k as i32) * fact(k) } else { 0.0 };
                     let scale = (r.powi((j + k) as i32) * fact(j) * fact(k)).sqrt();
-                    assert!(
-                        (got - expected).abs() < 1e-12 * scale,
-                        "r {r}, j {j}, k {k}: {got}"
-                    );
+                    assert!((got - expected).abs() < 1e-12 * scale, "r {r}, j {j}, k {k}: {got}");
                 }
             }
         }

@@ -82,11 +82,7 @@ impl GaussHermite {
 
     /// `E[f(Z)]`, `Z ~ N(0, 1)`, approximated by `sum_i p_i f(z_i)`.
     pub fn expectation(&self, f: &dyn Fn(f64) -> f64) -> f64 {
-        self.nodes
-            .iter()
-            .zip(&self.weights)
-            .map(|(&z, &p)| p * f(z))
-            .sum()
+        self.nodes.iter().zip(&self.weights).map(|(&z, &p)| p * f(z)).sum()
     }
 }
 
@@ -156,19 +152,13 @@ mod tests {
         for n in [1, 2, 3, 10, 51, 80, 100, 200, 400] {
             let rule = GaussHermite::new(n);
             let total: f64 = rule.weights().iter().sum();
-            assert!(
-                (total - 1.0).abs() < 1e-13,
-                "n = {n}: sum of weights {total}"
-            );
+            assert!((total - 1.0).abs() < 1e-13, "n = {n}: sum of weights {total}");
             for i in 0..n {
                 assert!((rule.nodes()[i] + rule.nodes()[n - 1 - i]).abs() < 1e-12);
                 // Beyond about 300 nodes the outermost weights underflow to 0 in f64.
                 assert!(rule.weights()[i] > 0.0 || (n > 300 && rule.weights()[i] == 0.0));
             }
-            assert!(
-                rule.nodes().windows(2).all(|p| p[0] > p[1]),
-                "n = {n}: nodes not sorted"
-            );
+            assert!(rule.nodes().windows(2).all(|p| p[0] > p[1]), "n = {n}: nodes not sorted");
         }
     }
 

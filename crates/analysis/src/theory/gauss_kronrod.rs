@@ -21,11 +21,7 @@ pub struct AdaptiveOptions {
 
 impl Default for AdaptiveOptions {
     fn default() -> Self {
-        Self {
-            abs_tol: 0.0,
-            rel_tol: 1e-13,
-            max_segments: 4000,
-        }
+        Self { abs_tol: 0.0, rel_tol: 1e-13, max_segments: 4000 }
     }
 }
 
@@ -123,14 +119,9 @@ pub fn integrate_adaptive(
     options: &AdaptiveOptions,
 ) -> Integral {
     assert!(points.len() >= 2, "need at least the two end points");
-    assert!(
-        points.windows(2).all(|p| p[0] < p[1]),
-        "points must increase"
-    );
-    let mut segments: Vec<Segment> = points
-        .windows(2)
-        .map(|p| kronrod_segment(f, p[0], p[1]))
-        .collect();
+    assert!(points.windows(2).all(|p| p[0] < p[1]), "points must increase");
+    let mut segments: Vec<Segment> =
+        points.windows(2).map(|p| kronrod_segment(f, p[0], p[1])).collect();
     loop {
         let value: f64 = segments.iter().map(|s| s.value).sum();
         let abs_value: f64 = segments.iter().map(|s| s.abs_value).sum();
@@ -138,25 +129,16 @@ pub fn integrate_adaptive(
         let target = options.abs_tol.max(options.rel_tol * abs_value);
         let converged = error <= target;
         if converged || segments.len() >= options.max_segments || !error.is_finite() {
-            return Integral {
-                value,
-                error,
-                abs_value,
-                segments: segments.len(),
-                converged,
-            };
+            return Integral { value, error, abs_value, segments: segments.len(), converged };
         }
         let (worst, _) =
-            segments
-                .iter()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (i, s)| {
-                    if s.error > best.1 {
-                        (i, s.error)
-                    } else {
-                        best
-                    }
-                });
+            segments.iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (i, s)| {
+                if s.error > best.1 {
+                    (i, s.error)
+                } else {
+                    best
+                }
+            });
         let s = segments.swap_remove(worst);
         let mid = 0.5 * (s.a + s.b);
         if mid <= s.a || mid >= s.b {
@@ -191,10 +173,7 @@ mod tests {
         // Kronrod-15 is exact to degree 22, Gauss-7 to degree 13.
         for d in 0..=22 {
             let s = kronrod_segment(&|x| x.powi(d), 0.0, 1.0);
-            assert!(
-                (s.value - 1.0 / (d as f64 + 1.0)).abs() < 1e-15,
-                "degree {d}"
-            );
+            assert!((s.value - 1.0 / (d as f64 + 1.0)).abs() < 1e-15, "degree {d}");
         }
     }
 

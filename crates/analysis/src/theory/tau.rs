@@ -41,10 +41,7 @@ pub struct TauOptions {
 impl Default for TauOptions {
     /// The paper's truncation `k_max = 10` with 100 Gauss-Hermite nodes.
     fn default() -> Self {
-        Self {
-            k_max: 10,
-            nodes: 100,
-        }
+        Self { k_max: 10, nodes: 100 }
     }
 }
 
@@ -62,10 +59,7 @@ impl TauOptions {
         }
         if self.k_max > 150 {
             return Err(TheoryError::InvalidOptions {
-                reason: format!(
-                    "k_max = {} is beyond what f64 factorials allow (150)",
-                    self.k_max
-                ),
+                reason: format!("k_max = {} is beyond what f64 factorials allow (150)", self.k_max),
             });
         }
         Ok(())
@@ -165,18 +159,9 @@ pub fn tau_coefficients(
         return Err(TheoryError::DegenerateA { mu, a });
     }
     if !b.is_finite() {
-        return Err(TheoryError::NonFinite {
-            quantity: "B(mu)",
-            mu,
-            value: b,
-        });
+        return Err(TheoryError::NonFinite { quantity: "B(mu)", mu, value: b });
     }
-    Ok(TauCoefficients {
-        mu,
-        a,
-        b,
-        hermite_factor: factor,
-    })
+    Ok(TauCoefficients { mu, a, b, hermite_factor: factor })
 }
 
 /// `tau(mu)` for teacher `phi` and student `sigma`, following model.md exactly: `A(mu)`,
@@ -193,11 +178,7 @@ pub fn tau(
     let coefficients = tau_coefficients(mu, teacher, student, options)?;
     let value = coefficients.tau();
     if !value.is_finite() {
-        return Err(TheoryError::NonFinite {
-            quantity: "tau(mu)",
-            mu,
-            value,
-        });
+        return Err(TheoryError::NonFinite { quantity: "tau(mu)", mu, value });
     }
     Ok(value)
 }
@@ -256,10 +237,7 @@ mod tests {
         for mu in mu_grid() {
             let got = tau(mu, &linear(), &linear(), &options).unwrap();
             let expected = tau_linear_closed_form(mu);
-            assert!(
-                ((got - expected) / expected).abs() < 1e-9,
-                "mu {mu}: {got} vs {expected}"
-            );
+            assert!(((got - expected) / expected).abs() < 1e-9, "mu {mu}: {got} vs {expected}");
         }
         // Also on the adaptive path (same function declared non-smooth).
         let linear_adaptive = ScalarActivation::non_smooth(&identity, &one);
@@ -281,10 +259,9 @@ mod tests {
         let options = TauOptions::default();
         let rule = GaussHermite::new(options.nodes);
         for &mu in &[0.1, 0.35, 0.7, 0.95] {
-            for (teacher, student) in [
-                (&erf_act, &erf_act),
-                (&relu_activation(), &relu_activation()),
-            ] {
+            for (teacher, student) in
+                [(&erf_act, &erf_act), (&relu_activation(), &relu_activation())]
+            {
                 let c = HermiteCoefficients::compute(mu, teacher, student, options.k_max, &rule);
                 let (mut a, mut b) = (0.0, 0.0);
                 for k in 0..=options.k_max {
@@ -319,28 +296,14 @@ mod tests {
         // that model.md's B(mu) has a -C2 / mu term that makes relu's tau rise again as
         // mu -> 0 (see `relu_matches_its_closed_form`).
         for (name, act, from) in [("linear", linear(), 0.0), ("relu", relu_activation(), 0.25)] {
-            let grid: Vec<f64> = mu_grid()
-                .into_iter()
-                .filter(|&mu| mu >= from - 1e-12)
-                .collect();
-            let values: Vec<f64> = grid
-                .iter()
-                .map(|&mu| tau(mu, &act, &act, &options).unwrap())
-                .collect();
-            assert!(
-                values.windows(2).all(|w| w[1] > w[0]),
-                "{name}: not increasing {values:?}"
-            );
+            let grid: Vec<f64> = mu_grid().into_iter().filter(|&mu| mu >= from - 1e-12).collect();
+            let values: Vec<f64> =
+                grid.iter().map(|&mu| tau(mu, &act, &act, &options).unwrap()).collect();
+            assert!(values.windows(2).all(|w| w[1] > w[0]), "{name}: not increasing {values:?}");
             let near_one = tau(0.999, &act, &act, &options).unwrap();
+            assert!(near_one > 1e4 * values[0], "{name}: tau(0.999) = {near_one}");
             assert!(
-                near_one > 1e4 * values[0],
-                "{name}: tau(0.999) = {near_one}"
-            );
-            assert!(
-                matches!(
-                    tau(1.0, &act, &act, &options),
-                    Err(TheoryError::DegenerateA { .. })
-                ),
+                matches!(tau(1.0, &act, &act, &options), Err(TheoryError::DegenerateA { .. })),
                 "{name}"
             );
         }
@@ -362,11 +325,7 @@ mod tests {
                 _ => phi0 * hermite(k - 2, 0.0),
             })
             .collect();
-        let c1: f64 = s
-            .iter()
-            .enumerate()
-            .map(|(k, sk)| sk * sk / factorial(k))
-            .sum();
+        let c1: f64 = s.iter().enumerate().map(|(k, sk)| sk * sk / factorial(k)).sum();
         let c2: f64 = s
             .iter()
             .enumerate()
@@ -376,16 +335,8 @@ mod tests {
         for mu in mu_grid() {
             let c = tau_coefficients(mu, &relu_activation(), &relu_activation(), &options).unwrap();
             let (a, b) = ((1.0 - mu) * c1, -(c1 + c2 / mu));
-            assert!(
-                (c.a - a).abs() < 1e-11 * a.abs(),
-                "mu {mu}: A {} vs {a}",
-                c.a
-            );
-            assert!(
-                (c.b - b).abs() < 1e-11 * b.abs(),
-                "mu {mu}: B {} vs {b}",
-                c.b
-            );
+            assert!((c.a - a).abs() < 1e-11 * a.abs(), "mu {mu}: A {} vs {a}", c.a);
+            assert!((c.b - b).abs() < 1e-11 * b.abs(), "mu {mu}: B {} vs {b}", c.b);
         }
         // The consequence: relu's tau is not monotone at small mu.
         let t = |mu: f64| tau(mu, &relu_activation(), &relu_activation(), &options).unwrap();
@@ -401,10 +352,7 @@ mod tests {
                 Err(TheoryError::MuOutOfRange { .. })
             ));
         }
-        let bad = TauOptions {
-            k_max: 10,
-            nodes: 5,
-        };
+        let bad = TauOptions { k_max: 10, nodes: 5 };
         assert!(matches!(
             tau(0.5, &linear(), &linear(), &bad),
             Err(TheoryError::InvalidOptions { .. })
@@ -443,12 +391,7 @@ mod tests {
     #[test]
     fn stable_root_matches_textbook_root() {
         for (a, b) in [(0.5, 2.0), (0.5, -2.0), (1e-3, 1.0), (3.0, 0.0)] {
-            let c = TauCoefficients {
-                mu: 0.5,
-                a,
-                b,
-                hermite_factor: 1.0,
-            };
+            let c = TauCoefficients { mu: 0.5, a, b, hermite_factor: 1.0 };
             let textbook = (-b + (b * b + 4.0 * a * a).sqrt()) / (2.0 * a * a);
             assert!((c.tau() - textbook).abs() < 1e-6 * textbook, "a {a} b {b}");
             let t = c.tau();
@@ -470,16 +413,7 @@ mod tests {
             let t = tau(mu, &sign_teacher, &erf_act, &options).unwrap();
             assert!(t.is_finite() && t > 0.0);
             // 80 vs 100 nodes agree to 1e-10 on a smooth pair.
-            let t80 = tau(
-                mu,
-                &erf_act,
-                &erf_act,
-                &TauOptions {
-                    k_max: 10,
-                    nodes: 80,
-                },
-            )
-            .unwrap();
+            let t80 = tau(mu, &erf_act, &erf_act, &TauOptions { k_max: 10, nodes: 80 }).unwrap();
             let t100 = tau(mu, &erf_act, &erf_act, &options).unwrap();
             assert!((t80 / t100 - 1.0).abs() < 1e-10, "mu {mu}: {t80} vs {t100}");
         }
@@ -490,9 +424,7 @@ mod tests {
     #[ignore]
     fn print_tables() {
         let options = TauOptions::default();
-        let published_mu = [
-            0.0993, 0.1985, 0.3011, 0.4003, 0.4995, 0.5988, 0.7013, 0.8005, 0.8998,
-        ];
+        let published_mu = [0.0993, 0.1985, 0.3011, 0.4003, 0.4995, 0.5988, 0.7013, 0.8005, 0.8998];
         println!("mu | tau linear (quadrature) | closed form | exit time (R=1, eps=1e-3)");
         for mu in published_mu {
             let t = tau(mu, &linear(), &linear(), &options).unwrap();

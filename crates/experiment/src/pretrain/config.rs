@@ -159,55 +159,98 @@ impl PretrainConfig {
         positive_count("model.batch", model.batch)?;
         positive_count("model.test_size", model.test_size)?;
         if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
-            return Err(ExperimentError::invalid("model.label_noise", format!("must be a non-negative number, got {}", model.label_noise)));
+            return Err(ExperimentError::invalid(
+                "model.label_noise",
+                format!("must be a non-negative number, got {}", model.label_noise),
+            ));
         }
         if model.activation == Activation::Sign {
-            return Err(ExperimentError::invalid("model.activation", "sign has no useful derivative; it can only be a teacher"));
+            return Err(ExperimentError::invalid(
+                "model.activation",
+                "sign has no useful derivative; it can only be a teacher",
+            ));
         }
         let pre = &self.pretraining;
         if pre.sources.is_empty() {
-            return Err(ExperimentError::invalid("pretraining.sources", "must list at least one source task"));
+            return Err(ExperimentError::invalid(
+                "pretraining.sources",
+                "must list at least one source task",
+            ));
         }
         for (i, source) in pre.sources.iter().enumerate() {
-            source.validate().map_err(|message| ExperimentError::invalid(format!("pretraining.sources[{i}]"), message))?;
+            source.validate().map_err(|message| {
+                ExperimentError::invalid(format!("pretraining.sources[{i}]"), message)
+            })?;
             if pre.sources[..i].iter().any(|other| other.name() == source.name()) {
-                return Err(ExperimentError::invalid(format!("pretraining.sources[{i}]"), format!("{} is listed twice", source.name())));
+                return Err(ExperimentError::invalid(
+                    format!("pretraining.sources[{i}]"),
+                    format!("{} is listed twice", source.name()),
+                ));
             }
         }
         positive_count("pretraining.steps", pre.steps)?;
-        pre.learning_rate.init().map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
+        pre.learning_rate
+            .init()
+            .map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
         if !(pre.init_norm.is_finite() && pre.init_norm >= 0.0) {
-            return Err(ExperimentError::invalid("pretraining.init_norm", format!("must be a non-negative number, got {}", pre.init_norm)));
+            return Err(ExperimentError::invalid(
+                "pretraining.init_norm",
+                format!("must be a non-negative number, got {}", pre.init_norm),
+            ));
         }
-        pre.checkpoints.validate().map_err(|e| ExperimentError::invalid("pretraining.checkpoints", e.to_string()))?;
+        pre.checkpoints
+            .validate()
+            .map_err(|e| ExperimentError::invalid("pretraining.checkpoints", e.to_string()))?;
         if pre.checkpoints.steps(pre.steps).is_empty() {
-            return Err(ExperimentError::invalid("pretraining.checkpoints", format!("selects no step in 0..={}", pre.steps)));
+            return Err(ExperimentError::invalid(
+                "pretraining.checkpoints",
+                format!("selects no step in 0..={}", pre.steps),
+            ));
         }
-        pre.retention.validate().map_err(|e| ExperimentError::invalid("pretraining.retention", e.to_string()))?;
+        pre.retention
+            .validate()
+            .map_err(|e| ExperimentError::invalid("pretraining.retention", e.to_string()))?;
         let fine = &self.finetuning;
         if fine.ranks.is_empty() && !fine.full {
-            return Err(ExperimentError::invalid("finetuning.ranks", "must list at least one rank when finetuning.full is false"));
+            return Err(ExperimentError::invalid(
+                "finetuning.ranks",
+                "must list at least one rank when finetuning.full is false",
+            ));
         }
         for (i, &rank) in fine.ranks.iter().enumerate() {
             if rank == 0 || rank > n {
-                return Err(ExperimentError::invalid(format!("finetuning.ranks[{i}]"), format!("must be between 1 and model.input_dim = {n}, got {rank}")));
+                return Err(ExperimentError::invalid(
+                    format!("finetuning.ranks[{i}]"),
+                    format!("must be between 1 and model.input_dim = {n}, got {rank}"),
+                ));
             }
             if fine.ranks[..i].contains(&rank) {
-                return Err(ExperimentError::invalid(format!("finetuning.ranks[{i}]"), format!("rank {rank} is listed twice")));
+                return Err(ExperimentError::invalid(
+                    format!("finetuning.ranks[{i}]"),
+                    format!("rank {rank} is listed twice"),
+                ));
             }
         }
         if fine.lora.init == goldilocks_lora::LoraInit::Gradient {
-            return Err(ExperimentError::invalid("finetuning.lora.init", "the gradient init is not supported here; use paper, gaussian or kaiming"));
+            return Err(ExperimentError::invalid(
+                "finetuning.lora.init",
+                "the gradient init is not supported here; use paper, gaussian or kaiming",
+            ));
         }
         if !(fine.lora.alpha.is_finite() && fine.lora.alpha > 0.0) {
-            return Err(ExperimentError::invalid("finetuning.lora.alpha", format!("must be a positive number, got {}", fine.lora.alpha)));
+            return Err(ExperimentError::invalid(
+                "finetuning.lora.alpha",
+                format!("must be a positive number, got {}", fine.lora.alpha),
+            ));
         }
         positive_number("finetuning.learning_rate", fine.learning_rate)?;
         positive_number("finetuning.full_learning_rate", fine.full_learning_rate)?;
         positive_number("finetuning.target_loss", fine.target_loss)?;
         positive_count("finetuning.seeds", fine.seeds)?;
         positive_count("finetuning.max_steps", fine.max_steps)?;
-        fine.grid.validate().map_err(|e| ExperimentError::invalid("finetuning.grid", e.to_string()))?;
+        fine.grid
+            .validate()
+            .map_err(|e| ExperimentError::invalid("finetuning.grid", e.to_string()))?;
         Ok(())
     }
 }
@@ -221,7 +264,10 @@ fn positive_count(field: &str, value: usize) -> Result<(), ExperimentError> {
 
 fn positive_number(field: &str, value: f64) -> Result<(), ExperimentError> {
     if !(value.is_finite() && value > 0.0) {
-        return Err(ExperimentError::invalid(field, format!("must be a positive number, got {value}")));
+        return Err(ExperimentError::invalid(
+            field,
+            format!("must be a positive number, got {value}"),
+        ));
     }
     Ok(())
 }

@@ -47,7 +47,8 @@ impl FinetuneMethod {
 
     /// Every method of a config: the LoRA ranks, then full fine-tuning.
     pub fn all(config: &PretrainConfig) -> Vec<FinetuneMethod> {
-        let mut methods: Vec<FinetuneMethod> = config.finetuning.ranks.iter().map(|&rank| FinetuneMethod::Lora { rank }).collect();
+        let mut methods: Vec<FinetuneMethod> =
+            config.finetuning.ranks.iter().map(|&rank| FinetuneMethod::Lora { rank }).collect();
         if config.finetuning.full {
             methods.push(FinetuneMethod::Full);
         }
@@ -64,7 +65,12 @@ impl FinetuneMethod {
 
 /// A file-name key for the records of `method` from `checkpoints`: it changes whenever
 /// anything that affects them changes (including the checkpoints' contents).
-pub fn ensemble_key(config: &PretrainConfig, source: &SourceTask, method: FinetuneMethod, checkpoints: &[CheckpointWeight]) -> String {
+pub fn ensemble_key(
+    config: &PretrainConfig,
+    source: &SourceTask,
+    method: FinetuneMethod,
+    checkpoints: &[CheckpointWeight],
+) -> String {
     #[derive(Serialize)]
     struct Identity<'a> {
         format: u32,
@@ -91,7 +97,9 @@ pub fn ensemble_key(config: &PretrainConfig, source: &SourceTask, method: Finetu
         method,
         checkpoints: checkpoints.iter().map(|c| (c.step, c.sha256.as_str())).collect(),
     };
-    let hash = goldilocks_store::sha256_hex(serde_json::to_string(&identity).expect("keys serialize").as_bytes());
+    let hash = goldilocks_store::sha256_hex(
+        serde_json::to_string(&identity).expect("keys serialize").as_bytes(),
+    );
     format!("{}-{}-{}", source.name(), method.name(), &hash[..12])
 }
 
@@ -124,12 +132,19 @@ pub fn finetune_from_checkpoints<B: Backend>(
     let test_inputs = test_inputs::<B>(config, device);
     let test_labels = test_student.labels(&test_inputs, &row_tensor::<B>(&target, device));
 
-    let frozen_values: Vec<f32> = checkpoints.iter().flat_map(|c| c.weight.iter().copied()).collect();
-    let frozen = Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [1, runs, 1, n]), device).repeat_dim(0, groups);
+    let frozen_values: Vec<f32> =
+        checkpoints.iter().flat_map(|c| c.weight.iter().copied()).collect();
+    let frozen = Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [1, runs, 1, n]), device)
+        .repeat_dim(0, groups);
     let learning_rate = method.learning_rate(config);
     let mut trainable = match method {
         FinetuneMethod::Lora { rank } => {
-            let lora_config = LoraConfig { rank, alpha: fine.lora.alpha, use_rslora: fine.lora.use_rslora, init: fine.lora.init };
+            let lora_config = LoraConfig {
+                rank,
+                alpha: fine.lora.alpha,
+                use_rslora: fine.lora.use_rslora,
+                init: fine.lora.init,
+            };
             lora_config.validate(n)?;
             let mut factors = Vec::with_capacity(groups * runs);
             for &seed in &seeds {
@@ -141,12 +156,17 @@ pub fn finetune_from_checkpoints<B: Backend>(
         }
         FinetuneMethod::Full => Trainable::Full(frozen.clone()),
     };
-    let rates = Tensor::<B, 4>::from_data(TensorData::new(vec![learning_rate as f32; runs], [1, runs, 1, 1]), device);
+    let rates = Tensor::<B, 4>::from_data(
+        TensorData::new(vec![learning_rate as f32; runs], [1, runs, 1, 1]),
+        device,
+    );
     let weights_of = |trainable: &Trainable<B>| match trainable {
         Trainable::Lora(lora) => lora.effective_weight(&frozen),
         Trainable::Full(weight) => weight.clone(),
     };
-    let test_loss = |weights: Tensor<B, 4>| test_student.loss(&test_inputs, &weights.reshape([1, groups * runs, 1, n]), &test_labels);
+    let test_loss = |weights: Tensor<B, 4>| {
+        test_student.loss(&test_inputs, &weights.reshape([1, groups * runs, 1, n]), &test_labels)
+    };
 
     let grid: BTreeSet<usize> = fine.grid.steps(fine.max_steps).into_iter().collect();
     let total = groups * runs;
@@ -159,11 +179,12 @@ pub fn finetune_from_checkpoints<B: Backend>(
     loop {
         if pending.len() >= SYNC_EVERY || step == fine.max_steps {
             let steps: Vec<usize> = pending.iter().map(|(s, _)| *s).collect();
-            let losses: Vec<f64> = Tensor::cat(std::mem::take(&mut pending).into_iter().map(|(_, l)| l).collect(), 0)
-                .into_data()
-                .convert::<f64>()
-                .to_vec::<f64>()
-                .expect("float tensor");
+            let losses: Vec<f64> =
+                Tensor::cat(std::mem::take(&mut pending).into_iter().map(|(_, l)| l).collect(), 0)
+                    .into_data()
+                    .convert::<f64>()
+                    .to_vec::<f64>()
+                    .expect("float tensor");
             for (row, &at) in steps.iter().enumerate() {
                 for run in 0..total {
                     let loss = losses[row * total + run];
@@ -186,12 +207,16 @@ pub fn finetune_from_checkpoints<B: Backend>(
         let inputs = draw_inputs::<B>(&seeds, Stream::Data, step, batch, n, device);
         let mut labels = student.labels(&inputs, &teacher);
         if model.label_noise > 0.0 {
-            labels = labels + draw_noise::<B>(&seeds, step, batch, model.label_noise, device).expand([groups, batch, runs]);
+            labels = labels
+                + draw_noise::<B>(&seeds, step, batch, model.label_noise, device)
+                    .expand([groups, batch, runs]);
         }
         let gradient = student.loss_and_gradient(&inputs, &weights, &labels);
         match &mut trainable {
             Trainable::Lora(lora) => lora.sgd_step(&gradient.weight_gradient, &rates),
-            Trainable::Full(weight) => *weight = weight.clone() - gradient.weight_gradient.mul_scalar(learning_rate),
+            Trainable::Full(weight) => {
+                *weight = weight.clone() - gradient.weight_gradient.mul_scalar(learning_rate)
+            }
         }
         weights = weights_of(&trainable);
         pending.push((step, test_loss(weights.clone())));

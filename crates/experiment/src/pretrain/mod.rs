@@ -12,8 +12,13 @@ mod pretraining;
 mod runner;
 mod source_task;
 
-pub use config::{FinetuningConfig, PretrainConfig, PretrainKind, PretrainModelConfig, PretrainingConfig};
+pub use config::{
+    FinetuningConfig, PretrainConfig, PretrainKind, PretrainModelConfig, PretrainingConfig,
+};
 pub use finetuning::{ensemble_key, finetune_from_checkpoints, FinetuneMethod};
-pub use pretraining::{pretrain_source, store_dir, store_hash, CheckpointWeight, PretrainedSource, TEACHER_TENSOR, WEIGHT_TENSOR};
+pub use pretraining::{
+    pretrain_source, store_dir, store_hash, CheckpointWeight, PretrainedSource, TEACHER_TENSOR,
+    WEIGHT_TENSOR,
+};
 pub use runner::{run_pretrain_experiment, PretrainOutcome};
 pub use source_task::SourceTask;

@@ -3,8 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use goldilocks_analysis::finetune::{render_pretrain_report, write_finetune_csv, PretrainReportInput};
-use goldilocks_analysis::{find_goldilocks, headline_plot, summarize_finetuning, CheckpointSummary, FinetuneRun};
+use goldilocks_analysis::finetune::{
+    render_pretrain_report, write_finetune_csv, PretrainReportInput,
+};
+use goldilocks_analysis::{
+    find_goldilocks, headline_plot, summarize_finetuning, CheckpointSummary, FinetuneRun,
+};
 
 use crate::pretrain::PretrainConfig;
 use crate::runner::write;
@@ -35,7 +39,10 @@ pub fn write_pretrain_outputs(
         plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored; points on the bottom edge: 0 steps, the checkpoint already meets the target)"), file));
     }
     let goldilocks = find_goldilocks(runs);
-    let criterion = format!("the test loss (on {} fixed test samples) is at or below {}", config.model.test_size, config.finetuning.target_loss);
+    let criterion = format!(
+        "the test loss (on {} fixed test samples) is at or below {}",
+        config.model.test_size, config.finetuning.target_loss
+    );
     let report = render_pretrain_report(&PretrainReportInput {
         experiment: &config.name,
         description: &config.description,

@@ -83,7 +83,9 @@ pub fn store_hash(config: &PretrainConfig, source: &SourceTask) -> String {
     let mut pretraining = config.pretraining.clone();
     pretraining.sources.clear();
     let identity = Identity { format: 1, model: &config.model, source, pretraining: &pretraining };
-    goldilocks_store::sha256_hex(serde_json::to_string(&identity).expect("configs serialize").as_bytes())
+    goldilocks_store::sha256_hex(
+        serde_json::to_string(&identity).expect("configs serialize").as_bytes(),
+    )
 }
 
 /// The store folder of `source` under the experiment folder `dir`.
@@ -115,13 +117,15 @@ pub fn pretrain_source<B: Backend>(
     let complete = read_completion(&dir).filter(|c| c.steps == total && c.kept == store.steps());
     let (mut steps_computed, mut resumed_from) = (0, None);
     if complete.is_none() {
-        let scheduled: BTreeSet<usize> = config.pretraining.checkpoints.steps(total).into_iter().collect();
+        let scheduled: BTreeSet<usize> =
+            config.pretraining.checkpoints.steps(total).into_iter().collect();
         let stored: BTreeSet<usize> = store.steps().into_iter().collect();
         let missing: BTreeSet<usize> = scheduled.difference(&stored).copied().collect();
         if let Some(&first_missing) = missing.iter().next() {
             let start = stored.range(..first_missing).next_back().copied();
             resumed_from = start;
-            steps_computed = train::<B>(config, source, &mut store, start, &missing, show_progress, device)?;
+            steps_computed =
+                train::<B>(config, source, &mut store, start, &missing, show_progress, device)?;
         }
         store.apply_retention(&config.pretraining.retention)?;
         let completion = Completion { steps: total, kept: store.steps() };
@@ -133,10 +137,18 @@ pub fn pretrain_source<B: Backend>(
         let checkpoint = store.load(entry.step)?;
         let weight = checkpoint
             .tensor(WEIGHT_TENSOR)
-            .ok_or_else(|| ExperimentError::Checkpoint { origin: dir.join(&entry.file).display().to_string(), message: format!("has no tensor {WEIGHT_TENSOR:?}") })?
+            .ok_or_else(|| ExperimentError::Checkpoint {
+                origin: dir.join(&entry.file).display().to_string(),
+                message: format!("has no tensor {WEIGHT_TENSOR:?}"),
+            })?
             .data
             .clone();
-        checkpoints.push(CheckpointWeight { step: entry.step, weight, sha256: entry.sha256.clone(), metrics: entry.metrics.clone() });
+        checkpoints.push(CheckpointWeight {
+            step: entry.step,
+            weight,
+            sha256: entry.sha256.clone(),
+            metrics: entry.metrics.clone(),
+        });
     }
     Ok(PretrainedSource { source: *source, dir, checkpoints, steps_computed, resumed_from })
 }
@@ -157,10 +169,15 @@ struct SourceSetup<B: Backend> {
 }
 
 impl<B: Backend> SourceSetup<B> {
-    fn new(config: &PretrainConfig, source: &SourceTask, device: &B::Device) -> Result<Self, ExperimentError> {
+    fn new(
+        config: &PretrainConfig,
+        source: &SourceTask,
+        device: &B::Device,
+    ) -> Result<Self, ExperimentError> {
         let model = &config.model;
         let n = model.input_dim;
-        let student = SingleIndexEnsemble::new(vec![ActivationPair::matching(model.activation)], 1)?;
+        let student =
+            SingleIndexEnsemble::new(vec![ActivationPair::matching(model.activation)], 1)?;
         let target = teacher_rows(model.seed, 1, n).remove(0);
         let source_row = source.teacher_direction(&target, model.seed);
         let source_teacher = row_tensor::<B>(&source_row, device);
@@ -168,17 +185,33 @@ impl<B: Backend> SourceSetup<B> {
         let test_inputs = test_inputs::<B>(config, device);
         let source_test_labels = source_labels(&student, source, &test_inputs, &source_teacher);
         let target_test_labels = student.labels(&test_inputs, &target_teacher);
-        Ok(Self { student, source_teacher, target_teacher_row: target, test_inputs, source_test_labels, target_test_labels })
+        Ok(Self {
+            student,
+            source_teacher,
+            target_teacher_row: target,
+            test_inputs,
+            source_test_labels,
+            target_test_labels,
+        })
     }
 
     fn metrics(&self, weight: &Tensor<B, 4>) -> BTreeMap<String, f64> {
-        let host: Vec<f64> = weight.clone().into_data().convert::<f64>().to_vec::<f64>().expect("float tensor");
-        let scalar = |t: Tensor<B, 2>| t.into_data().convert::<f64>().to_vec::<f64>().expect("float tensor")[0];
+        let host: Vec<f64> =
+            weight.clone().into_data().convert::<f64>().to_vec::<f64>().expect("float tensor");
+        let scalar = |t: Tensor<B, 2>| {
+            t.into_data().convert::<f64>().to_vec::<f64>().expect("float tensor")[0]
+        };
         BTreeMap::from([
             ("overlap".to_string(), dot(&host, &self.target_teacher_row)),
             ("norm".to_string(), norm(&host)),
-            ("source_test_loss".to_string(), scalar(self.student.loss(&self.test_inputs, weight, &self.source_test_labels))),
-            ("target_test_loss".to_string(), scalar(self.student.loss(&self.test_inputs, weight, &self.target_test_labels))),
+            (
+                "source_test_loss".to_string(),
+                scalar(self.student.loss(&self.test_inputs, weight, &self.source_test_labels)),
+            ),
+            (
+                "target_test_loss".to_string(),
+                scalar(self.student.loss(&self.test_inputs, weight, &self.target_test_labels)),
+            ),
         ])
     }
 }
@@ -195,7 +228,12 @@ pub(crate) fn row_tensor<B: Backend>(row: &[f64], device: &B::Device) -> Tensor<
     Tensor::from_data(TensorData::new(values, [1, 1, row.len()]), device)
 }
 
-fn source_labels<B: Backend>(student: &SingleIndexEnsemble, source: &SourceTask, inputs: &Tensor<B, 3>, teacher: &Tensor<B, 3>) -> Tensor<B, 3> {
+fn source_labels<B: Backend>(
+    student: &SingleIndexEnsemble,
+    source: &SourceTask,
+    inputs: &Tensor<B, 3>,
+    teacher: &Tensor<B, 3>,
+) -> Tensor<B, 3> {
     let labels = student.labels(inputs, teacher);
     if source.squares_labels() {
         labels.clone() * labels
@@ -219,33 +257,56 @@ fn train<B: Backend>(
     let model = &config.model;
     let (n, batch) = (model.input_dim, model.batch);
     let setup = SourceSetup::<B>::new(config, source, device)?;
-    let schedule = config.pretraining.learning_rate.init().map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
+    let schedule = config
+        .pretraining
+        .learning_rate
+        .init()
+        .map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
     let (first_step, mut weight) = match start {
         Some(step) => {
             let checkpoint = store.load(step)?;
-            let values = checkpoint.tensor(WEIGHT_TENSOR).map(|t| t.data.clone()).unwrap_or_default();
+            let values =
+                checkpoint.tensor(WEIGHT_TENSOR).map(|t| t.data.clone()).unwrap_or_default();
             if values.len() != n {
                 let origin = dir.join(&checkpoint.entry.file).display().to_string();
-                return Err(ExperimentError::Checkpoint { origin, message: format!("tensor {WEIGHT_TENSOR:?} has {} values, expected {n}", values.len()) });
+                return Err(ExperimentError::Checkpoint {
+                    origin,
+                    message: format!(
+                        "tensor {WEIGHT_TENSOR:?} has {} values, expected {n}",
+                        values.len()
+                    ),
+                });
             }
             (step, Tensor::<B, 4>::from_data(TensorData::new(values, [1, 1, 1, n]), device))
         }
         None => {
             let direction = standard_unit_vector(model.seed, Stream::PretrainingInit, 0, n);
-            let values: Vec<f32> = direction.iter().map(|&x| (x * config.pretraining.init_norm) as f32).collect();
+            let values: Vec<f32> =
+                direction.iter().map(|&x| (x * config.pretraining.init_norm) as f32).collect();
             (0, Tensor::<B, 4>::from_data(TensorData::new(values, [1, 1, 1, n]), device))
         }
     };
     if start.is_some() {
-        eprintln!("pre-training {}: resuming from the stored checkpoint at step {first_step}", source.name());
+        eprintln!(
+            "pre-training {}: resuming from the stored checkpoint at step {first_step}",
+            source.name()
+        );
     }
     let last = *missing.iter().next_back().expect("called with missing steps");
-    let mut bar = EnsembleBar::new(show_progress, 0, 1, &format!("pre-training {}", source.name()), 1, last);
-    let save = |store: &mut CheckpointStore, step: usize, weight: &Tensor<B, 4>| -> Result<(), ExperimentError> {
-        let values: Vec<f32> = weight.clone().into_data().convert::<f32>().to_vec::<f32>().expect("float tensor");
+    let mut bar =
+        EnsembleBar::new(show_progress, 0, 1, &format!("pre-training {}", source.name()), 1, last);
+    let save = |store: &mut CheckpointStore,
+                step: usize,
+                weight: &Tensor<B, 4>|
+     -> Result<(), ExperimentError> {
+        let values: Vec<f32> =
+            weight.clone().into_data().convert::<f32>().to_vec::<f32>().expect("float tensor");
         let tensor = NamedTensor::new(WEIGHT_TENSOR, vec![1, n], values)?;
-        let teacher = NamedTensor::new(TEACHER_TENSOR, vec![1, n], setup.target_teacher_row.iter().map(|&x| x as f32).collect())
-            ?;
+        let teacher = NamedTensor::new(
+            TEACHER_TENSOR,
+            vec![1, n],
+            setup.target_teacher_row.iter().map(|&x| x as f32).collect(),
+        )?;
         store.save(step, &[tensor, teacher], setup.metrics(weight), &source.name())?;
         Ok(())
     };
@@ -253,10 +314,12 @@ fn train<B: Backend>(
         save(store, 0, &weight)?;
     }
     for step in first_step + 1..=last {
-        let inputs = draw_inputs::<B>(&[model.seed], Stream::PretrainingData, step, batch, n, device);
+        let inputs =
+            draw_inputs::<B>(&[model.seed], Stream::PretrainingData, step, batch, n, device);
         let mut labels = source_labels(&setup.student, source, &inputs, &setup.source_teacher);
         if model.label_noise > 0.0 {
-            labels = labels + draw_noise::<B>(&[model.seed], step, batch, model.label_noise, device);
+            labels =
+                labels + draw_noise::<B>(&[model.seed], step, batch, model.label_noise, device);
         }
         let gradient = setup.student.loss_and_gradient(&inputs, &weight, &labels);
         weight = weight - gradient.weight_gradient.mul_scalar(schedule.lr(step));

@@ -45,8 +45,9 @@ pub fn run_pretrain_experiment<B: Backend>(
     let dir = options.results_root.join(&config.name);
     for folder in [dir.clone(), dir.join("runs"), dir.join("plots")] {
         if folder.is_dir() {
-            goldilocks_store::remove_stale_temp_files(&folder)
-                .map_err(|error| ExperimentError::Write { path: folder.clone(), message: error.to_string() })?;
+            goldilocks_store::remove_stale_temp_files(&folder).map_err(|error| {
+                ExperimentError::Write { path: folder.clone(), message: error.to_string() }
+            })?;
         }
     }
     write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
@@ -58,7 +59,11 @@ pub fn run_pretrain_experiment<B: Backend>(
         let pretrained = pretrain_source::<B>(config, source, &dir, options.show_progress, device)?;
         pretraining_steps += pretrained.steps_computed;
         if options.show_progress && pretrained.steps_computed == 0 {
-            eprintln!("pre-training {}: reusing {} stored checkpoints", source.name(), pretrained.checkpoints.len());
+            eprintln!(
+                "pre-training {}: reusing {} stored checkpoints",
+                source.name(),
+                pretrained.checkpoints.len()
+            );
         }
         checkpoints.extend(pretrained.checkpoints.iter().map(|c| CheckpointSummary {
             source: source.name(),
@@ -76,15 +81,33 @@ pub fn run_pretrain_experiment<B: Backend>(
             if !options.fresh {
                 if let Some(stored) = load_stored::<FinetuneRun>(&path, expected) {
                     if options.show_progress {
-                        eprintln!("[{}/{total}] {key}: reusing {} stored runs", index + 1, stored.len());
+                        eprintln!(
+                            "[{}/{total}] {key}: reusing {} stored runs",
+                            index + 1,
+                            stored.len()
+                        );
                     }
                     runs.extend(stored);
                     reused += 1;
                     continue;
                 }
             }
-            let mut bar = EnsembleBar::new(options.show_progress, index, total, &key, expected, config.finetuning.max_steps);
-            let ensemble = finetune_from_checkpoints::<B>(config, source, method, &pretrained.checkpoints, device, &mut |p| bar.update(p))?;
+            let mut bar = EnsembleBar::new(
+                options.show_progress,
+                index,
+                total,
+                &key,
+                expected,
+                config.finetuning.max_steps,
+            );
+            let ensemble = finetune_from_checkpoints::<B>(
+                config,
+                source,
+                method,
+                &pretrained.checkpoints,
+                device,
+                &mut |p| bar.update(p),
+            )?;
             let censored = ensemble.iter().filter(|r| r.censored).count();
             let steps = ensemble.first().map_or(0, |r| r.steps_run);
             bar.finish(&format!("{steps} steps, {censored} censored"));

@@ -48,7 +48,13 @@ impl SourceTask {
         match *self {
             SourceTask::Same | SourceTask::Squared => target.to_vec(),
             SourceTask::Rotated { rho } => {
-                let other = random_unit_orthogonal(seed, Stream::FrozenWeight, 0, target.len(), &[target.to_vec()]);
+                let other = random_unit_orthogonal(
+                    seed,
+                    Stream::FrozenWeight,
+                    0,
+                    target.len(),
+                    &[target.to_vec()],
+                );
                 let rest = (1.0 - rho * rho).max(0.0).sqrt();
                 target.iter().zip(&other).map(|(t, o)| rho * t + rest * o).collect()
             }

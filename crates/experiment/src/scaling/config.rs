@@ -12,7 +12,10 @@ use goldilocks_model::{Activation, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig, SweepConfig, TrainingConfig};
+use crate::config::{
+    ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig,
+    SweepConfig, TrainingConfig,
+};
 use crate::{ExperimentConfig, ExperimentError};
 
 /// Size of the fixed test set of every point (the test loss is only recorded, not used).
@@ -87,14 +90,26 @@ impl PowerLaw {
         self.constant * (n as f64).powf(self.exponent)
     }
 
-    fn validate(&self, field: &str, constant_must_be_positive: bool) -> Result<(), ExperimentError> {
-        let constant_ok = self.constant.is_finite() && if constant_must_be_positive { self.constant > 0.0 } else { self.constant != 0.0 };
+    fn validate(
+        &self,
+        field: &str,
+        constant_must_be_positive: bool,
+    ) -> Result<(), ExperimentError> {
+        let constant_ok = self.constant.is_finite()
+            && if constant_must_be_positive { self.constant > 0.0 } else { self.constant != 0.0 };
         if !constant_ok {
-            let wanted = if constant_must_be_positive { "a positive number" } else { "a non-zero number" };
-            return Err(ExperimentError::invalid(format!("{field}.constant"), format!("must be {wanted}, got {}", self.constant)));
+            let wanted =
+                if constant_must_be_positive { "a positive number" } else { "a non-zero number" };
+            return Err(ExperimentError::invalid(
+                format!("{field}.constant"),
+                format!("must be {wanted}, got {}", self.constant),
+            ));
         }
         if !self.exponent.is_finite() {
-            return Err(ExperimentError::invalid(format!("{field}.exponent"), format!("must be a finite number, got {}", self.exponent)));
+            return Err(ExperimentError::invalid(
+                format!("{field}.exponent"),
+                format!("must be a finite number, got {}", self.exponent),
+            ));
         }
         Ok(())
     }
@@ -152,12 +167,21 @@ impl ScalingConfig {
 
     /// Every (target index, size) in run order: targets in order, sizes ascending.
     pub fn points(&self) -> Vec<(usize, usize)> {
-        self.targets.iter().enumerate().flat_map(|(t, target)| target.sizes.iter().map(move |&n| (t, n))).collect()
+        self.targets
+            .iter()
+            .enumerate()
+            .flat_map(|(t, target)| target.sizes.iter().map(move |&n| (t, n)))
+            .collect()
     }
 
     /// The folder name of a point inside the experiment's results: `<activation>-n<N>`.
     pub fn point_name(&self, target: usize, n: usize) -> String {
-        let activation: String = self.targets[target].activation.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let activation: String = self.targets[target]
+            .activation
+            .to_string()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
         format!("{activation}-n{n}")
     }
 
@@ -202,7 +226,10 @@ impl ScalingConfig {
     pub fn validate(&self) -> Result<(), ExperimentError> {
         crate::config::validate_name(&self.name)?;
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(ExperimentError::invalid("threshold", format!("must be in (0, 1], got {}", self.threshold)));
+            return Err(ExperimentError::invalid(
+                "threshold",
+                format!("must be in (0, 1], got {}", self.threshold),
+            ));
         }
         if self.targets.is_empty() {
             return Err(ExperimentError::invalid("targets", "must list at least one target"));
@@ -210,20 +237,41 @@ impl ScalingConfig {
         for (t, target) in self.targets.iter().enumerate() {
             let field = |name: &str| format!("targets[{t}].{name}");
             if target.information_exponent().is_none() {
-                return Err(ExperimentError::invalid(field("activation"), format!("must be a Hermite activation (he<k> or he<k>+he<l>), got {}", target.activation)));
+                return Err(ExperimentError::invalid(
+                    field("activation"),
+                    format!(
+                        "must be a Hermite activation (he<k> or he<k>+he<l>), got {}",
+                        target.activation
+                    ),
+                ));
             }
             if self.targets[..t].iter().any(|other| other.activation == target.activation) {
-                return Err(ExperimentError::invalid(field("activation"), format!("{} is listed twice", target.activation)));
+                return Err(ExperimentError::invalid(
+                    field("activation"),
+                    format!("{} is listed twice", target.activation),
+                ));
             }
             if target.sizes.len() < 2 {
-                return Err(ExperimentError::invalid(field("sizes"), format!("must list at least two sizes for a fit, got {}", target.sizes.len())));
+                return Err(ExperimentError::invalid(
+                    field("sizes"),
+                    format!("must list at least two sizes for a fit, got {}", target.sizes.len()),
+                ));
             }
             for (i, &n) in target.sizes.iter().enumerate() {
                 if n < 2 {
-                    return Err(ExperimentError::invalid(format!("targets[{t}].sizes[{i}]"), format!("must be at least 2, got {n}")));
+                    return Err(ExperimentError::invalid(
+                        format!("targets[{t}].sizes[{i}]"),
+                        format!("must be at least 2, got {n}"),
+                    ));
                 }
                 if i > 0 && n <= target.sizes[i - 1] {
-                    return Err(ExperimentError::invalid(format!("targets[{t}].sizes[{i}]"), format!("must be larger than the size before it ({}), got {n}", target.sizes[i - 1])));
+                    return Err(ExperimentError::invalid(
+                        format!("targets[{t}].sizes[{i}]"),
+                        format!(
+                            "must be larger than the size before it ({}), got {n}",
+                            target.sizes[i - 1]
+                        ),
+                    ));
                 }
             }
             target.learning_rate.validate(&field("learning_rate"), true)?;
@@ -237,18 +285,37 @@ impl ScalingConfig {
             for &n in &target.sizes {
                 let learning_rate = target.learning_rate.at(n);
                 if !(learning_rate.is_finite() && learning_rate > 0.0) {
-                    return Err(ExperimentError::invalid(field("learning_rate"), format!("gives {learning_rate} at N = {n}; it must be a positive number")));
+                    return Err(ExperimentError::invalid(
+                        field("learning_rate"),
+                        format!("gives {learning_rate} at N = {n}; it must be a positive number"),
+                    ));
                 }
                 let budget = target.budget.at(n);
                 if !(budget.is_finite() && budget > 0.0 && budget <= MAX_BUDGET) {
-                    return Err(ExperimentError::invalid(field("budget"), format!("gives {budget} steps at N = {n}; it must be in (0, {MAX_BUDGET:e}]")));
+                    return Err(ExperimentError::invalid(
+                        field("budget"),
+                        format!(
+                            "gives {budget} steps at N = {n}; it must be in (0, {MAX_BUDGET:e}]"
+                        ),
+                    ));
                 }
                 if let Some(m0) = target.initial_overlap.map(|law| law.at(n)) {
                     if !(m0.abs() > 0.0 && m0.abs() < self.threshold) {
-                        return Err(ExperimentError::invalid(field("initial_overlap"), format!("gives m0 = {m0} at N = {n}; |m0| must be in (0, threshold = {})", self.threshold)));
+                        return Err(ExperimentError::invalid(
+                            field("initial_overlap"),
+                            format!(
+                                "gives m0 = {m0} at N = {n}; |m0| must be in (0, threshold = {})",
+                                self.threshold
+                            ),
+                        ));
                     }
                 }
-                self.point_config(t, n).validate().map_err(|error| ExperimentError::invalid(format!("targets[{t}]"), format!("at N = {n}: {error}")))?;
+                self.point_config(t, n).validate().map_err(|error| {
+                    ExperimentError::invalid(
+                        format!("targets[{t}]"),
+                        format!("at N = {n}: {error}"),
+                    )
+                })?;
             }
         }
         Ok(())
@@ -295,7 +362,10 @@ first_seed = 10
         assert_eq!(point.starts[0].seed_list(), vec![10, 11, 12]);
         assert!(point.lora.train_only_v && point.sweep.mu == vec![0.0] && point.model.batch == 1);
         let random = config.point_config(0, 32);
-        assert_eq!((random.starts[0].initial_overlap, random.starts[0].name.as_str()), (None, "random-start"));
+        assert_eq!(
+            (random.starts[0].initial_overlap, random.starts[0].name.as_str()),
+            (None, "random-start")
+        );
         assert_eq!(random.training.max_steps, 1280);
         assert_eq!(config.targets[1].information_exponent(), Some(3));
         // The written config reads back the same.

@@ -2,7 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use goldilocks_analysis::{fit_growth, render_scaling_report, scaling_plot, write_scaling_csv, GrowthFit, ScalingPoint, ScalingReportInput};
+use goldilocks_analysis::{
+    fit_growth, render_scaling_report, scaling_plot, write_scaling_csv, GrowthFit, ScalingPoint,
+    ScalingReportInput,
+};
 
 use crate::runner::write;
 use crate::scaling::ScalingConfig;
@@ -22,7 +25,11 @@ pub fn write_scaling_outputs(
     write(&dir.join("scaling.csv"), &csv)?;
     let mut plots = Vec::new();
     if points.iter().any(|p| p.escaped() > 0) {
-        let svg = scaling_plot(points, &fits, &format!("{}: escape step versus N (V only, mu = 0)", config.name))?;
+        let svg = scaling_plot(
+            points,
+            &fits,
+            &format!("{}: escape step versus N (V only, mu = 0)", config.name),
+        )?;
         write(&dir.join("plots/scaling.svg"), svg.as_bytes())?;
         plots.push((
             "Escape step versus N, log-log: small dots are seeds, filled markers medians with bars over the quartiles, solid lines the fitted power laws, dashed lines the known laws fitted by their constant".to_string(),

@@ -53,7 +53,12 @@ pub fn run_scaling_experiment<B: Backend>(
                 point_config.training.max_steps
             );
         }
-        let ensembles = run_ensembles::<B>(&point_config, &dir.join("points").join(config.point_name(t, n)), options, device)?;
+        let ensembles = run_ensembles::<B>(
+            &point_config,
+            &dir.join("points").join(config.point_name(t, n)),
+            options,
+            device,
+        )?;
         if ensembles.computed == 0 {
             reused += 1;
         } else {
@@ -61,7 +66,9 @@ pub fn run_scaling_experiment<B: Backend>(
         }
         points.push(ScalingPoint {
             target: target.activation.to_string(),
-            information_exponent: target.information_exponent().expect("validated: a Hermite target"),
+            information_exponent: target
+                .information_exponent()
+                .expect("validated: a Hermite target"),
             n,
             learning_rate: learning_rate(&point_config, target.activation),
             max_steps: point_config.training.max_steps,
@@ -70,5 +77,12 @@ pub fn run_scaling_experiment<B: Backend>(
         });
     }
     let (fits, report) = write_scaling_outputs(config, &dir, &points, &options.command)?;
-    Ok(ScalingOutcome { dir, points, fits, reused_points: reused, computed_points: computed, report })
+    Ok(ScalingOutcome {
+        dir,
+        points,
+        fits,
+        reused_points: reused,
+        computed_points: computed,
+        report,
+    })
 }

@@ -61,7 +61,13 @@ pub struct VitShape {
 impl Default for VitShape {
     fn default() -> Self {
         let tiny = VitConfig::tiny(1);
-        Self { patch_size: tiny.patch_size, width: tiny.width, heads: tiny.heads, depth: tiny.depth, mlp_width: tiny.mlp_width }
+        Self {
+            patch_size: tiny.patch_size,
+            width: tiny.width,
+            heads: tiny.heads,
+            depth: tiny.depth,
+            mlp_width: tiny.mlp_width,
+        }
     }
 }
 
@@ -167,7 +173,10 @@ impl VitExperimentConfig {
             ExperimentError::invalid(field, message)
         }
         if self.kind != "vit" {
-            return Err(invalid("kind", format!("must be \"vit\" for this experiment, got {:?}", self.kind)));
+            return Err(invalid(
+                "kind",
+                format!("must be \"vit\" for this experiment, got {:?}", self.kind),
+            ));
         }
         if self.name.is_empty() || self.name.contains(['/', '\\']) {
             return Err(invalid("name", "must be a non-empty folder name"));
@@ -178,7 +187,10 @@ impl VitExperimentConfig {
                 return Err(invalid(format!("{field}.classes"), "must list at least one class"));
             }
             if let Some(c) = task.classes.iter().find(|&&c| c > 9) {
-                return Err(invalid(format!("{field}.classes"), format!("class {c} is outside 0..=9")));
+                return Err(invalid(
+                    format!("{field}.classes"),
+                    format!("class {c} is outside 0..=9"),
+                ));
             }
             if (1..task.classes.len()).any(|i| task.classes[..i].contains(&task.classes[i])) {
                 return Err(invalid(format!("{field}.classes"), "lists a class twice"));
@@ -189,14 +201,23 @@ impl VitExperimentConfig {
         positive_real("pretrain.learning_rate", p.learning_rate)?;
         p.checkpoints.validate().map_err(|e| invalid("pretrain.checkpoints", e.to_string()))?;
         if p.checkpoints.steps(p.steps).is_empty() {
-            return Err(invalid("pretrain.checkpoints", format!("schedules no step within 0..={}", p.steps)));
+            return Err(invalid(
+                "pretrain.checkpoints",
+                format!("schedules no step within 0..={}", p.steps),
+            ));
         }
         let f = &self.finetune;
         if f.ranks.is_empty() && !f.full {
-            return Err(invalid("finetune.ranks", "is empty and full fine-tuning is off: nothing to run"));
+            return Err(invalid(
+                "finetune.ranks",
+                "is empty and full fine-tuning is off: nothing to run",
+            ));
         }
         if let Some(r) = f.ranks.iter().find(|&&r| r == 0 || r > self.model.width) {
-            return Err(invalid("finetune.ranks", format!("rank {r} must be in 1..={} (the model width)", self.model.width)));
+            return Err(invalid(
+                "finetune.ranks",
+                format!("rank {r} must be in 1..={} (the model width)", self.model.width),
+            ));
         }
         positive_real("finetune.lora_alpha", f.lora_alpha)?;
         if f.seeds.is_empty() {
@@ -208,7 +229,10 @@ impl VitExperimentConfig {
         positive("finetune.max_steps", f.max_steps)?;
         positive("finetune.eval_every", f.eval_every)?;
         if !(f.target_accuracy > 0.0 && f.target_accuracy <= 1.0) {
-            return Err(invalid("finetune.target_accuracy", format!("must be in (0, 1], got {}", f.target_accuracy)));
+            return Err(invalid(
+                "finetune.target_accuracy",
+                format!("must be in (0, 1], got {}", f.target_accuracy),
+            ));
         }
         Ok(())
     }
@@ -228,7 +252,10 @@ fn positive(field: &str, value: usize) -> Result<(), ExperimentError> {
 
 fn positive_real(field: &str, value: f64) -> Result<(), ExperimentError> {
     if !(value.is_finite() && value > 0.0) {
-        return Err(ExperimentError::invalid(field, format!("must be a positive number, got {value}")));
+        return Err(ExperimentError::invalid(
+            field,
+            format!("must be a positive number, got {value}"),
+        ));
     }
     Ok(())
 }

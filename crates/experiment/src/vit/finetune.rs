@@ -37,7 +37,8 @@ impl Method {
 
     /// The methods of a config: its ranks in order, then full fine-tuning if enabled.
     pub fn all(config: &VitExperimentConfig) -> Vec<Method> {
-        let mut methods: Vec<Method> = config.finetune.ranks.iter().map(|&r| Method::Lora(r)).collect();
+        let mut methods: Vec<Method> =
+            config.finetune.ranks.iter().map(|&r| Method::Lora(r)).collect();
         if config.finetune.full {
             methods.push(Method::Full);
         }
@@ -74,10 +75,16 @@ pub fn finetune<B: AutodiffBackend>(
     B::seed(device, stream);
     let classes = config.target.classes.len();
     let (mut model, learning_rate) = match spec.method {
-        Method::Full => (pretrained.unfreeze().with_new_head(classes, device), f.full_learning_rate),
+        Method::Full => {
+            (pretrained.unfreeze().with_new_head(classes, device), f.full_learning_rate)
+        }
         Method::Lora(rank) => {
             let mut model = pretrained.freeze().with_new_head(classes, device);
-            let adapter = LoraAdapterConfig::new(rank, f.lora_alpha, TargetModules::Pattern("all-linear".into()));
+            let adapter = LoraAdapterConfig::new(
+                rank,
+                f.lora_alpha,
+                TargetModules::Pattern("all-linear".into()),
+            );
             apply_lora(&mut model, &adapter, &mut rand::rngs::StdRng::seed_from_u64(stream))?;
             (model, f.lora_learning_rate)
         }
@@ -107,7 +114,8 @@ pub fn finetune<B: AutodiffBackend>(
     let mut losses = Vec::new();
     for step in 1..=f.max_steps {
         let started = Instant::now();
-        let (next, loss) = train_step(model, &mut optimizer, learning_rate, target, &sampler.next_batch(), device);
+        let (next, loss) =
+            train_step(model, &mut optimizer, learning_rate, target, &sampler.next_batch(), device);
         model = next;
         training_seconds += started.elapsed().as_secs_f64();
         losses.push(loss);

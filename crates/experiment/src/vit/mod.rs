@@ -81,7 +81,10 @@ impl VitTasks {
     /// Reads Fashion-MNIST from the config's data folder and cuts out both tasks.
     pub fn load(config: &VitExperimentConfig) -> Result<Self, ExperimentError> {
         let data = FashionMnist::load(&config.data_dir)?;
-        let cut = |split: &goldilocks_data::Split, classes: &[u8], n: usize| -> Result<TaskData, ExperimentError> {
+        let cut = |split: &goldilocks_data::Split,
+                   classes: &[u8],
+                   n: usize|
+         -> Result<TaskData, ExperimentError> {
             let task = split.task(classes)?;
             Ok(TaskData::from_split(&if n == 0 { task } else { task.take(n) }))
         };
@@ -118,8 +121,21 @@ pub fn run_vit_experiment<B: AutodiffBackend>(
     write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
     let pretrain_hash = hash_of(&(&config.model, &config.source, &config.pretrain));
     let mut store = CheckpointStore::open(dir.join("checkpoints"), &pretrain_hash)?;
-    let pretrained = ensure_checkpoints::<B>(config, &tasks.source, &tasks.source_test, &mut store, options.show_progress, device)?;
-    let run_hash = hash_of(&(&config.model, &config.source, &config.target, &config.pretrain, &config.finetune));
+    let pretrained = ensure_checkpoints::<B>(
+        config,
+        &tasks.source,
+        &tasks.source_test,
+        &mut store,
+        options.show_progress,
+        device,
+    )?;
+    let run_hash = hash_of(&(
+        &config.model,
+        &config.source,
+        &config.target,
+        &config.pretrain,
+        &config.finetune,
+    ));
 
     let methods = Method::all(config);
     let checkpoints = config.checkpoint_steps();
@@ -131,7 +147,12 @@ pub fn run_vit_experiment<B: AutodiffBackend>(
         if !(pretrained.computed || options.fresh) {
             if let Some(stored) = load_stored(&path, per_checkpoint, &run_hash) {
                 if options.show_progress {
-                    eprintln!("[{}/{}] checkpoint {step}: reusing {} stored runs", index + 1, checkpoints.len(), stored.len());
+                    eprintln!(
+                        "[{}/{}] checkpoint {step}: reusing {} stored runs",
+                        index + 1,
+                        checkpoints.len(),
+                        stored.len()
+                    );
                 }
                 reused += stored.len();
                 records.extend(stored);
@@ -140,17 +161,36 @@ pub fn run_vit_experiment<B: AutodiffBackend>(
         }
         let label = format!("fine-tuning from checkpoint {step}");
         let budget = per_checkpoint * config.finetune.max_steps;
-        let mut bar = EnsembleBar::new(options.show_progress, index, checkpoints.len(), &label, per_checkpoint, budget);
+        let mut bar = EnsembleBar::new(
+            options.show_progress,
+            index,
+            checkpoints.len(),
+            &label,
+            per_checkpoint,
+            budget,
+        );
         let mut group = Vec::new();
         let mut steps_done = 0;
         for &method in &methods {
             for &seed in &config.finetune.seeds {
                 let model = load_checkpoint::<B>(config, &store, step, device)?;
                 let spec = RunSpec { pretrain_step: step, method, seed };
-                let record = finetune::<B>(config, &run_hash, model, spec, &tasks.target, &tasks.target_test, device)?;
+                let record = finetune::<B>(
+                    config,
+                    &run_hash,
+                    model,
+                    spec,
+                    &tasks.target,
+                    &tasks.target_test,
+                    device,
+                )?;
                 steps_done += config.finetune.max_steps;
                 group.push(record);
-                bar.update(EnsembleProgress { steps: steps_done, finished_runs: group.len(), runs: per_checkpoint });
+                bar.update(EnsembleProgress {
+                    steps: steps_done,
+                    finished_runs: group.len(),
+                    runs: per_checkpoint,
+                });
             }
         }
         let reached = group.iter().filter(|r| r.steps_to_target.is_some()).count();
@@ -160,7 +200,12 @@ pub fn run_vit_experiment<B: AutodiffBackend>(
         records.extend(group);
     }
     let rows = summarize(config, &records, &pretrained.source_accuracy);
-    let context = ReportContext { command: &options.command, pretrain_seconds: pretrained.seconds, computed_runs: computed, reused_runs: reused };
+    let context = ReportContext {
+        command: &options.command,
+        pretrain_seconds: pretrained.seconds,
+        computed_runs: computed,
+        reused_runs: reused,
+    };
     let report = write_report(config, &dir, &rows, &records, &context)?;
     Ok(VitOutcome { dir, rows, records, computed_runs: computed, reused_runs: reused, report })
 }
@@ -172,9 +217,16 @@ fn load_stored(path: &Path, expected: usize, run_hash: &str) -> Option<Vec<Finet
         return None;
     }
     match crate::record::read_json_lines::<FinetuneRecord>(path) {
-        Ok(records) if records.len() == expected && records.iter().all(|r| r.config_hash == run_hash) => Some(records),
+        Ok(records)
+            if records.len() == expected && records.iter().all(|r| r.config_hash == run_hash) =>
+        {
+            Some(records)
+        }
         Ok(_) => {
-            eprintln!("warning: {} holds runs of another config or an incomplete set; recomputing", path.display());
+            eprintln!(
+                "warning: {} holds runs of another config or an incomplete set; recomputing",
+                path.display()
+            );
             None
         }
         Err(error) => {

@@ -48,46 +48,77 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             None => needed.push(step),
             Some(_) => {
                 if let Err(error) = store.verify(step) {
-                    eprintln!("warning: checkpoint at step {step} is damaged ({error}); recomputing it");
+                    eprintln!(
+                        "warning: checkpoint at step {step} is damaged ({error}); recomputing it"
+                    );
                     needed.push(step);
                 }
             }
         }
     }
     let accuracy_of = |store: &CheckpointStore| -> BTreeMap<usize, f64> {
-        steps.iter().map(|&s| (s, store.get(s).and_then(|e| e.metrics.get("source_accuracy").copied()).unwrap_or(f64::NAN))).collect()
+        steps
+            .iter()
+            .map(|&s| {
+                (
+                    s,
+                    store
+                        .get(s)
+                        .and_then(|e| e.metrics.get("source_accuracy").copied())
+                        .unwrap_or(f64::NAN),
+                )
+            })
+            .collect()
     };
     let Some(&last) = needed.iter().max() else {
         if show_progress {
-            eprintln!("pre-training: reusing {} stored checkpoints in {}", steps.len(), store.dir().display());
+            eprintln!(
+                "pre-training: reusing {} stored checkpoints in {}",
+                steps.len(),
+                store.dir().display()
+            );
         }
-        return Ok(PretrainOutcome { source_accuracy: accuracy_of(store), computed: false, seconds: 0.0 });
+        return Ok(PretrainOutcome {
+            source_accuracy: accuracy_of(store),
+            computed: false,
+            seconds: 0.0,
+        });
     };
     let started = Instant::now();
     let p = &config.pretrain;
     B::seed(device, p.seed);
-    let mut model: Vit<B> = config.model.with_classes(config.source.classes.len()).init::<B>(device)?.unfreeze();
+    let mut model: Vit<B> =
+        config.model.with_classes(config.source.classes.len()).init::<B>(device)?.unfreeze();
     let mut optimizer = AdamConfig::new().init::<B, Vit<B>>();
     let mut sampler = BatchSampler::new(source.len(), p.batch, p.seed);
     let mut bar = EnsembleBar::new(show_progress, 0, 1, "pre-training", 1, last);
     let mut losses = Vec::new();
-    let mut save = |model: &Vit<B>, step: usize, losses: &mut Vec<f64>| -> Result<(), ExperimentError> {
-        if step > last {
-            return Ok(());
-        }
-        let source_accuracy = accuracy(model, source_test, device);
-        let train_loss = if losses.is_empty() { f64::NAN } else { losses.iter().sum::<f64>() / losses.len() as f64 };
-        losses.clear();
-        let metrics = BTreeMap::from([("source_accuracy".to_string(), source_accuracy), ("train_loss".to_string(), train_loss)]);
-        store.save(step, &module_tensors(model), metrics, SOURCE_TAG)?;
-        Ok(())
-    };
+    let mut save =
+        |model: &Vit<B>, step: usize, losses: &mut Vec<f64>| -> Result<(), ExperimentError> {
+            if step > last {
+                return Ok(());
+            }
+            let source_accuracy = accuracy(model, source_test, device);
+            let train_loss = if losses.is_empty() {
+                f64::NAN
+            } else {
+                losses.iter().sum::<f64>() / losses.len() as f64
+            };
+            losses.clear();
+            let metrics = BTreeMap::from([
+                ("source_accuracy".to_string(), source_accuracy),
+                ("train_loss".to_string(), train_loss),
+            ]);
+            store.save(step, &module_tensors(model), metrics, SOURCE_TAG)?;
+            Ok(())
+        };
     if steps.contains(&0) {
         save(&model, 0, &mut losses)?;
     }
     for step in 1..=last {
         let batch = sampler.next_batch();
-        let (next, loss) = train_step(model, &mut optimizer, p.learning_rate, source, &batch, device);
+        let (next, loss) =
+            train_step(model, &mut optimizer, p.learning_rate, source, &batch, device);
         model = next;
         losses.push(loss);
         if steps.contains(&step) {
@@ -96,7 +127,10 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
         bar.update(EnsembleProgress { steps: step, finished_runs: 0, runs: 1 });
     }
     let seconds = started.elapsed().as_secs_f64();
-    bar.finish(&format!("{last} steps, {} checkpoints", steps.iter().filter(|&&s| s <= last).count()));
+    bar.finish(&format!(
+        "{last} steps, {} checkpoints",
+        steps.iter().filter(|&&s| s <= last).count()
+    ));
     Ok(PretrainOutcome { source_accuracy: accuracy_of(store), computed: true, seconds })
 }
 
@@ -109,6 +143,7 @@ pub fn load_checkpoint<B: AutodiffBackend>(
 ) -> Result<Vit<B>, ExperimentError> {
     let checkpoint = store.load(step)?;
     let model = config.model.with_classes(config.source.classes.len()).init::<B>(device)?;
-    let origin = store.path_of(step).map_or_else(|| format!("step {step}"), |p| p.display().to_string());
+    let origin =
+        store.path_of(step).map_or_else(|| format!("step {step}"), |p| p.display().to_string());
     load_module_tensors(model, &checkpoint.tensors, &origin)
 }

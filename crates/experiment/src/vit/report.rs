@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use goldilocks_analysis::{mean_interval, series_plot, MeanInterval, Series, SeriesAxes, SeriesPoint};
+use goldilocks_analysis::{
+    mean_interval, series_plot, MeanInterval, Series, SeriesAxes, SeriesPoint,
+};
 
 use crate::runner::write;
 use crate::vit::finetune::Method;
@@ -44,12 +46,20 @@ impl VitSummaryRow {
 }
 
 /// The summary rows, by method (config order) then checkpoint step.
-pub fn summarize(config: &VitExperimentConfig, records: &[FinetuneRecord], source_accuracy: &BTreeMap<usize, f64>) -> Vec<VitSummaryRow> {
+pub fn summarize(
+    config: &VitExperimentConfig,
+    records: &[FinetuneRecord],
+    source_accuracy: &BTreeMap<usize, f64>,
+) -> Vec<VitSummaryRow> {
     let mut rows = Vec::new();
     for method in Method::all(config) {
         for step in config.checkpoint_steps() {
-            let runs: Vec<&FinetuneRecord> = records.iter().filter(|r| r.pretrain_step == step && r.method == method.name()).collect();
-            let steps: Vec<f64> = runs.iter().filter_map(|r| r.steps_to_target.map(|s| s as f64)).collect();
+            let runs: Vec<&FinetuneRecord> = records
+                .iter()
+                .filter(|r| r.pretrain_step == step && r.method == method.name())
+                .collect();
+            let steps: Vec<f64> =
+                runs.iter().filter_map(|r| r.steps_to_target.map(|s| s as f64)).collect();
             let seconds: Vec<f64> = runs.iter().filter_map(|r| r.seconds_to_target).collect();
             rows.push(VitSummaryRow {
                 pretrain_step: step,
@@ -92,11 +102,15 @@ pub fn verdict(rows: &[VitSummaryRow], method: &str, max_steps: usize) -> String
         return format!("{head}. The longest pre-training is the fastest start: no slow-down.");
     }
     if !longest.all_reached() {
-        return format!("{head}. Longer pre-training slowed fine-tuning (not every seed reached the target).");
+        return format!(
+            "{head}. Longer pre-training slowed fine-tuning (not every seed reached the target)."
+        );
     }
     let (l, b) = (longest.steps.expect("all reached"), best.steps.expect("all reached"));
     if l.low() > b.high() {
-        format!("{head}. Longer pre-training slowed fine-tuning: the 95 % intervals do not overlap.")
+        format!(
+            "{head}. Longer pre-training slowed fine-tuning: the 95 % intervals do not overlap."
+        )
     } else {
         format!("{head}. The difference is within the 95 % intervals: no clear slow-down.")
     }
@@ -109,7 +123,9 @@ fn mean(row: &VitSummaryRow) -> f64 {
 /// `summary.csv`: one line per (method, checkpoint).
 pub fn summary_csv(rows: &[VitSummaryRow]) -> String {
     let mut csv = String::from("method,pretrain_step,source_accuracy,runs,reached,steps_mean,steps_ci95,seconds_mean,seconds_ci95,trainable_params\n");
-    let cell = |i: Option<MeanInterval>, digits: usize| i.map_or(",".to_string(), |i| format!("{:.digits$},{:.digits$}", i.mean, i.half_width));
+    let cell = |i: Option<MeanInterval>, digits: usize| {
+        i.map_or(",".to_string(), |i| format!("{:.digits$},{:.digits$}", i.mean, i.half_width))
+    };
     for r in rows {
         let _ = writeln!(
             csv,
@@ -128,7 +144,11 @@ pub fn summary_csv(rows: &[VitSummaryRow]) -> String {
 }
 
 /// Steps (or seconds) to the target versus pre-training steps, one line per method.
-fn target_plot(rows: &[VitSummaryRow], methods: &[Method], seconds: bool) -> Result<String, ExperimentError> {
+fn target_plot(
+    rows: &[VitSummaryRow],
+    methods: &[Method],
+    seconds: bool,
+) -> Result<String, ExperimentError> {
     let series: Vec<Series> = methods
         .iter()
         .map(|m| Series {
@@ -137,8 +157,14 @@ fn target_plot(rows: &[VitSummaryRow], methods: &[Method], seconds: bool) -> Res
             points: rows
                 .iter()
                 .filter(|r| r.method == m.name() && r.all_reached())
-                .filter_map(|r| if seconds { r.seconds } else { r.steps }.map(|i| (r.pretrain_step, i)))
-                .map(|(x, i)| SeriesPoint { x: x as f64, y: i.mean, interval: Some((i.low(), i.high())) })
+                .filter_map(|r| {
+                    if seconds { r.seconds } else { r.steps }.map(|i| (r.pretrain_step, i))
+                })
+                .map(|(x, i)| SeriesPoint {
+                    x: x as f64,
+                    y: i.mean,
+                    interval: Some((i.low(), i.high())),
+                })
                 .collect(),
         })
         .collect();
@@ -152,11 +178,16 @@ fn target_plot(rows: &[VitSummaryRow], methods: &[Method], seconds: bool) -> Res
 
 /// Target test accuracy over fine-tuning steps for one method, one line per checkpoint
 /// (mean over the seeds still running at that step).
-fn accuracy_plot(records: &[FinetuneRecord], method: &str, checkpoints: &[usize]) -> Result<String, ExperimentError> {
+fn accuracy_plot(
+    records: &[FinetuneRecord],
+    method: &str,
+    checkpoints: &[usize],
+) -> Result<String, ExperimentError> {
     let series: Vec<Series> = checkpoints
         .iter()
         .map(|&step| {
-            let runs: Vec<&FinetuneRecord> = records.iter().filter(|r| r.method == method && r.pretrain_step == step).collect();
+            let runs: Vec<&FinetuneRecord> =
+                records.iter().filter(|r| r.method == method && r.pretrain_step == step).collect();
             let mut by_step: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
             for run in &runs {
                 for (s, a) in run.eval_steps.iter().zip(&run.accuracy) {
@@ -165,13 +196,20 @@ fn accuracy_plot(records: &[FinetuneRecord], method: &str, checkpoints: &[usize]
             }
             let points = by_step
                 .into_iter()
-                .map(|(s, a)| SeriesPoint { x: s as f64, y: a.iter().sum::<f64>() / a.len() as f64, interval: None })
+                .map(|(s, a)| SeriesPoint {
+                    x: s as f64,
+                    y: a.iter().sum::<f64>() / a.len() as f64,
+                    interval: None,
+                })
                 .collect();
             Series { label: format!("pre-trained {step} steps"), points, dashed: false }
         })
         .collect();
     let title = format!("{method}: target test accuracy while fine-tuning");
-    Ok(series_plot(&series, &SeriesAxes { title: &title, x: "fine-tuning step", y: "target test accuracy" })?)
+    Ok(series_plot(
+        &series,
+        &SeriesAxes { title: &title, x: "fine-tuning step", y: "target test accuracy" },
+    )?)
 }
 
 /// What the report states besides the table.
@@ -206,7 +244,10 @@ pub fn write_report(
         write(&dir.join("seconds_to_target.svg"), target_plot(rows, &methods, true)?.as_bytes())?;
     }
     for m in &methods {
-        write(&dir.join(format!("accuracy_{}.svg", m.name())), accuracy_plot(records, &m.name(), &checkpoints)?.as_bytes())?;
+        write(
+            &dir.join(format!("accuracy_{}.svg", m.name())),
+            accuracy_plot(records, &m.name(), &checkpoints)?.as_bytes(),
+        )?;
     }
     let f = &config.finetune;
     let mut md = String::new();
@@ -239,7 +280,9 @@ pub fn write_report(
     }
     md.push_str("\n## Steps and wall time to the target (mean ± 95 % t half-width over the seeds that reached it)\n\n");
     md.push_str("| method | pre-training steps | source acc. | reached | steps to target | seconds to target | trainable params |\n|---|---:|---:|---:|---:|---:|---:|\n");
-    let cell = |i: Option<MeanInterval>, d: usize| i.map_or("–".to_string(), |i| format!("{:.d$} ± {:.d$}", i.mean, i.half_width));
+    let cell = |i: Option<MeanInterval>, d: usize| {
+        i.map_or("–".to_string(), |i| format!("{:.d$} ± {:.d$}", i.mean, i.half_width))
+    };
     for r in rows {
         let _ = writeln!(
             md,

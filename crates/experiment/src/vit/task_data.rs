@@ -28,7 +28,11 @@ impl TaskData {
     /// The normalised data of `split`.
     pub fn from_split(split: &Split) -> Self {
         Self {
-            pixels: split.pixels.iter().map(|&p| (p as f32 / 255.0 - PIXEL_MEAN) / PIXEL_STD).collect(),
+            pixels: split
+                .pixels
+                .iter()
+                .map(|&p| (p as f32 / 255.0 - PIXEL_MEAN) / PIXEL_STD)
+                .collect(),
             labels: split.labels.iter().map(|&l| l as i64).collect(),
             side: split.rows,
             classes: split.classes,
@@ -46,14 +50,21 @@ impl TaskData {
     }
 
     /// The images at `indices` (`[b, side, side]`) and their labels (`[b]`).
-    pub fn batch<B: Backend>(&self, indices: &[usize], device: &B::Device) -> (Tensor<B, 3>, Tensor<B, 1, Int>) {
+    pub fn batch<B: Backend>(
+        &self,
+        indices: &[usize],
+        device: &B::Device,
+    ) -> (Tensor<B, 3>, Tensor<B, 1, Int>) {
         let n = self.side * self.side;
         let mut pixels = Vec::with_capacity(indices.len() * n);
         for &i in indices {
             pixels.extend_from_slice(&self.pixels[i * n..(i + 1) * n]);
         }
         let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i]).collect();
-        let images = Tensor::from_data(TensorData::new(pixels, [indices.len(), self.side, self.side]), device);
+        let images = Tensor::from_data(
+            TensorData::new(pixels, [indices.len(), self.side, self.side]),
+            device,
+        );
         let labels = Tensor::from_data(TensorData::new(labels, [indices.len()]), device);
         (images, labels)
     }
@@ -71,7 +82,12 @@ pub struct BatchSampler {
 impl BatchSampler {
     /// A sampler over `len` items (at least one) in batches of `batch`.
     pub fn new(len: usize, batch: usize, seed: u64) -> Self {
-        let mut sampler = Self { order: (0..len).collect(), position: 0, batch, rng: rand::rngs::StdRng::seed_from_u64(seed) };
+        let mut sampler = Self {
+            order: (0..len).collect(),
+            position: 0,
+            batch,
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+        };
         sampler.order.shuffle(&mut sampler.rng);
         sampler
     }

@@ -18,7 +18,11 @@ pub fn module_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<NamedTensor> 
 /// `module` with every float parameter replaced by the tensor of the same name in
 /// `tensors` (keeping each parameter's `require_grad`); every parameter must be present with
 /// its shape, and every tensor must be used.
-pub fn load_module_tensors<B: Backend, M: Module<B>>(module: M, tensors: &[NamedTensor], origin: &str) -> Result<M, ExperimentError> {
+pub fn load_module_tensors<B: Backend, M: Module<B>>(
+    module: M,
+    tensors: &[NamedTensor],
+    origin: &str,
+) -> Result<M, ExperimentError> {
     let mut mapper = Load { path: Vec::new(), tensors, used: 0, error: None };
     let module = module.map(&mut mapper);
     let bad = |message: String| ExperimentError::Checkpoint { origin: origin.into(), message };
@@ -26,7 +30,11 @@ pub fn load_module_tensors<B: Backend, M: Module<B>>(module: M, tensors: &[Named
         return Err(bad(message));
     }
     if mapper.used != tensors.len() {
-        return Err(bad(format!("holds {} tensors, the model has {} parameters", tensors.len(), mapper.used)));
+        return Err(bad(format!(
+            "holds {} tensors, the model has {} parameters",
+            tensors.len(),
+            mapper.used
+        )));
     }
     Ok(module)
 }
@@ -48,7 +56,11 @@ impl<B: Backend> ModuleVisitor<B> for Collect {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
         let value = param.val();
         let shape = value.dims().to_vec();
-        let data = value.into_data().convert::<f32>().to_vec::<f32>().expect("a float tensor converts to f32");
+        let data = value
+            .into_data()
+            .convert::<f32>()
+            .to_vec::<f32>()
+            .expect("a float tensor converts to f32");
         let name = self.path.join(".");
         self.tensors.push(NamedTensor { name, shape, data });
     }
@@ -79,11 +91,16 @@ impl<B: Backend> ModuleMapper<B> for Load<'_> {
             return Param::from_mapped_value(id, old, mapper);
         };
         if stored.shape != dims {
-            self.error.get_or_insert(format!("tensor `{name}` has shape {:?}, the model needs {dims:?}", stored.shape));
+            self.error.get_or_insert(format!(
+                "tensor `{name}` has shape {:?}, the model needs {dims:?}",
+                stored.shape
+            ));
             return Param::from_mapped_value(id, old, mapper);
         }
         self.used += 1;
-        let tensor = Tensor::<B, D>::from_data(TensorData::new(stored.data.clone(), dims), &old.device()).set_require_grad(old.is_require_grad());
+        let tensor =
+            Tensor::<B, D>::from_data(TensorData::new(stored.data.clone(), dims), &old.device())
+                .set_require_grad(old.is_require_grad());
         Param::from_mapped_value(id, tensor, mapper)
     }
 }
@@ -100,14 +117,24 @@ mod tests {
         let config = VitConfig { depth: 1, ..VitConfig::tiny(3) };
         let a = config.init::<NdArray>(&device).unwrap();
         let tensors = module_tensors(&a);
-        assert!(tensors.iter().any(|t| t.name == "blocks.0.attention.query.base.weight" && t.shape == [64, 64]));
-        let b = load_module_tensors(config.init::<NdArray>(&device).unwrap(), &tensors, "test").unwrap();
+        assert!(tensors
+            .iter()
+            .any(|t| t.name == "blocks.0.attention.query.base.weight" && t.shape == [64, 64]));
+        let b = load_module_tensors(config.init::<NdArray>(&device).unwrap(), &tensors, "test")
+            .unwrap();
         assert_eq!(module_tensors(&b), tensors);
 
-        let error = load_module_tensors(VitConfig::tiny(3).init::<NdArray>(&device).unwrap(), &tensors, "ckpt").unwrap_err();
+        let error = load_module_tensors(
+            VitConfig::tiny(3).init::<NdArray>(&device).unwrap(),
+            &tensors,
+            "ckpt",
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("blocks.1"), "{error}");
         let mut wrong = tensors.clone();
         wrong[0].shape = vec![1];
-        assert!(load_module_tensors(config.init::<NdArray>(&device).unwrap(), &wrong, "ckpt").is_err());
+        assert!(
+            load_module_tensors(config.init::<NdArray>(&device).unwrap(), &wrong, "ckpt").is_err()
+        );
     }
 }

@@ -35,7 +35,9 @@ impl<B: Backend> Net<B> {
     /// The base model from PyTorch's state dict (`lin0.weight`, `lin1.weight`, `lin1.bias`).
     pub fn from_state_dict(tensors: &BTreeMap<String, HostTensor>, device: &B::Device) -> Self {
         let lin0 = linear_from_pytorch(&tensors["lin0.weight"], None, device).unwrap();
-        let lin1 = linear_from_pytorch(&tensors["lin1.weight"], Some(&tensors["lin1.bias"]), device).unwrap();
+        let lin1 =
+            linear_from_pytorch(&tensors["lin1.weight"], Some(&tensors["lin1.bias"]), device)
+                .unwrap();
         Self { lin0: lin0.into(), lin1: lin1.into() }
     }
 
@@ -43,7 +45,11 @@ impl<B: Backend> Net<B> {
     pub fn state_dict(&self) -> BTreeMap<String, HostTensor> {
         let (w0, _) = linear_to_pytorch(&self.lin0.base);
         let (w1, b1) = linear_to_pytorch(&self.lin1.base);
-        BTreeMap::from([("lin0.weight".into(), w0), ("lin1.weight".into(), w1), ("lin1.bias".into(), b1.unwrap())])
+        BTreeMap::from([
+            ("lin0.weight".into(), w0),
+            ("lin1.weight".into(), w1),
+            ("lin1.bias".into(), b1.unwrap()),
+        ])
     }
 }
 
@@ -52,7 +58,10 @@ pub fn fixture_dir() -> PathBuf {
 }
 
 pub fn tensor(host: &HostTensor) -> Tensor<B, 2> {
-    Tensor::from_data(TensorData::new(host.data.clone(), [host.shape[0], host.shape[1]]), &Default::default())
+    Tensor::from_data(
+        TensorData::new(host.data.clone(), [host.shape[0], host.shape[1]]),
+        &Default::default(),
+    )
 }
 
 pub fn host(t: Tensor<B, 2>) -> HostTensor {

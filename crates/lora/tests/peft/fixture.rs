@@ -49,5 +49,9 @@ fn a_layer_missing_from_the_file_is_named() {
     adapter.save(dir.path()).unwrap();
     let error = load_adapter(&mut fixture_net(), dir.path()).unwrap_err();
     let message = error.to_string();
-    assert!(message.contains("adapter_model.safetensors") && message.contains("base_model.model.lin1.lora_A.weight"), "{message}");
+    assert!(
+        message.contains("adapter_model.safetensors")
+            && message.contains("base_model.model.lin1.lora_A.weight"),
+        "{message}"
+    );
 }

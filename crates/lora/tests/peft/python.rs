@@ -46,7 +46,8 @@ fn write_case(dir: &Path) {
 fn run_script(script: &str, dir: &Path) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(script);
     let out = Command::new("python3").arg(&path).arg(dir).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{script} failed:\n{text}");
     assert!(text.contains("OK"), "{script} printed no verdict:\n{text}");
     println!("{text}");

@@ -1,6 +1,9 @@
 //! burn -> PEFT files -> burn.
 
-use goldilocks_lora::{apply_lora, load_adapter, merge_adapters, save_adapter, InitLoraWeights, LoraAdapterConfig, TargetModules};
+use goldilocks_lora::{
+    apply_lora, load_adapter, merge_adapters, save_adapter, InitLoraWeights, LoraAdapterConfig,
+    TargetModules,
+};
 use rand::SeedableRng;
 
 use crate::common::{fixture_net, max_abs_diff, tensor, Net, B};
@@ -22,7 +25,8 @@ pub fn adapted_net(seed: u64) -> (Net<B>, LoraAdapterConfig) {
 }
 
 pub fn input() -> HostTensor {
-    HostTensor::new(vec![5, 16], (0..80).map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.3).collect()).unwrap()
+    HostTensor::new(vec![5, 16], (0..80).map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.3).collect())
+        .unwrap()
 }
 
 #[test]
@@ -30,7 +34,13 @@ fn burn_to_peft_to_burn_preserves_outputs() {
     let (net, config) = adapted_net(11);
     let x = tensor(&input());
     let expected = net.forward(x.clone());
-    assert!(max_abs_diff(expected.clone(), Net { lin0: net.lin0.base.clone().into(), lin1: net.lin1.base.clone().into() }.forward(x.clone())) > 1e-3);
+    assert!(
+        max_abs_diff(
+            expected.clone(),
+            Net { lin0: net.lin0.base.clone().into(), lin1: net.lin1.base.clone().into() }
+                .forward(x.clone())
+        ) > 1e-3
+    );
 
     let dir = tempfile::tempdir().unwrap();
     save_adapter(&net, &config, dir.path()).unwrap();
@@ -55,5 +65,8 @@ fn wrong_shapes_are_named_on_load() {
     other.lin1 = burn::nn::LinearConfig::new(8, 3).init(&Default::default()).into();
     let error = load_adapter(&mut other, dir.path()).unwrap_err();
     let message = error.to_string();
-    assert!(message.contains("base_model.model.lin1.lora_B.weight") && message.contains("[3, 3]"), "{message}");
+    assert!(
+        message.contains("base_model.model.lin1.lora_B.weight") && message.contains("[3, 3]"),
+        "{message}"
+    );
 }

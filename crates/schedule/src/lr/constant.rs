@@ -64,10 +64,7 @@ mod tests {
     fn rejects_bad_lr() {
         let err = ConstantLrConfig::new(-1.0).init().unwrap_err();
         assert_eq!(err.field(), "lr");
-        assert_eq!(
-            err.to_string(),
-            "lr must be a finite number above 0, got -1"
-        );
+        assert_eq!(err.to_string(), "lr must be a finite number above 0, got -1");
         assert!(ConstantLrConfig::new(f64::NAN).init().is_err());
     }
 

@@ -38,12 +38,7 @@ pub struct CosineLrConfig {
 impl CosineLrConfig {
     /// A configuration without warmup that decays from `peak_lr` to 0 over `total_steps`.
     pub fn new(peak_lr: f64, total_steps: usize) -> Self {
-        Self {
-            peak_lr,
-            total_steps,
-            warmup_steps: 0,
-            min_lr: 0.0,
-        }
+        Self { peak_lr, total_steps, warmup_steps: 0, min_lr: 0.0 }
     }
 
     /// Sets the warmup length.
@@ -73,9 +68,7 @@ impl CosineLrConfig {
             ));
         }
         check_floor(self.min_lr, self.peak_lr)?;
-        Ok(CosineLr {
-            config: self.clone(),
-        })
+        Ok(CosineLr { config: self.clone() })
     }
 }
 
@@ -90,12 +83,7 @@ pub struct CosineLr {
 
 impl LearningRateSchedule for CosineLr {
     fn lr(&self, step: usize) -> f64 {
-        let CosineLrConfig {
-            peak_lr,
-            total_steps,
-            warmup_steps,
-            min_lr,
-        } = self.config;
+        let CosineLrConfig { peak_lr, total_steps, warmup_steps, min_lr } = self.config;
         if warmup_steps > 0 && step <= warmup_steps {
             return warmup(step, warmup_steps, peak_lr);
         }
@@ -114,11 +102,8 @@ mod tests {
 
     #[test]
     fn warmup_endpoints_and_floor() {
-        let s = CosineLrConfig::new(0.1, 100)
-            .with_warmup_steps(10)
-            .with_min_lr(0.01)
-            .init()
-            .unwrap();
+        let s =
+            CosineLrConfig::new(0.1, 100).with_warmup_steps(10).with_min_lr(0.01).init().unwrap();
         assert_eq!(s.lr(0), 0.0);
         assert_close(s.lr(1), 0.01);
         assert_close(s.lr(5), 0.05);
@@ -141,10 +126,7 @@ mod tests {
 
     #[test]
     fn warmup_over_the_whole_run() {
-        let s = CosineLrConfig::new(1.0, 4)
-            .with_warmup_steps(4)
-            .init()
-            .unwrap();
+        let s = CosineLrConfig::new(1.0, 4).with_warmup_steps(4).init().unwrap();
         assert_close(s.lr(2), 0.5);
         assert_eq!(s.lr(4), 1.0);
         assert_eq!(s.lr(5), 0.0);
@@ -154,20 +136,11 @@ mod tests {
     fn validation_names_the_field() {
         let err = CosineLrConfig::new(0.1, 0).init().unwrap_err();
         assert_eq!(err.to_string(), "total_steps must be at least 1, got 0");
-        let err = CosineLrConfig::new(0.1, 10)
-            .with_warmup_steps(11)
-            .init()
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "warmup_steps must not exceed total_steps (10), got 11"
-        );
+        let err = CosineLrConfig::new(0.1, 10).with_warmup_steps(11).init().unwrap_err();
+        assert_eq!(err.to_string(), "warmup_steps must not exceed total_steps (10), got 11");
         let err = CosineLrConfig::new(0.0, 10).init().unwrap_err();
         assert_eq!(err.field(), "peak_lr");
-        let err = CosineLrConfig::new(0.1, 10)
-            .with_min_lr(0.5)
-            .init()
-            .unwrap_err();
+        let err = CosineLrConfig::new(0.1, 10).with_min_lr(0.5).init().unwrap_err();
         assert_eq!(err.field(), "min_lr");
     }
 

@@ -37,11 +37,7 @@ pub(crate) fn check_positive(field: &str, value: f64) -> Result<(), ScheduleErro
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(ScheduleError::out_of_range(
-            field,
-            "a finite number above 0",
-            value,
-        ))
+        Err(ScheduleError::out_of_range(field, "a finite number above 0", value))
     }
 }
 
@@ -68,10 +64,7 @@ mod tests {
             assert_eq!(shape.interpolate(1.0, 0.1, 0.0), 1.0);
             assert!((shape.interpolate(1.0, 0.1, 1.0) - 0.1).abs() < 1e-15);
             assert!((shape.interpolate(1.0, 0.0, 0.5) - 0.5).abs() < 1e-15);
-            assert_eq!(
-                shape.interpolate(1.0, 0.0, 2.0),
-                shape.interpolate(1.0, 0.0, 1.0)
-            );
+            assert_eq!(shape.interpolate(1.0, 0.0, 2.0), shape.interpolate(1.0, 0.0, 1.0));
         }
         assert!(
             DecayShape::Cosine.interpolate(1.0, 0.0, 0.1)

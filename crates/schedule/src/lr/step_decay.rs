@@ -34,29 +34,19 @@ pub struct StepDecayLrConfig {
 impl StepDecayLrConfig {
     /// A configuration multiplying `initial_lr` by `gamma` every `step_size` updates.
     pub fn new(initial_lr: f64, gamma: f64, step_size: usize) -> Self {
-        Self {
-            initial_lr,
-            gamma,
-            step_size,
-        }
+        Self { initial_lr, gamma, step_size }
     }
 
     /// Validates the configuration and builds the schedule.
     pub fn init(&self) -> Result<StepDecayLr, ScheduleError> {
         check_positive("initial_lr", self.initial_lr)?;
         if !(self.gamma > 0.0 && self.gamma <= 1.0) {
-            return Err(ScheduleError::out_of_range(
-                "gamma",
-                "in (0, 1]",
-                self.gamma,
-            ));
+            return Err(ScheduleError::out_of_range("gamma", "in (0, 1]", self.gamma));
         }
         if self.step_size < 1 {
             return Err(ScheduleError::too_small("step_size", 1, self.step_size));
         }
-        Ok(StepDecayLr {
-            config: self.clone(),
-        })
+        Ok(StepDecayLr { config: self.clone() })
     }
 }
 
@@ -83,10 +73,7 @@ mod tests {
     fn decays_every_step_size() {
         let s = StepDecayLrConfig::new(0.8, 0.5, 3).init().unwrap();
         let lrs: Vec<f64> = (0..=10).map(|t| s.lr(t)).collect();
-        assert_eq!(
-            lrs,
-            vec![0.8, 0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2, 0.1]
-        );
+        assert_eq!(lrs, vec![0.8, 0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2, 0.1]);
         assert_non_increasing(&s, 0, 100);
         assert_close(s.lr(3 * 20 + 1), 0.8 * 0.5f64.powi(20));
         assert!(s.lr(usize::MAX) >= 0.0);
@@ -102,29 +89,11 @@ mod tests {
     fn validation_names_the_field() {
         let err = StepDecayLrConfig::new(0.1, 1.5, 10).init().unwrap_err();
         assert_eq!(err.to_string(), "gamma must be in (0, 1], got 1.5");
-        assert_eq!(
-            StepDecayLrConfig::new(0.1, 0.0, 10)
-                .init()
-                .unwrap_err()
-                .field(),
-            "gamma"
-        );
-        assert_eq!(
-            StepDecayLrConfig::new(0.1, f64::NAN, 10)
-                .init()
-                .unwrap_err()
-                .field(),
-            "gamma"
-        );
+        assert_eq!(StepDecayLrConfig::new(0.1, 0.0, 10).init().unwrap_err().field(), "gamma");
+        assert_eq!(StepDecayLrConfig::new(0.1, f64::NAN, 10).init().unwrap_err().field(), "gamma");
         let err = StepDecayLrConfig::new(0.1, 0.5, 0).init().unwrap_err();
         assert_eq!(err.to_string(), "step_size must be at least 1, got 0");
-        assert_eq!(
-            StepDecayLrConfig::new(0.0, 0.5, 1)
-                .init()
-                .unwrap_err()
-                .field(),
-            "initial_lr"
-        );
+        assert_eq!(StepDecayLrConfig::new(0.0, 0.5, 1).init().unwrap_err().field(), "initial_lr");
     }
 
     #[test]

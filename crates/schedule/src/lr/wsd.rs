@@ -92,9 +92,7 @@ impl WarmupStableDecayLrConfig {
             ));
         }
         check_floor(self.min_lr, self.peak_lr)?;
-        Ok(WarmupStableDecayLr {
-            config: self.clone(),
-        })
+        Ok(WarmupStableDecayLr { config: self.clone() })
     }
 }
 
@@ -173,30 +171,19 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let err = WarmupStableDecayLrConfig::new(0.1, 100, 0)
-            .init()
-            .unwrap_err();
+        let err = WarmupStableDecayLrConfig::new(0.1, 100, 0).init().unwrap_err();
         assert_eq!(err.to_string(), "decay_steps must be at least 1, got 0");
-        let err = WarmupStableDecayLrConfig::new(0.1, 100, 60)
-            .with_warmup_steps(50)
-            .init()
-            .unwrap_err();
+        let err =
+            WarmupStableDecayLrConfig::new(0.1, 100, 60).with_warmup_steps(50).init().unwrap_err();
         assert_eq!(
             err.to_string(),
             "warmup_steps + decay_steps must not exceed total_steps (100), got 110"
         );
-        let err = WarmupStableDecayLrConfig::new(0.1, 0, 1)
-            .init()
-            .unwrap_err();
+        let err = WarmupStableDecayLrConfig::new(0.1, 0, 1).init().unwrap_err();
         assert_eq!(err.field(), "total_steps");
-        let err = WarmupStableDecayLrConfig::new(f64::INFINITY, 10, 1)
-            .init()
-            .unwrap_err();
+        let err = WarmupStableDecayLrConfig::new(f64::INFINITY, 10, 1).init().unwrap_err();
         assert_eq!(err.field(), "peak_lr");
-        let err = WarmupStableDecayLrConfig::new(0.1, 10, 1)
-            .with_min_lr(-1.0)
-            .init()
-            .unwrap_err();
+        let err = WarmupStableDecayLrConfig::new(0.1, 10, 1).with_min_lr(-1.0).init().unwrap_err();
         assert_eq!(err.field(), "min_lr");
     }
 
