@@ -34,7 +34,7 @@ struct KindOnly {
 impl AnyConfig {
     /// Parses and validates a config of any kind; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let kind = crate::config::parse_toml::<KindOnly>(text, origin)?.kind;
+        let kind = crate::escape::config::parse_toml::<KindOnly>(text, origin)?.kind;
         match kind.as_deref() {
             None | Some("escape") => {
                 Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?))
@@ -55,7 +55,10 @@ impl AnyConfig {
 
     /// Reads, parses and validates a config file of any kind.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
+        Self::from_toml(
+            &crate::escape::config::read_config_text(path)?,
+            &path.display().to_string(),
+        )
     }
 
     /// The experiment's name.

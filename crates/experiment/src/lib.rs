@@ -23,32 +23,22 @@
 #![warn(missing_docs)]
 
 mod any_config;
-pub mod config;
-mod ensemble;
 mod error;
-mod gaussian_batch;
-mod lower_factor;
-mod ode_curves;
-mod outputs;
-mod plan;
+pub mod escape;
 pub mod pretrain;
 mod progress;
-mod projected_inputs;
-mod record;
-mod runner;
 pub mod scaling;
-mod theory_curves;
 pub mod vit;
 
 pub use any_config::AnyConfig;
-pub use config::{
+pub use error::ExperimentError;
+pub use escape::config::{
     ActivationSpec, AdapterConfig, EscapeKind, ExperimentConfig, InputSampling, ModelConfig,
     RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG,
 };
-pub use ensemble::{learning_rate, run_ensemble, EnsembleProgress};
-pub use error::ExperimentError;
-pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
-pub use plan::{plan_ensembles, EnsemblePlan, Variant};
-pub use record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
-pub use runner::{run_experiment, ExperimentOutcome, RunOptions};
-pub use theory_curves::{tau_of, theory_curves};
+pub use escape::ensemble::{learning_rate, run_ensemble, EnsembleProgress};
+pub use escape::ode_curves::{ode_comparison, ode_inapplicable, ode_section};
+pub use escape::plan::{plan_ensembles, EnsemblePlan, Variant};
+pub use escape::record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
+pub use escape::run::{run_experiment, ExperimentOutcome, RunOptions};
+pub use escape::theory_curves::{tau_of, theory_curves};

@@ -9,7 +9,7 @@ use goldilocks_schedule::{LrScheduleConfig, StepSchedule};
 use goldilocks_store::RetentionPolicy;
 use serde::{Deserialize, Serialize};
 
-use crate::config::AdapterConfig;
+use crate::escape::config::AdapterConfig;
 use crate::pretrain::SourceTask;
 use crate::ExperimentError;
 
@@ -135,14 +135,17 @@ impl FinetuningConfig {
 impl PretrainConfig {
     /// Parses and validates a config; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: PretrainConfig = crate::config::parse_toml(text, origin)?;
+        let config: PretrainConfig = crate::escape::config::parse_toml(text, origin)?;
         config.validate()?;
         Ok(config)
     }
 
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
+        Self::from_toml(
+            &crate::escape::config::read_config_text(path)?,
+            &path.display().to_string(),
+        )
     }
 
     /// The resolved config (defaults filled in) as TOML.
@@ -152,7 +155,7 @@ impl PretrainConfig {
 
     /// Checks every field, naming the first one at fault.
     pub fn validate(&self) -> Result<(), ExperimentError> {
-        crate::config::validate_name(&self.name)?;
+        crate::escape::config::validate_name(&self.name)?;
         let model = &self.model;
         let n = model.input_dim;
         positive_count("model.input_dim", n)?;

@@ -16,7 +16,7 @@ use goldilocks_model::teacher::teacher_rows;
 use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
 use serde::Serialize;
 
-use crate::gaussian_batch::{draw_inputs, draw_noise};
+use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::pretrain::pretraining::{row_tensor, test_inputs};
 use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
 use crate::{EnsembleProgress, ExperimentError};
@@ -75,7 +75,7 @@ pub fn ensemble_key(
     struct Identity<'a> {
         format: u32,
         model: &'a crate::pretrain::PretrainModelConfig,
-        lora: &'a crate::config::AdapterConfig,
+        lora: &'a crate::escape::config::AdapterConfig,
         learning_rate: f64,
         seeds: Vec<u64>,
         max_steps: usize,

@@ -9,7 +9,7 @@ mod config;
 mod finetuning;
 mod outputs;
 mod pretraining;
-mod runner;
+mod run;
 mod source_task;
 
 pub use config::{
@@ -20,5 +20,5 @@ pub use pretraining::{
     pretrain_source, store_dir, store_hash, CheckpointWeight, PretrainedSource, TEACHER_TENSOR,
     WEIGHT_TENSOR,
 };
-pub use runner::{run_pretrain_experiment, PretrainOutcome};
+pub use run::{run_pretrain_experiment, PretrainOutcome};
 pub use source_task::SourceTask;

@@ -18,7 +18,7 @@ use goldilocks_schedule::LearningRateSchedule;
 use goldilocks_store::{CheckpointStore, NamedTensor};
 use serde::{Deserialize, Serialize};
 
-use crate::gaussian_batch::{draw_inputs, draw_noise};
+use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::pretrain::{PretrainConfig, SourceTask};
 use crate::progress::EnsembleBar;
 use crate::{EnsembleProgress, ExperimentError};

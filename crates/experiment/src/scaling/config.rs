@@ -12,7 +12,7 @@ use goldilocks_model::{Activation, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{
+use crate::escape::config::{
     ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig,
     SweepConfig, TrainingConfig,
 };
@@ -150,14 +150,17 @@ impl ScalingTarget {
 impl ScalingConfig {
     /// Parses and validates a config; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: ScalingConfig = crate::config::parse_toml(text, origin)?;
+        let config: ScalingConfig = crate::escape::config::parse_toml(text, origin)?;
         config.validate()?;
         Ok(config)
     }
 
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
+        Self::from_toml(
+            &crate::escape::config::read_config_text(path)?,
+            &path.display().to_string(),
+        )
     }
 
     /// The resolved config (defaults filled in) as TOML.
@@ -224,7 +227,7 @@ impl ScalingConfig {
 
     /// Checks every field, naming the first one at fault.
     pub fn validate(&self) -> Result<(), ExperimentError> {
-        crate::config::validate_name(&self.name)?;
+        crate::escape::config::validate_name(&self.name)?;
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ExperimentError::invalid(
                 "threshold",

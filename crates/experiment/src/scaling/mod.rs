@@ -6,7 +6,7 @@
 
 mod config;
 mod outputs;
-mod runner;
+mod run;
 
 pub use config::{PowerLaw, ScalingConfig, ScalingKind, ScalingTarget};
-pub use runner::{run_scaling_experiment, ScalingOutcome};
+pub use run::{run_scaling_experiment, ScalingOutcome};

@@ -7,7 +7,7 @@ use goldilocks_analysis::{
     ScalingReportInput,
 };
 
-use crate::runner::write;
+use crate::escape::run::write;
 use crate::scaling::ScalingConfig;
 use crate::ExperimentError;
 

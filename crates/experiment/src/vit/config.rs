@@ -154,12 +154,15 @@ fn yes() -> bool {
 impl VitExperimentConfig {
     /// Parses TOML text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        crate::config::parse_toml(text, origin)
+        crate::escape::config::parse_toml(text, origin)
     }
 
     /// Reads and parses a TOML file.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(&crate::config::read_config_text(path)?, &path.display().to_string())
+        Self::from_toml(
+            &crate::escape::config::read_config_text(path)?,
+            &path.display().to_string(),
+        )
     }
 
     /// The config as TOML.

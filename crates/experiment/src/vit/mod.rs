@@ -20,9 +20,9 @@
 
 mod config;
 mod finetune;
+mod outputs;
 mod pretrain;
 mod record;
-mod report;
 mod task_data;
 mod train;
 mod weights;
@@ -36,15 +36,15 @@ use sha2::{Digest, Sha256};
 
 pub use config::{FinetuneConfig, PretrainConfig, TaskConfig, VitExperimentConfig, VitShape};
 pub use finetune::{finetune, Method, RunSpec};
+pub use outputs::{summarize, verdict, write_report, ReportContext, VitSummaryRow};
 pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainOutcome};
 pub use record::FinetuneRecord;
-pub use report::{summarize, verdict, write_report, ReportContext, VitSummaryRow};
 pub use task_data::{BatchSampler, TaskData};
 pub use train::{accuracy, train_step};
 pub use weights::{load_module_tensors, module_tensors};
 
+use crate::escape::run::write;
 use crate::progress::EnsembleBar;
-use crate::runner::write;
 use crate::{EnsembleProgress, ExperimentError, RunOptions};
 
 /// What a finished ViT experiment produced.
@@ -195,7 +195,7 @@ pub fn run_vit_experiment<B: AutodiffBackend>(
         }
         let reached = group.iter().filter(|r| r.steps_to_target.is_some()).count();
         bar.finish(&format!("{reached}/{} runs reached the target", group.len()));
-        write(&path, crate::record::to_json_lines(&group).as_bytes())?;
+        write(&path, crate::escape::record::to_json_lines(&group).as_bytes())?;
         computed += group.len();
         records.extend(group);
     }
@@ -216,7 +216,7 @@ fn load_stored(path: &Path, expected: usize, run_hash: &str) -> Option<Vec<Finet
     if !path.exists() {
         return None;
     }
-    match crate::record::read_json_lines::<FinetuneRecord>(path) {
+    match crate::escape::record::read_json_lines::<FinetuneRecord>(path) {
         Ok(records)
             if records.len() == expected && records.iter().all(|r| r.config_hash == run_hash) =>
         {

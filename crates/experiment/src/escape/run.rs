@@ -6,10 +6,10 @@ use burn::tensor::backend::Backend;
 use goldilocks_analysis::SummaryRow;
 use serde::de::DeserializeOwned;
 
-use crate::outputs::write_outputs;
-use crate::plan::plan_ensembles;
+use crate::escape::outputs::write_outputs;
+use crate::escape::plan::plan_ensembles;
+use crate::escape::record::{read_json_lines, to_json_lines, RunRecord};
 use crate::progress::EnsembleBar;
-use crate::record::{read_json_lines, to_json_lines, RunRecord};
 use crate::{run_ensemble, ExperimentConfig, ExperimentError};
 
 /// Where results go and how to treat stored records.

@@ -9,8 +9,8 @@ use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 use rayon::prelude::*;
 
-use crate::ensemble::learning_rate;
-use crate::record::RunRecord;
+use crate::escape::ensemble::learning_rate;
+use crate::escape::record::RunRecord;
 use crate::{ExperimentConfig, ExperimentError};
 
 /// Why the dynamics does not describe the runs of `config`, naming the field; `None` when it does.
@@ -94,8 +94,12 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
         ));
     }
     // Every (pair, start, mu) with runs, in sweep order; their curves are followed in parallel.
-    let mut groups: Vec<(ActivationPair, &crate::config::StartConfig, f64, Vec<&RunRecord>)> =
-        Vec::new();
+    let mut groups: Vec<(
+        ActivationPair,
+        &crate::escape::config::StartConfig,
+        f64,
+        Vec<&RunRecord>,
+    )> = Vec::new();
     for spec in &config.sweep.activations {
         let pair = spec.pair();
         let name = pair.to_string();
@@ -202,7 +206,7 @@ fn is_piecewise_linear(activation: Activation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::GridRecord;
+    use crate::escape::record::GridRecord;
 
     const CONFIG: &str = r#"
 name = "ode-check"

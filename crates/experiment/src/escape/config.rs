@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::ExperimentError;
 
 /// The config `cargo xtask experiment` runs when given none.
-pub const DEFAULT_CONFIG: &str = include_str!("../../../configs/default.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../../../configs/default.toml");
 
 /// A whole experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use goldilocks_analysis::{
     mean_interval, series_plot, MeanInterval, Series, SeriesAxes, SeriesPoint,
 };
 
-use crate::runner::write;
+use crate::escape::run::write;
 use crate::vit::finetune::Method;
 use crate::vit::record::FinetuneRecord;
 use crate::vit::VitExperimentConfig;

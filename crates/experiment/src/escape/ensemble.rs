@@ -17,11 +17,11 @@ use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
 use goldilocks_model::SingleIndexEnsemble;
 
-use crate::config::{ExperimentConfig, InputSampling, ModelConfig};
-use crate::gaussian_batch::{draw_inputs, draw_noise};
-use crate::plan::EnsemblePlan;
-use crate::projected_inputs::ProjectedInputs;
-use crate::record::{GridRecord, RunRecord};
+use crate::escape::config::{ExperimentConfig, InputSampling, ModelConfig};
+use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
+use crate::escape::plan::EnsemblePlan;
+use crate::escape::projected_inputs::ProjectedInputs;
+use crate::escape::record::{GridRecord, RunRecord};
 use crate::ExperimentError;
 
 /// Steps between transfers of m_V to the host (and checks of the stopping rule).

@@ -4,7 +4,7 @@
 use goldilocks_model::ActivationPair;
 use serde::Serialize;
 
-use crate::config::{ExperimentConfig, StartConfig};
+use crate::escape::config::{ExperimentConfig, StartConfig};
 
 /// Version of the record format; part of every ensemble key, so that records written by an
 /// older format are recomputed rather than misread.
@@ -52,14 +52,14 @@ impl EnsemblePlan {
         #[derive(Serialize)]
         struct Identity<'a> {
             format: u32,
-            model: &'a crate::config::ModelConfig,
-            lora: &'a crate::config::AdapterConfig,
-            training: &'a crate::config::TrainingConfig,
-            record: &'a crate::config::RecordConfig,
+            model: &'a crate::escape::config::ModelConfig,
+            lora: &'a crate::escape::config::AdapterConfig,
+            training: &'a crate::escape::config::TrainingConfig,
+            record: &'a crate::escape::config::RecordConfig,
             plan: &'a EnsemblePlan,
         }
         // The ODE switch changes only the report: the key is that of the default (left out).
-        let record = crate::config::RecordConfig { ode: true, ..config.record.clone() };
+        let record = crate::escape::config::RecordConfig { ode: true, ..config.record.clone() };
         let identity = Identity {
             format: RECORD_FORMAT,
             model: &config.model,

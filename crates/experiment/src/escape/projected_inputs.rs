@@ -16,7 +16,7 @@
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_model::gaussian::{standard_normal_rows, Stream};
 
-use crate::lower_factor::LowerFactor;
+use crate::escape::lower_factor::LowerFactor;
 
 /// One step's batch for every run of an ensemble, in the runs' spans.
 pub(crate) struct ProjectedInputs<B: Backend> {

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
 
+use crate::escape::record::to_json_lines;
+use crate::escape::run::{load_stored, write};
 use crate::pretrain::finetuning::{ensemble_key, finetune_from_checkpoints, FinetuneMethod};
 use crate::pretrain::outputs::write_pretrain_outputs;
 use crate::pretrain::pretraining::pretrain_source;
 use crate::pretrain::PretrainConfig;
 use crate::progress::EnsembleBar;
-use crate::record::to_json_lines;
-use crate::runner::{load_stored, write};
 use crate::{ExperimentError, RunOptions};
 
 /// What a finished pre-training experiment produced.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{GrowthFit, ScalingPoint};
 
-use crate::runner::{run_ensembles, write};
+use crate::escape::run::{run_ensembles, write};
 use crate::scaling::outputs::write_scaling_outputs;
 use crate::scaling::ScalingConfig;
 use crate::{learning_rate, ExperimentError, RunOptions};

@@ -9,10 +9,10 @@ use goldilocks_analysis::{
     SummaryParams, SummaryRow,
 };
 
-use crate::ode_curves::ode_section;
-use crate::record::RunRecord;
-use crate::runner::write;
-use crate::theory_curves::theory_curves;
+use crate::escape::ode_curves::ode_section;
+use crate::escape::record::RunRecord;
+use crate::escape::run::write;
+use crate::escape::theory_curves::theory_curves;
 use crate::{ExperimentConfig, ExperimentError};
 
 /// How summaries are computed for `config`.

@@ -1,0 +1,15 @@
+//! The escape-time experiment (`kind = "escape"`, the default): LoRA fine-tuning of the
+//! single-index model from frozen weights of every pre-training strength mu, over many seeds
+//! at once; how long the search phase lasts, beside the published numbers and the theory.
+
+pub mod config;
+pub(crate) mod ensemble;
+pub(crate) mod gaussian_batch;
+pub(crate) mod lower_factor;
+pub(crate) mod ode_curves;
+pub(crate) mod outputs;
+pub(crate) mod plan;
+pub(crate) mod projected_inputs;
+pub(crate) mod record;
+pub(crate) mod run;
+pub(crate) mod theory_curves;
