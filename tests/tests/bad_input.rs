@@ -1,7 +1,8 @@
 //! Bad configs stop with one error naming the field or file, and nothing is written.
 
 use burn::backend::NdArray;
-use goldilocks_experiment::{run_experiment, ExperimentConfig, ExperimentError, RunOptions};
+use goldilocks_experiment::escape::EscapeConfig;
+use goldilocks_experiment::{ExperimentError, ExperimentKind, RunOptions};
 
 const TINY: &str = include_str!("../data/tiny.toml");
 
@@ -12,7 +13,7 @@ fn tiny_with(from: &str, to: &str) -> String {
 }
 
 fn error_of(text: &str) -> String {
-    match ExperimentConfig::from_toml(text, "test.toml") {
+    match EscapeConfig::from_toml(text, "test.toml") {
         Ok(_) => panic!("config was accepted:\n{text}"),
         Err(error) => error.to_string(),
     }
@@ -69,7 +70,7 @@ fn each_bad_field_is_named() {
 #[test]
 fn a_missing_config_file_is_named() {
     let error =
-        ExperimentConfig::load(std::path::Path::new("/nonexistent/goldilocks.toml")).unwrap_err();
+        EscapeConfig::load(std::path::Path::new("/nonexistent/goldilocks.toml")).unwrap_err();
     assert!(matches!(error, ExperimentError::ReadConfig { .. }));
     assert!(error.to_string().contains("/nonexistent/goldilocks.toml"));
 }
@@ -77,17 +78,17 @@ fn a_missing_config_file_is_named() {
 #[test]
 fn an_invalid_config_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
-    let mut config = ExperimentConfig::from_toml(TINY, "tiny.toml").unwrap();
+    let mut config = EscapeConfig::from_toml(TINY, "tiny.toml").unwrap();
     config.sweep.mu = vec![2.0];
     let options = RunOptions { show_progress: false, ..RunOptions::new(root.path()) };
-    let error = run_experiment::<NdArray>(&config, &options, &Default::default()).unwrap_err();
+    let error = config.run::<NdArray>(&options, &Default::default()).unwrap_err();
     assert!(error.to_string().contains("sweep.mu[0]"));
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
 }
 
 #[test]
 fn the_embedded_default_config_is_valid() {
-    let config = ExperimentConfig::default_config();
+    let config = EscapeConfig::default_config();
     assert_eq!(config.name, "default");
     config.validate().unwrap();
 }

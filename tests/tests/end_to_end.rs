@@ -4,14 +4,13 @@
 use std::path::Path;
 
 use burn::backend::NdArray;
-use goldilocks_experiment::{
-    plan_ensembles, run_ensemble, run_experiment, EnsemblePlan, ExperimentConfig, RunOptions,
-};
+use goldilocks_experiment::escape::{plan_ensembles, run_ensemble, EnsemblePlan, EscapeConfig};
+use goldilocks_experiment::{ExperimentKind, RunOptions};
 
 const TINY: &str = include_str!("../data/tiny.toml");
 
-fn tiny() -> ExperimentConfig {
-    ExperimentConfig::from_toml(TINY, "tests/data/tiny.toml").unwrap()
+fn tiny() -> EscapeConfig {
+    EscapeConfig::from_toml(TINY, "tests/data/tiny.toml").unwrap()
 }
 
 fn options(root: &Path) -> RunOptions {
@@ -31,8 +30,7 @@ fn read(path: &Path) -> String {
 fn tiny_experiment_writes_every_output_and_snapshots_match() {
     let root = tempfile::tempdir().unwrap();
     let config = tiny();
-    let outcome =
-        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let outcome = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     let dir = root.path().join("tiny");
     assert_eq!(outcome.dir, dir);
     assert_eq!(outcome.computed_ensembles, 2);
@@ -50,7 +48,7 @@ fn tiny_experiment_writes_every_output_and_snapshots_match() {
     }
     // The resolved config reads back as the same config.
     assert_eq!(
-        ExperimentConfig::from_toml(&read(&dir.join("config.toml")), "config.toml").unwrap(),
+        EscapeConfig::from_toml(&read(&dir.join("config.toml")), "config.toml").unwrap(),
         config
     );
     // Every run escaped well within its budget in this easy setting, and m_V was recorded at every step.
@@ -74,12 +72,10 @@ fn tiny_experiment_writes_every_output_and_snapshots_match() {
 fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
     let root = tempfile::tempdir().unwrap();
     let config = tiny();
-    let first =
-        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let first = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     let summary = read(&root.path().join("tiny/summary.csv"));
 
-    let second =
-        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let second = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     assert_eq!((second.reused_ensembles, second.computed_ensembles), (2, 0));
     assert_eq!(second.records, first.records);
     assert_eq!(read(&root.path().join("tiny/summary.csv")), summary);
@@ -92,8 +88,7 @@ fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
     let damaged = &files[0];
     let text = read(damaged);
     std::fs::write(damaged, &text[..text.len() / 2]).unwrap();
-    let third =
-        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let third = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     assert_eq!((third.reused_ensembles, third.computed_ensembles), (1, 1));
     assert_eq!(third.records, first.records);
     assert_eq!(read(damaged), text);
@@ -101,8 +96,7 @@ fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
     // A changed config does not reuse records made for another one.
     let mut changed = config.clone();
     changed.training.learning_rate = 0.1;
-    let fourth =
-        run_experiment::<NdArray>(&changed, &options(root.path()), &Default::default()).unwrap();
+    let fourth = changed.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     assert_eq!(fourth.computed_ensembles, 2);
 }
 
@@ -156,7 +150,7 @@ fn v_only_runs_keep_u_at_one() {
     let text = TINY
         .replace("[training]", "[lora]\ntrain_only_v = true\n\n[training]")
         .replace("mu = [0.2, 0.6]", "mu = [0.0]");
-    let config = ExperimentConfig::from_toml(&text, "tiny V only").unwrap();
+    let config = EscapeConfig::from_toml(&text, "tiny V only").unwrap();
     assert!(config.lora.train_only_v);
     let plan = &plan_ensembles(&config)[1];
     let records = run_ensemble::<NdArray>(&config, plan, &Default::default(), &mut |_| {}).unwrap();
@@ -182,11 +176,10 @@ fn an_inapplicable_config_names_its_reason_in_the_report() {
         .replace("test_size = 64", "test_size = 64\nlabel_noise = 0.1")
         .replace("activations = [\"linear\", \"relu\"]", "activations = [\"linear\"]")
         .replace("mu = [0.2, 0.6]", "mu = [0.2]");
-    let config = ExperimentConfig::from_toml(&text, "tiny with label noise").unwrap();
+    let config = EscapeConfig::from_toml(&text, "tiny with label noise").unwrap();
     assert_eq!(config.model.label_noise, 0.1);
     let root = tempfile::tempdir().unwrap();
-    let outcome =
-        run_experiment::<NdArray>(&config, &options(root.path()), &Default::default()).unwrap();
+    let outcome = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     let report = read(&outcome.report);
     let section =
         &report[report.find("## Large-N dynamics beside the measured m_V").expect("ODE section")..];
@@ -208,9 +201,9 @@ fn an_inapplicable_config_names_its_reason_in_the_report() {
 #[test]
 fn projected_inputs_escape_like_full_batches() {
     let mut projected = tiny();
-    projected.training.inputs = goldilocks_experiment::InputSampling::Projected;
+    projected.training.inputs = goldilocks_experiment::escape::InputSampling::Projected;
     // Escape steps of every seed, per (start, activation, mu), in plan order.
-    let escapes = |config: &ExperimentConfig| -> Vec<Vec<f64>> {
+    let escapes = |config: &EscapeConfig| -> Vec<Vec<f64>> {
         let records: Vec<_> = plan_ensembles(config)
             .iter()
             .flat_map(|plan| {

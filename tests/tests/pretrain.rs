@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::backend::NdArray;
-use goldilocks_experiment::pretrain::{run_pretrain_experiment, PretrainConfig, PretrainOutcome};
-use goldilocks_experiment::{AnyConfig, ExperimentError, RunOptions};
+use goldilocks_experiment::pretrain::{PretrainConfig, PretrainOutcome};
+use goldilocks_experiment::{AnyConfig, ExperimentError, ExperimentKind, RunOptions};
 
 const TINY: &str = include_str!("../data/pretrain-tiny.toml");
 
@@ -24,7 +24,7 @@ fn options(root: &Path) -> RunOptions {
 }
 
 fn run(root: &Path) -> PretrainOutcome {
-    run_pretrain_experiment::<NdArray>(&tiny(), &options(root), &Default::default()).unwrap()
+    tiny().run::<NdArray>(&options(root), &Default::default()).unwrap()
 }
 
 fn read(path: &Path) -> String {
@@ -203,9 +203,7 @@ fn a_bad_config_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let mut config = tiny();
     config.finetuning.max_steps = 0;
-    let error =
-        run_pretrain_experiment::<NdArray>(&config, &options(root.path()), &Default::default())
-            .unwrap_err();
+    let error = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap_err();
     assert!(
         matches!(error, ExperimentError::InvalidField { ref field, .. } if field == "finetuning.max_steps"),
         "{error}"

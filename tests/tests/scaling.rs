@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use burn::backend::NdArray;
-use goldilocks_experiment::scaling::{run_scaling_experiment, ScalingConfig, ScalingOutcome};
-use goldilocks_experiment::{run_experiment, AnyConfig, RunOptions};
+use goldilocks_experiment::scaling::{ScalingConfig, ScalingOutcome};
+use goldilocks_experiment::{AnyConfig, ExperimentKind, RunOptions};
 
 const TINY: &str = include_str!("../data/scaling-tiny.toml");
 
@@ -23,7 +23,7 @@ fn options(root: &Path) -> RunOptions {
 }
 
 fn run(root: &Path) -> ScalingOutcome {
-    run_scaling_experiment::<NdArray>(&tiny(), &options(root), &Default::default()).unwrap()
+    tiny().run::<NdArray>(&options(root), &Default::default()).unwrap()
 }
 
 fn read(path: &Path) -> String {
@@ -92,12 +92,10 @@ fn a_rerun_reuses_every_point_and_matches_the_escape_runner() {
     // A point is an ordinary escape-time experiment: run alone, it gives the same escape steps.
     let config = tiny();
     let alone = tempfile::tempdir().unwrap();
-    let escape = run_experiment::<NdArray>(
-        &config.point_config(1, 16),
-        &options(alone.path()),
-        &Default::default(),
-    )
-    .unwrap();
+    let escape = config
+        .point_config(1, 16)
+        .run::<NdArray>(&options(alone.path()), &Default::default())
+        .unwrap();
     let steps: Vec<Option<usize>> = escape.records.iter().map(|r| r.escape_step).collect();
     assert_eq!(steps, first.points[3].escape_steps);
     assert_eq!(escape.records.iter().map(|r| r.seed).collect::<Vec<_>>(), [5, 6]);
@@ -180,9 +178,7 @@ fn an_invalid_scaling_config_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let mut config = tiny();
     config.targets[1].sizes = vec![8, 8];
-    let error =
-        run_scaling_experiment::<NdArray>(&config, &options(root.path()), &Default::default())
-            .unwrap_err();
+    let error = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap_err();
     assert!(error.to_string().contains("targets[1].sizes[1]"), "{error}");
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
 }

@@ -13,7 +13,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use burn::tensor::backend::Backend;
-use goldilocks_experiment::{plan_ensembles, run_ensemble, ExperimentConfig};
+use goldilocks_experiment::escape::{plan_ensembles, run_ensemble, EscapeConfig};
+use goldilocks_experiment::ExperimentKind;
 use serde::Serialize;
 
 use crate::backend::{dispatch, BackendKind, BackendTask};
@@ -129,7 +130,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 fn measure(backend: BackendKind, workload: &str, config_text: &str) -> anyhow::Result<Measurement> {
-    let config = ExperimentConfig::from_toml(config_text, workload)?;
+    let config = EscapeConfig::from_toml(config_text, workload)?;
     let measured = dispatch(backend, TimedEnsemble { config: &config })?;
     let (runs, steps, seconds) = measured;
     eprintln!("{workload} on {}: {steps} steps in {seconds:.2} s", backend.feature());
@@ -157,7 +158,7 @@ fn online_shared(steps: usize, runs: usize) -> String {
 
 /// The config's single ensemble, run once and timed: (runs, steps, seconds).
 struct TimedEnsemble<'a> {
-    config: &'a ExperimentConfig,
+    config: &'a EscapeConfig,
 }
 
 impl BackendTask for TimedEnsemble<'_> {

@@ -1,12 +1,9 @@
 //! `cargo xtask experiment`: run a config of any kind and write its results.
 
 use anyhow::{bail, Context};
-use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
-use goldilocks_experiment::pretrain::{run_pretrain_experiment, PretrainConfig};
-use goldilocks_experiment::scaling::run_scaling_experiment;
-use goldilocks_experiment::vit::run_vit_experiment;
-use goldilocks_experiment::{run_experiment, AnyConfig, ExperimentConfig, RunOptions};
+use goldilocks_experiment::escape::EscapeConfig;
+use goldilocks_experiment::{AnyConfig, RunOptions};
 
 use crate::backend::{dispatch, rerun_with_feature, BackendTask};
 use crate::cli::ExperimentArgs;
@@ -15,7 +12,7 @@ use crate::cli::ExperimentArgs;
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
     let mut config = match &args.config {
         Some(path) => AnyConfig::load(path)?,
-        None => AnyConfig::Escape(ExperimentConfig::default_config()),
+        None => AnyConfig::Escape(EscapeConfig::default_config()),
     };
     match (&mut config, &args.data) {
         (AnyConfig::Vit(vit), Some(dir)) => vit.data_dir = dir.clone(),
@@ -61,50 +58,6 @@ impl BackendTask for Experiment<'_> {
     type Output = String;
 
     fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<String> {
-        match self.config {
-            AnyConfig::Escape(config) => {
-                let outcome = run_experiment::<B>(config, self.options, device)?;
-                Ok(format!(
-                    "{} ensembles computed, {} reused; report: {}",
-                    outcome.computed_ensembles,
-                    outcome.reused_ensembles,
-                    outcome.report.display()
-                ))
-            }
-            AnyConfig::Pretrain(config) => run_pretrain::<B>(config, self.options, device),
-            AnyConfig::Vit(config) => {
-                let outcome = run_vit_experiment::<Autodiff<B>>(config, self.options, device)?;
-                Ok(format!(
-                    "{} fine-tuning runs computed, {} reused; report: {}",
-                    outcome.computed_runs,
-                    outcome.reused_runs,
-                    outcome.report.display()
-                ))
-            }
-            AnyConfig::Scaling(config) => {
-                let outcome = run_scaling_experiment::<B>(config, self.options, device)?;
-                Ok(format!(
-                    "{} points computed, {} reused; report: {}",
-                    outcome.computed_points,
-                    outcome.reused_points,
-                    outcome.report.display()
-                ))
-            }
-        }
+        Ok(self.config.run::<B>(self.options, device)?)
     }
-}
-
-fn run_pretrain<B: Backend>(
-    config: &PretrainConfig,
-    options: &RunOptions,
-    device: &B::Device,
-) -> anyhow::Result<String> {
-    let outcome = run_pretrain_experiment::<B>(config, options, device)?;
-    Ok(format!(
-        "{} pre-training steps computed; {} fine-tuning ensembles computed, {} reused; report: {}",
-        outcome.pretraining_steps_computed,
-        outcome.computed_ensembles,
-        outcome.reused_ensembles,
-        outcome.report.display()
-    ))
 }

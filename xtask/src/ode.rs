@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use goldilocks_analysis::{escape_step, ode_comparison_plot};
-use goldilocks_experiment::{ode_comparison, read_json_lines, ExperimentConfig, RunRecord};
+use goldilocks_experiment::escape::{ode_comparison, EscapeConfig, RunRecord};
+use goldilocks_experiment::{read_json_lines, ExperimentKind};
 use goldilocks_model::{Activation, ActivationPair};
 
 use crate::cli::OdeArgs;
@@ -25,7 +26,7 @@ pub fn run(args: OdeArgs) -> anyhow::Result<()> {
         "N", "seeds", "m0", "steps", "max|d| ODE", "max|d| map", "escape m/O/M"
     );
     for path in &args.config {
-        let config = ExperimentConfig::load(path)?;
+        let config = EscapeConfig::load(path)?;
         let records = stored_records(&args.results.join(&config.name))?;
         let label = format!("N = {}", config.model.input_dim);
         let comparison = ode_comparison(&config, &records, pair, args.mu, &label)

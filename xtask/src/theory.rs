@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 use goldilocks_analysis::theory::{exit_time, TauOptions};
-use goldilocks_experiment::tau_of;
+use goldilocks_experiment::escape::tau_of;
 use goldilocks_model::{Activation, ActivationPair};
 
 use crate::cli::{TauArgs, TheoryArgs, TheoryCommand};

@@ -1,73 +1,108 @@
-//! Any experiment config, told apart by its top-level `kind` key: `"escape"` (the default
-//! when the key is absent) for an escape-time sweep, `"pretrain"` for real pre-training and
-//! fine-tuning from its checkpoints, `"vit"` for the tiny ViT on Fashion-MNIST, `"scaling"`
-//! for the growth of the escape time with the input dimension N.
+//! Any experiment config, told apart by its top-level `kind` key (see [`crate::config_file`]):
+//! the one place that lists the kinds. A new kind is one more line in the
+//! `experiment_kinds!` call below.
 
 use std::path::Path;
 
-use serde::Deserialize;
+use burn::tensor::backend::Backend;
 
+use crate::config_file::{read_config_text, split_kind, typed_config};
+use crate::escape::EscapeConfig;
 use crate::pretrain::PretrainConfig;
 use crate::scaling::ScalingConfig;
 use crate::vit::VitExperimentConfig;
-use crate::{ExperimentConfig, ExperimentError};
+use crate::{ExperimentError, ExperimentKind, RunOptions};
 
-/// A parsed and validated config of any kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnyConfig {
-    /// `kind = "escape"` (or no `kind`).
-    Escape(ExperimentConfig),
-    /// `kind = "pretrain"`.
-    Pretrain(PretrainConfig),
-    /// `kind = "vit"`.
-    Vit(VitExperimentConfig),
-    /// `kind = "scaling"`.
-    Scaling(ScalingConfig),
+macro_rules! experiment_kinds {
+    ($($(#[$doc:meta])* $variant:ident($config:ty),)+) => {
+        /// A parsed and validated config of any kind.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum AnyConfig {
+            $($(#[$doc])* $variant($config),)+
+        }
+
+        impl AnyConfig {
+            /// The `kind` values, in the order the kinds are listed.
+            pub const KINDS: &'static [&'static str] = &[$(<$config as ExperimentKind>::KIND,)+];
+
+            /// Parses and validates a config of any kind; `origin` names it in errors.
+            pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+                let split = split_kind(text, origin)?;
+                $(if split.kind == <$config as ExperimentKind>::KIND {
+                    return Ok(AnyConfig::$variant(typed_config(&split.body, origin)?));
+                })+
+                Err(ExperimentError::invalid(
+                    "kind",
+                    format!("must be one of {:?}, got {:?}", Self::KINDS, split.kind),
+                ))
+            }
+
+            /// The value of the config's `kind` key.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(AnyConfig::$variant(_) => <$config as ExperimentKind>::KIND,)+
+                }
+            }
+
+            /// The experiment's name.
+            pub fn name(&self) -> &str {
+                match self {
+                    $(AnyConfig::$variant(config) => config.name(),)+
+                }
+            }
+
+            /// Runs the experiment on backend `B`; returns its outcome's one-line account.
+            pub fn run<B: Backend>(
+                &self,
+                options: &RunOptions,
+                device: &B::Device,
+            ) -> Result<String, ExperimentError> {
+                match self {
+                    $(AnyConfig::$variant(config) => {
+                        Ok(config.run::<B>(options, device)?.to_string())
+                    })+
+                }
+            }
+        }
+    };
 }
 
-#[derive(Deserialize)]
-struct KindOnly {
-    #[serde(default)]
-    kind: Option<String>,
+experiment_kinds! {
+    /// `kind = "escape"` (or no `kind`).
+    Escape(EscapeConfig),
+    /// `kind = "pretrain"`.
+    Pretrain(PretrainConfig),
+    /// `kind = "scaling"`.
+    Scaling(ScalingConfig),
+    /// `kind = "vit"`.
+    Vit(VitExperimentConfig),
 }
 
 impl AnyConfig {
-    /// Parses and validates a config of any kind; `origin` names it in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let kind = crate::escape::config::parse_toml::<KindOnly>(text, origin)?.kind;
-        match kind.as_deref() {
-            None | Some("escape") => {
-                Ok(AnyConfig::Escape(ExperimentConfig::from_toml(text, origin)?))
-            }
-            Some("pretrain") => Ok(AnyConfig::Pretrain(PretrainConfig::from_toml(text, origin)?)),
-            Some("vit") => {
-                let config = VitExperimentConfig::from_toml(text, origin)?;
-                config.validate()?;
-                Ok(AnyConfig::Vit(config))
-            }
-            Some("scaling") => Ok(AnyConfig::Scaling(ScalingConfig::from_toml(text, origin)?)),
-            Some(other) => Err(ExperimentError::invalid(
-                "kind",
-                format!("must be \"escape\", \"pretrain\", \"vit\" or \"scaling\", got {other:?}"),
-            )),
-        }
-    }
-
     /// Reads, parses and validates a config file of any kind.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(
-            &crate::escape::config::read_config_text(path)?,
-            &path.display().to_string(),
-        )
+        Self::from_toml(&read_config_text(path)?, &path.display().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_kind_lists_the_known_ones() {
+        let error = AnyConfig::from_toml("kind = \"sweep\"\nname = \"x\"\n", "t").unwrap_err();
+        let message = error.to_string();
+        for kind in AnyConfig::KINDS {
+            assert!(message.contains(kind), "{message}");
+        }
+        assert!(message.contains("sweep"), "{message}");
     }
 
-    /// The experiment's name.
-    pub fn name(&self) -> &str {
-        match self {
-            AnyConfig::Escape(config) => &config.name,
-            AnyConfig::Pretrain(config) => &config.name,
-            AnyConfig::Vit(config) => &config.name,
-            AnyConfig::Scaling(config) => &config.name,
-        }
+    #[test]
+    fn the_default_config_is_an_escape_config() {
+        let config = AnyConfig::from_toml(crate::escape::DEFAULT_CONFIG, "default").unwrap();
+        assert_eq!(config.kind(), "escape");
+        assert_eq!(config.name(), "default");
     }
 }

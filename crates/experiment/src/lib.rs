@@ -1,44 +1,52 @@
-//! Experiment configs and the runner that wires the Goldilocks crates together.
+//! Goldilocks experiments: each kind of experiment is a plugin over plumbing written once.
 //!
-//! Data flows one way: a [`ExperimentConfig`] is planned into ensembles
-//! ([`plan_ensembles`]), each ensemble runs as one batched tensor program on any burn backend
-//! ([`run_ensemble`]), its per-run records are stored atomically, and the analysis turns them
-//! into `summary.csv`, SVG plots and `report.md` ([`run_experiment`]). The backend is chosen by
-//! the caller through the type parameter `B`.
+//! A kind is a config type implementing [`ExperimentKind`]: the `kind` key that selects it, its
+//! validation, and `run::<B>` on any burn backend `B`, writing `results/<name>/`. The kinds,
+//! one folder each with the same inner files (`config.rs`, `run.rs`, `outputs.rs`):
 //!
-//! The [`pretrain`] module does the same for real pre-training: checkpoints of the full
-//! weight on a source task, fine-tuning from each, and the Goldilocks checkpoint. The
-//! [`scaling`] module measures how the escape time grows with the input dimension N, running
-//! one escape-time config per (target, N). A config's `kind` key tells them apart ([`AnyConfig`]).
+//! - [`escape`]: LoRA fine-tuning from frozen weights of every pre-training strength mu; the
+//!   escape time beside the published numbers and the theory (the default kind);
+//! - [`pretrain`]: real pre-training with checkpoints, fine-tuning from each, the Goldilocks
+//!   checkpoint;
+//! - [`scaling`]: the escape time against the input dimension N, fitted per target;
+//! - [`vit`]: a tiny ViT pre-trained and fine-tuned on Fashion-MNIST.
+//!
+//! The shared plumbing: config files (strict TOML, `kind` read once; [`AnyConfig`] dispatches
+//! on it), experiment names, the results folder, resume-or-compute of stored units with
+//! progress ([`RunOptions`]). Adding a kind means adding its folder and one line in
+//! `any_config.rs`.
 //!
 //! ```no_run
 //! use burn::backend::NdArray;
-//! use goldilocks_experiment::{run_experiment, ExperimentConfig, RunOptions};
+//! use goldilocks_experiment::escape::EscapeConfig;
+//! use goldilocks_experiment::{ExperimentKind, RunOptions};
 //!
-//! let config = ExperimentConfig::default_config();
-//! let outcome = run_experiment::<NdArray>(&config, &RunOptions::new("results"), &Default::default()).unwrap();
-//! println!("report: {}", outcome.report.display());
+//! let config = EscapeConfig::default_config();
+//! let outcome = config.run::<NdArray>(&RunOptions::new("results"), &Default::default()).unwrap();
+//! println!("{outcome}");
 //! ```
 
 #![warn(missing_docs)]
 
 mod any_config;
+mod config_file;
 mod error;
 pub mod escape;
+mod finetune_method;
+mod kind;
 pub mod pretrain;
 mod progress;
+mod results_folder;
+mod run_options;
 pub mod scaling;
+mod stored_unit;
 pub mod vit;
 
 pub use any_config::AnyConfig;
+pub use config_file::DEFAULT_KIND;
 pub use error::ExperimentError;
-pub use escape::config::{
-    ActivationSpec, AdapterConfig, EscapeKind, ExperimentConfig, InputSampling, ModelConfig,
-    RecordConfig, StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG,
-};
-pub use escape::ensemble::{learning_rate, run_ensemble, EnsembleProgress};
-pub use escape::ode_curves::{ode_comparison, ode_inapplicable, ode_section};
-pub use escape::plan::{plan_ensembles, EnsemblePlan, Variant};
-pub use escape::record::{read_json_lines, to_json_lines, GridRecord, RunRecord};
-pub use escape::run::{run_experiment, ExperimentOutcome, RunOptions};
-pub use escape::theory_curves::{tau_of, theory_curves};
+pub use finetune_method::FinetuneMethod;
+pub use kind::ExperimentKind;
+pub use progress::EnsembleProgress;
+pub use run_options::RunOptions;
+pub use stored_unit::{read_json_lines, to_json_lines};

@@ -6,7 +6,16 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::EnsembleProgress;
+/// Progress of a running unit (an ensemble, or a set of runs), reported as it goes.
+#[derive(Debug, Clone, Copy)]
+pub struct EnsembleProgress {
+    /// Steps done.
+    pub steps: usize,
+    /// Runs that have finished (see the stopping rule).
+    pub finished_runs: usize,
+    /// Runs in the ensemble.
+    pub runs: usize,
+}
 
 /// Shows the progress of one ensemble.
 pub struct EnsembleBar {

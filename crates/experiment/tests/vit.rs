@@ -9,10 +9,8 @@ use burn::tensor::backend::Backend;
 use goldilocks_data::{
     write_idx, FashionMnist, IdxArray, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
 };
-use goldilocks_experiment::vit::{
-    run_vit_experiment, train_step, BatchSampler, TaskData, VitExperimentConfig,
-};
-use goldilocks_experiment::{ExperimentError, RunOptions};
+use goldilocks_experiment::vit::{train_step, BatchSampler, TaskData, VitExperimentConfig};
+use goldilocks_experiment::{ExperimentError, ExperimentKind, RunOptions};
 use goldilocks_model::{Vit, VitConfig};
 use goldilocks_store::CheckpointStore;
 
@@ -95,7 +93,7 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
     let config = VitExperimentConfig::from_toml(&tiny_config(data.path()), "tiny").unwrap();
     let device = Default::default();
 
-    let first = run_vit_experiment::<A>(&config, &quiet(results.path()), &device).unwrap();
+    let first = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
     assert_eq!((first.computed_runs, first.reused_runs), (4, 0));
     assert_eq!(first.rows.len(), 4, "2 methods x 2 checkpoints");
     let report = std::fs::read_to_string(&first.report).unwrap();
@@ -110,13 +108,13 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
     assert_eq!(run.eval_steps.first(), Some(&0));
     assert!(run.accuracy.iter().all(|a| (0.0..=1.0).contains(a)));
 
-    let second = run_vit_experiment::<A>(&config, &quiet(results.path()), &device).unwrap();
+    let second = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
     assert_eq!((second.computed_runs, second.reused_runs), (0, 4));
     assert_eq!(second.records, first.records);
 
     let checkpoint = first.dir.join("checkpoints").join(CheckpointStore::file_name(4));
     std::fs::write(&checkpoint, b"damaged").unwrap();
-    let third = run_vit_experiment::<A>(&config, &quiet(results.path()), &device).unwrap();
+    let third = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
     assert_eq!((third.computed_runs, third.reused_runs), (4, 0));
     let store = CheckpointStore::open(first.dir.join("checkpoints"), "").map(|_| ()).unwrap_err();
     assert!(store.to_string().contains("config"), "the store is tied to its config: {store}");
@@ -127,8 +125,7 @@ fn a_missing_data_folder_is_one_clear_error_and_writes_nothing() {
     let results = tempfile::tempdir().unwrap();
     let missing = results.path().join("no-such-folder");
     let config = VitExperimentConfig::from_toml(&tiny_config(&missing), "tiny").unwrap();
-    let error =
-        run_vit_experiment::<A>(&config, &quiet(results.path()), &Default::default()).unwrap_err();
+    let error = config.run::<NdArray>(&quiet(results.path()), &Default::default()).unwrap_err();
     assert!(matches!(error, ExperimentError::Data(_)), "{error}");
     assert!(
         error.to_string().contains("no-such-folder")
@@ -146,8 +143,7 @@ fn a_corrupt_idx_file_is_named() {
     write_idx(&labels, &IdxArray { dims: vec![20], data: vec![11; 20] }).unwrap();
     let config = VitExperimentConfig::from_toml(&tiny_config(data.path()), "tiny").unwrap();
     let results = tempfile::tempdir().unwrap();
-    let error =
-        run_vit_experiment::<A>(&config, &quiet(results.path()), &Default::default()).unwrap_err();
+    let error = config.run::<NdArray>(&quiet(results.path()), &Default::default()).unwrap_err();
     assert!(
         error.to_string().contains("t10k-labels-idx1-ubyte.gz")
             && error.to_string().contains("label 11"),

@@ -1,29 +1,27 @@
-//! Experiment configs: serde types read from TOML, with defaults and validation.
+//! The escape experiment's config: serde types read from TOML, with defaults and validation.
 //!
 //! A config names an experiment, the model (N, K, B, test set, frozen-weight source), the
 //! LoRA adapter, training (learning rate, budget, stopping), the sweep (activations, mu,
 //! ranks), the starting conditions (each with its seeds and optional initial overlap m0) and
 //! what to record. See `configs/default.toml` for an annotated example.
 
-use std::path::Path;
-
+use burn::tensor::backend::Backend;
 use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::ExperimentError;
+use crate::config_file::validate_name;
+use crate::escape::EscapeOutcome;
+use crate::{ExperimentError, ExperimentKind, RunOptions};
 
 /// The config `cargo xtask experiment` runs when given none.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../../configs/default.toml");
 
-/// A whole experiment.
+/// A whole escape experiment (`kind = "escape"`, the kind of a config without `kind`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExperimentConfig {
-    /// `kind = "escape"`, optional: the kind of experiment (see [`crate::AnyConfig`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<EscapeKind>,
+pub struct EscapeConfig {
     /// Name; results go to `results/<name>/`.
     pub name: String,
     /// One or two sentences on what the experiment shows.
@@ -43,14 +41,6 @@ pub struct ExperimentConfig {
     /// What to record and how to measure escape.
     #[serde(default)]
     pub record: RecordConfig,
-}
-
-/// The tag of an escape-time config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EscapeKind {
-    /// `kind = "escape"`.
-    Escape,
 }
 
 /// Data and student.
@@ -288,32 +278,31 @@ fn default_subset_size() -> usize {
     3
 }
 
-impl ExperimentConfig {
-    /// Parses and validates a config; `origin` names it in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: ExperimentConfig = parse_toml(text, origin)?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    /// Reads, parses and validates a config file.
-    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(&read_config_text(path)?, &path.display().to_string())
-    }
-
+impl EscapeConfig {
     /// The embedded default config.
     pub fn default_config() -> Self {
         Self::from_toml(DEFAULT_CONFIG, "configs/default.toml")
             .expect("the embedded default config is valid")
     }
+}
 
-    /// The resolved config (defaults filled in) as TOML.
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("configs serialize to TOML")
+impl ExperimentKind for EscapeConfig {
+    const KIND: &'static str = "escape";
+    type Outcome = EscapeOutcome;
+
+    fn name(&self) -> &str {
+        &self.name
     }
 
-    /// Checks every field, naming the first one at fault.
-    pub fn validate(&self) -> Result<(), ExperimentError> {
+    fn run<B: Backend>(
+        &self,
+        options: &RunOptions,
+        device: &B::Device,
+    ) -> Result<EscapeOutcome, ExperimentError> {
+        super::run::run::<B>(self, options, device)
+    }
+
+    fn validate(&self) -> Result<(), ExperimentError> {
         validate_name(&self.name)?;
         let model = &self.model;
         if model.input_dim == 0 {
@@ -475,37 +464,4 @@ impl ExperimentConfig {
             .map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
         Ok(())
     }
-}
-
-/// Checks that an experiment name is usable as a folder name.
-pub(crate) fn validate_name(name: &str) -> Result<(), ExperimentError> {
-    let name_ok = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && !name.starts_with('.');
-    if !name_ok {
-        return Err(ExperimentError::invalid(
-            "name",
-            format!(
-                "must be a non-empty file name of letters, digits, '-', '_' or '.', got {name:?}"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Parses TOML into a config type; `origin` names the config in errors.
-pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
-    text: &str,
-    origin: &str,
-) -> Result<T, ExperimentError> {
-    toml::from_str(text).map_err(|error| ExperimentError::ParseConfig {
-        origin: origin.to_string(),
-        message: error.to_string(),
-    })
-}
-
-/// Reads a config file's text.
-pub(crate) fn read_config_text(path: &Path) -> Result<String, ExperimentError> {
-    std::fs::read_to_string(path)
-        .map_err(|source| ExperimentError::ReadConfig { path: path.to_path_buf(), source })
 }

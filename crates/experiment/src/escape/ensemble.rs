@@ -17,26 +17,15 @@ use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
 use goldilocks_model::SingleIndexEnsemble;
 
-use crate::escape::config::{ExperimentConfig, InputSampling, ModelConfig};
 use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::escape::plan::EnsemblePlan;
 use crate::escape::projected_inputs::ProjectedInputs;
 use crate::escape::record::{GridRecord, RunRecord};
-use crate::ExperimentError;
+use crate::escape::{EscapeConfig, InputSampling, ModelConfig};
+use crate::{EnsembleProgress, ExperimentError};
 
 /// Steps between transfers of m_V to the host (and checks of the stopping rule).
 const SYNC_EVERY: usize = 50;
-
-/// Progress of a running ensemble, reported after every transfer.
-#[derive(Debug, Clone, Copy)]
-pub struct EnsembleProgress {
-    /// Steps done.
-    pub steps: usize,
-    /// Runs that have finished (see the stopping rule).
-    pub finished_runs: usize,
-    /// Runs in the ensemble.
-    pub runs: usize,
-}
 
 /// Frozen per-ensemble tensors.
 struct Setup<B: Backend> {
@@ -51,7 +40,7 @@ struct Setup<B: Backend> {
 
 /// Runs every run of `plan` and returns their records, group-major.
 pub fn run_ensemble<B: Backend>(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     plan: &EnsemblePlan,
     device: &B::Device,
     progress: &mut dyn FnMut(EnsembleProgress),
@@ -329,7 +318,7 @@ fn sgd_step<B: Backend>(
 }
 
 fn build_setup<B: Backend>(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     plan: &EnsemblePlan,
     student: &SingleIndexEnsemble,
     teachers: &[Vec<Vec<f64>>],
@@ -370,7 +359,7 @@ fn build_setup<B: Backend>(
 }
 
 /// The learning rate of a run: the configured one, divided by k! * k for a Hermite student of degree k.
-pub fn learning_rate(config: &ExperimentConfig, student: goldilocks_model::Activation) -> f64 {
+pub fn learning_rate(config: &EscapeConfig, student: goldilocks_model::Activation) -> f64 {
     let divisor = if config.training.hermite_lr_rule { student.hermite_lr_divisor() } else { 1.0 };
     config.training.learning_rate / divisor
 }
@@ -423,7 +412,7 @@ fn freeze_u_at_one(factors: &mut [InitialFactors]) {
 /// gradient with respect to the full weight at W0, on one batch (the data stream's index 0,
 /// which training never uses: its steps count from 1).
 fn align_with_gradient<B: Backend>(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     plan: &EnsemblePlan,
     student: &SingleIndexEnsemble,
     setup: &Setup<B>,
@@ -512,7 +501,7 @@ fn record_grid<B: Backend>(
 }
 
 fn assemble_records(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     plan: &EnsemblePlan,
     lora_config: &LoraConfig,
     m_v: Vec<Vec<f32>>,

@@ -1,15 +1,36 @@
-//! The escape-time experiment (`kind = "escape"`, the default): LoRA fine-tuning of the
-//! single-index model from frozen weights of every pre-training strength mu, over many seeds
-//! at once; how long the search phase lasts, beside the published numbers and the theory.
+//! The escape-time experiment (`kind = "escape"`, the kind of a config without `kind`): LoRA
+//! fine-tuning of the single-index model from frozen weights of every pre-training strength
+//! mu, over many seeds at once, measuring how long the search phase lasts, beside the
+//! published numbers and the theory.
+//!
+//! An [`EscapeConfig`] is planned into ensembles ([`plan_ensembles`]: one per rank and
+//! starting condition), each ensemble runs as one batched tensor program on any burn backend
+//! ([`run_ensemble`]), its per-run records ([`RunRecord`]) are stored atomically, and the
+//! analysis turns them into `summary.csv`, SVG plots and `report.md`.
+//!
+//! Files: `config.rs` (the config and its validation), `plan.rs`, `ensemble.rs` (the batched
+//! SGD), `record.rs`, `run.rs` (the whole experiment), `outputs.rs` (summary, plots, report)
+//! with the theory beside it (`theory_curves.rs`, `ode_curves.rs`).
 
-pub mod config;
-pub(crate) mod ensemble;
+mod config;
+mod ensemble;
 pub(crate) mod gaussian_batch;
-pub(crate) mod lower_factor;
-pub(crate) mod ode_curves;
-pub(crate) mod outputs;
-pub(crate) mod plan;
-pub(crate) mod projected_inputs;
-pub(crate) mod record;
+mod lower_factor;
+mod ode_curves;
+mod outputs;
+mod plan;
+mod projected_inputs;
+mod record;
 pub(crate) mod run;
-pub(crate) mod theory_curves;
+mod theory_curves;
+
+pub use config::{
+    ActivationSpec, AdapterConfig, EscapeConfig, InputSampling, ModelConfig, RecordConfig,
+    StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG,
+};
+pub use ensemble::{learning_rate, run_ensemble};
+pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
+pub use plan::{plan_ensembles, EnsemblePlan, Variant};
+pub use record::{GridRecord, RunRecord};
+pub use run::EscapeOutcome;
+pub use theory_curves::{tau_of, theory_curves};

@@ -11,10 +11,11 @@ use rayon::prelude::*;
 
 use crate::escape::ensemble::learning_rate;
 use crate::escape::record::RunRecord;
-use crate::{ExperimentConfig, ExperimentError};
+use crate::escape::EscapeConfig;
+use crate::ExperimentError;
 
 /// Why the dynamics does not describe the runs of `config`, naming the field; `None` when it does.
-pub fn ode_inapplicable(config: &ExperimentConfig) -> Option<ExperimentError> {
+pub fn ode_inapplicable(config: &EscapeConfig) -> Option<ExperimentError> {
     let model = &config.model;
     if model.width != 1 {
         return Some(ExperimentError::invalid(
@@ -44,7 +45,7 @@ pub fn ode_inapplicable(config: &ExperimentConfig) -> Option<ExperimentError> {
 /// strength `mu` (all starts with that pair), beside the ODE and the step map started from
 /// each run's initial overlap and averaged, labelled `label`.
 pub fn ode_comparison(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     records: &[RunRecord],
     pair: ActivationPair,
     mu: f64,
@@ -69,7 +70,7 @@ pub fn ode_comparison(
 /// start, mu) of rank-1 runs in `records`, in the order of the sweep, and a sentence for
 /// everything not compared (the dynamics does not apply, `record.ode` is off, other ranks,
 /// or a curve that could not be followed).
-pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSection {
+pub fn ode_section(config: &EscapeConfig, records: &[RunRecord]) -> OdeSection {
     let mut section = OdeSection::default();
     if !config.record.ode {
         section
@@ -94,12 +95,8 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
         ));
     }
     // Every (pair, start, mu) with runs, in sweep order; their curves are followed in parallel.
-    let mut groups: Vec<(
-        ActivationPair,
-        &crate::escape::config::StartConfig,
-        f64,
-        Vec<&RunRecord>,
-    )> = Vec::new();
+    let mut groups: Vec<(ActivationPair, &crate::escape::StartConfig, f64, Vec<&RunRecord>)> =
+        Vec::new();
     for spec in &config.sweep.activations {
         let pair = spec.pair();
         let name = pair.to_string();
@@ -145,7 +142,7 @@ pub fn ode_section(config: &ExperimentConfig, records: &[RunRecord]) -> OdeSecti
 /// The comparison for `selected` runs (one pair and one mu): each run's ODE and map start
 /// from its prescribed `|m0|`, or from its measured m_V at step 0 for a random start.
 fn compare(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     selected: &[&RunRecord],
     pair: ActivationPair,
     mu: f64,
@@ -207,6 +204,7 @@ fn is_piecewise_linear(activation: Activation) -> bool {
 mod tests {
     use super::*;
     use crate::escape::record::GridRecord;
+    use crate::ExperimentKind;
 
     const CONFIG: &str = r#"
 name = "ode-check"
@@ -229,8 +227,8 @@ name = "random-start"
 seeds = 2
 "#;
 
-    fn config(extra: &str) -> ExperimentConfig {
-        ExperimentConfig::from_toml(&format!("{CONFIG}{extra}"), "ode test").unwrap()
+    fn config(extra: &str) -> EscapeConfig {
+        EscapeConfig::from_toml(&format!("{CONFIG}{extra}"), "ode test").unwrap()
     }
 
     /// A made-up record: m_V rises from m0 on a logistic curve crossing 0.5 at step 100.

@@ -11,12 +11,13 @@ use goldilocks_analysis::{
 
 use crate::escape::ode_curves::ode_section;
 use crate::escape::record::RunRecord;
-use crate::escape::run::write;
 use crate::escape::theory_curves::theory_curves;
-use crate::{ExperimentConfig, ExperimentError};
+use crate::escape::EscapeConfig;
+use crate::results_folder::write;
+use crate::ExperimentError;
 
 /// How summaries are computed for `config`.
-pub fn summary_params(config: &ExperimentConfig) -> SummaryParams {
+pub fn summary_params(config: &EscapeConfig) -> SummaryParams {
     SummaryParams {
         threshold: config.record.threshold,
         half_width: config.record.band,
@@ -27,7 +28,7 @@ pub fn summary_params(config: &ExperimentConfig) -> SummaryParams {
 
 /// Writes summary.csv, plots/*.svg and report.md into `dir`; returns the rows and the report path.
 pub fn write_outputs(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     dir: &Path,
     records: &[RunRecord],
     command: &str,

@@ -4,7 +4,7 @@
 use goldilocks_model::ActivationPair;
 use serde::Serialize;
 
-use crate::escape::config::{ExperimentConfig, StartConfig};
+use crate::escape::{EscapeConfig, StartConfig};
 
 /// Version of the record format; part of every ensemble key, so that records written by an
 /// older format are recomputed rather than misread.
@@ -48,18 +48,18 @@ impl EnsemblePlan {
 
     /// A file-name key that changes whenever anything that affects the ensemble's records
     /// changes: `r<rank>-<start>-<hash>`.
-    pub fn key(&self, config: &ExperimentConfig) -> String {
+    pub fn key(&self, config: &EscapeConfig) -> String {
         #[derive(Serialize)]
         struct Identity<'a> {
             format: u32,
-            model: &'a crate::escape::config::ModelConfig,
-            lora: &'a crate::escape::config::AdapterConfig,
-            training: &'a crate::escape::config::TrainingConfig,
-            record: &'a crate::escape::config::RecordConfig,
+            model: &'a crate::escape::ModelConfig,
+            lora: &'a crate::escape::AdapterConfig,
+            training: &'a crate::escape::TrainingConfig,
+            record: &'a crate::escape::RecordConfig,
             plan: &'a EnsemblePlan,
         }
         // The ODE switch changes only the report: the key is that of the default (left out).
-        let record = crate::escape::config::RecordConfig { ode: true, ..config.record.clone() };
+        let record = crate::escape::RecordConfig { ode: true, ..config.record.clone() };
         let identity = Identity {
             format: RECORD_FORMAT,
             model: &config.model,
@@ -81,7 +81,7 @@ impl EnsemblePlan {
 }
 
 /// The ensembles of an experiment, in a fixed order.
-pub fn plan_ensembles(config: &ExperimentConfig) -> Vec<EnsemblePlan> {
+pub fn plan_ensembles(config: &EscapeConfig) -> Vec<EnsemblePlan> {
     let mut variants = Vec::new();
     for spec in &config.sweep.activations {
         for &mu in &config.sweep.mu {
@@ -110,7 +110,7 @@ mod tests {
     /// threshold changes the records (runs stop once finished), so it changes the key.
     #[test]
     fn record_keys_ignore_the_ode_switch() {
-        let config = ExperimentConfig::default_config();
+        let config = EscapeConfig::default_config();
         let plan = &plan_ensembles(&config)[0];
         let mut without_ode = config.clone();
         without_ode.record.ode = false;

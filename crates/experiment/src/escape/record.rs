@@ -1,9 +1,6 @@
 //! Per-run records: what one run measured, written as JSON lines.
 
-use std::path::Path;
-
 use goldilocks_analysis::RunTrajectory;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Observables recorded on the step grid.
@@ -75,28 +72,4 @@ impl RunRecord {
             max_steps: self.max_steps,
         }
     }
-}
-
-/// Serializes records as JSON lines.
-pub fn to_json_lines<T: Serialize>(records: &[T]) -> String {
-    let mut text = String::new();
-    for record in records {
-        text.push_str(&serde_json::to_string(record).expect("records serialize"));
-        text.push('\n');
-    }
-    text
-}
-
-/// Reads a JSON-lines records file; the error names the file and line.
-pub fn read_json_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line)
-                .map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))
-        })
-        .collect()
 }

@@ -1,45 +1,23 @@
-//! Runs a whole experiment: ensembles (reusing stored records), then the analysis outputs.
+//! Runs a whole escape experiment: every ensemble of the plan (reusing stored records), then
+//! the analysis outputs.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::SummaryRow;
-use serde::de::DeserializeOwned;
 
 use crate::escape::outputs::write_outputs;
 use crate::escape::plan::plan_ensembles;
-use crate::escape::record::{read_json_lines, to_json_lines, RunRecord};
-use crate::progress::EnsembleBar;
-use crate::{run_ensemble, ExperimentConfig, ExperimentError};
+use crate::escape::record::RunRecord;
+use crate::escape::{run_ensemble, EscapeConfig};
+use crate::results_folder::write_config;
+use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
+use crate::{ExperimentError, ExperimentKind, RunOptions};
 
-/// Where results go and how to treat stored records.
+/// What a finished escape experiment produced.
 #[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Results root; the experiment writes to `<root>/<name>/`.
-    pub results_root: PathBuf,
-    /// Recompute every ensemble even when its records are stored.
-    pub fresh: bool,
-    /// Show progress on stderr.
-    pub show_progress: bool,
-    /// The command line that reproduces the run, for the report.
-    pub command: String,
-}
-
-impl RunOptions {
-    /// Defaults: reuse stored records, show progress.
-    pub fn new(results_root: impl Into<PathBuf>) -> Self {
-        Self {
-            results_root: results_root.into(),
-            fresh: false,
-            show_progress: true,
-            command: "cargo xtask experiment".into(),
-        }
-    }
-}
-
-/// What a finished experiment produced.
-#[derive(Debug, Clone)]
-pub struct ExperimentOutcome {
+pub struct EscapeOutcome {
     /// The results folder.
     pub dir: PathBuf,
     /// The summary rows.
@@ -54,17 +32,29 @@ pub struct ExperimentOutcome {
     pub report: PathBuf,
 }
 
+impl fmt::Display for EscapeOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ensembles computed, {} reused; report: {}",
+            self.computed_ensembles,
+            self.reused_ensembles,
+            self.report.display()
+        )
+    }
+}
+
 /// Runs `config` on backend `B` and writes everything under `<results_root>/<name>/`.
-pub fn run_experiment<B: Backend>(
-    config: &ExperimentConfig,
+pub(crate) fn run<B: Backend>(
+    config: &EscapeConfig,
     options: &RunOptions,
     device: &B::Device,
-) -> Result<ExperimentOutcome, ExperimentError> {
+) -> Result<EscapeOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
     let ensembles = run_ensembles::<B>(config, &dir, options, device)?;
     let (rows, report) = write_outputs(config, &dir, &ensembles.records, &options.command)?;
-    Ok(ExperimentOutcome {
+    Ok(EscapeOutcome {
         dir,
         rows,
         records: ensembles.records,
@@ -88,83 +78,42 @@ pub(crate) struct EnsembleRecords {
 /// complete records stored under `dir/runs/` unless `options.fresh`; new records are stored
 /// atomically as each ensemble finishes.
 pub(crate) fn run_ensembles<B: Backend>(
-    config: &ExperimentConfig,
+    config: &EscapeConfig,
     dir: &Path,
     options: &RunOptions,
     device: &B::Device,
 ) -> Result<EnsembleRecords, ExperimentError> {
-    write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
+    write_config(dir, config)?;
     let plans = plan_ensembles(config);
-    let mut records = Vec::new();
-    let (mut reused, mut computed) = (0, 0);
+    let reuse = Reuse { stored: !options.fresh, show_progress: options.show_progress };
+    let mut all = EnsembleRecords { records: Vec::new(), reused: 0, computed: 0 };
     for (index, plan) in plans.iter().enumerate() {
         let key = plan.key(config);
-        let path = dir.join("runs").join(format!("{key}.jsonl"));
-        if !options.fresh {
-            if let Some(stored) = load_stored::<RunRecord>(&path, plan.run_count()) {
-                if options.show_progress {
-                    eprintln!(
-                        "[{}/{}] {key}: reusing {} stored runs",
-                        index + 1,
-                        plans.len(),
-                        stored.len()
-                    );
-                }
-                records.extend(stored);
-                reused += 1;
-                continue;
-            }
-        }
-        let mut bar = EnsembleBar::new(
-            options.show_progress,
+        let unit = StoredUnit {
             index,
-            plans.len(),
-            &key,
-            plan.run_count(),
-            config.training.max_steps,
-        );
-        let ensemble_records =
-            run_ensemble::<B>(config, plan, device, &mut |progress| bar.update(progress))?;
-        let censored = ensemble_records.iter().filter(|r| r.censored).count();
-        let steps = ensemble_records.iter().map(|r| r.steps_run).max().unwrap_or(0);
-        bar.finish(&format!("{steps} steps, {censored} censored"));
-        write(&path, to_json_lines(&ensemble_records).as_bytes())?;
-        records.extend(ensemble_records);
-        computed += 1;
-    }
-    Ok(EnsembleRecords { records, reused, computed })
-}
-
-/// Stored records when they are complete and readable; a damaged file is named in a warning
-/// and recomputed.
-pub(crate) fn load_stored<T: DeserializeOwned>(
-    path: &Path,
-    expected_runs: usize,
-) -> Option<Vec<T>> {
-    if !path.exists() {
-        return None;
-    }
-    match read_json_lines::<T>(path) {
-        Ok(records) if records.len() == expected_runs => Some(records),
-        Ok(records) => {
-            eprintln!(
-                "warning: {} holds {} runs, expected {expected_runs}; recomputing",
-                path.display(),
-                records.len()
-            );
-            None
+            count: plans.len(),
+            path: dir.join("runs").join(format!("{key}.jsonl")),
+            label: key,
+            records: plan.run_count(),
+            budget: config.training.max_steps,
+        };
+        let ensemble = reuse_or_compute(
+            &unit,
+            reuse,
+            |_: &RunRecord| true,
+            |bar| {
+                let records = run_ensemble::<B>(config, plan, device, &mut |p| bar.update(p))?;
+                let censored = records.iter().filter(|r| r.censored).count();
+                let steps = records.iter().map(|r| r.steps_run).max().unwrap_or(0);
+                Ok((records, format!("{steps} steps, {censored} censored")))
+            },
+        )?;
+        if ensemble.reused {
+            all.reused += 1;
+        } else {
+            all.computed += 1;
         }
-        Err(error) => {
-            eprintln!("warning: stored records are unreadable ({error}); recomputing");
-            None
-        }
+        all.records.extend(ensemble.records);
     }
-}
-
-/// Writes a results file atomically.
-pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
-    goldilocks_store::write_atomic(path, bytes).map_err(|error| ExperimentError::Write {
-        path: path.to_path_buf(),
-        message: error.to_string(),
-    })
+    Ok(all)
 }

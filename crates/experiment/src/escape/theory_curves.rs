@@ -4,7 +4,7 @@ use goldilocks_analysis::theory::{tau, ScalarActivation, TauOptions, TheoryError
 use goldilocks_analysis::TheoryCurve;
 use goldilocks_model::{Activation, ActivationPair};
 
-use crate::ExperimentConfig;
+use crate::escape::EscapeConfig;
 
 /// tau(mu) for a teacher/student pair.
 pub fn tau_of(pair: ActivationPair, mu: f64, options: &TauOptions) -> Result<f64, TheoryError> {
@@ -33,7 +33,7 @@ fn scalar<'a>(
 
 /// The theory curve of every activation pair of `config` at its strengths in (0, 1), with the
 /// paper's truncation; strengths where the theory is undefined are left out.
-pub fn theory_curves(config: &ExperimentConfig) -> Vec<TheoryCurve> {
+pub fn theory_curves(config: &EscapeConfig) -> Vec<TheoryCurve> {
     let options = TauOptions::default();
     let mut curves: Vec<TheoryCurve> = Vec::new();
     for spec in &config.sweep.activations {
@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn curves_cover_every_pair_and_skip_undefined_strengths() {
-        let mut config = ExperimentConfig::default_config();
+        let mut config = EscapeConfig::default_config();
         config.sweep.mu = vec![0.0, 0.3, 0.6];
         let curves = theory_curves(&config);
         assert_eq!(curves.len(), 2);

@@ -2,23 +2,21 @@
 //! source tasks with checkpoints on a schedule, then fine-tune from every checkpoint with
 //! LoRA at several ranks and with full fine-tuning. See `configs/pretrain.toml`.
 
-use std::path::Path;
-
+use burn::tensor::backend::Backend;
 use goldilocks_model::Activation;
 use goldilocks_schedule::{LrScheduleConfig, StepSchedule};
 use goldilocks_store::RetentionPolicy;
 use serde::{Deserialize, Serialize};
 
-use crate::escape::config::AdapterConfig;
+use crate::escape::AdapterConfig;
+use crate::pretrain::PretrainOutcome;
 use crate::pretrain::SourceTask;
-use crate::ExperimentError;
+use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 
 /// A whole pre-training experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PretrainConfig {
-    /// Always "pretrain".
-    pub kind: PretrainKind,
     /// Name; results go to `results/<name>/`.
     pub name: String,
     /// One or two sentences on what the experiment shows.
@@ -30,14 +28,6 @@ pub struct PretrainConfig {
     pub pretraining: PretrainingConfig,
     /// Fine-tuning from every checkpoint.
     pub finetuning: FinetuningConfig,
-}
-
-/// The tag of a pre-training config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PretrainKind {
-    /// `kind = "pretrain"`.
-    Pretrain,
 }
 
 /// The target task: a single-index teacher y = phi(<w*, x>) on Gaussian inputs, learnt by a
@@ -126,36 +116,43 @@ fn default_grid() -> StepSchedule {
 }
 
 impl FinetuningConfig {
+    /// Every method: the LoRA ranks, then full fine-tuning.
+    pub fn methods(&self) -> Vec<FinetuneMethod> {
+        FinetuneMethod::list(&self.ranks, self.full)
+    }
+
+    /// The learning rate of `method`.
+    pub fn learning_rate_of(&self, method: FinetuneMethod) -> f64 {
+        match method {
+            FinetuneMethod::Lora { .. } => self.learning_rate,
+            FinetuneMethod::Full => self.full_learning_rate,
+        }
+    }
+
     /// The seeds of fine-tuning.
     pub fn seed_list(&self) -> Vec<u64> {
         (0..self.seeds as u64).map(|i| self.first_seed + i).collect()
     }
 }
 
-impl PretrainConfig {
-    /// Parses and validates a config; `origin` names it in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: PretrainConfig = crate::escape::config::parse_toml(text, origin)?;
-        config.validate()?;
-        Ok(config)
+impl ExperimentKind for PretrainConfig {
+    const KIND: &'static str = "pretrain";
+    type Outcome = PretrainOutcome;
+
+    fn name(&self) -> &str {
+        &self.name
     }
 
-    /// Reads, parses and validates a config file.
-    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(
-            &crate::escape::config::read_config_text(path)?,
-            &path.display().to_string(),
-        )
+    fn run<B: Backend>(
+        &self,
+        options: &RunOptions,
+        device: &B::Device,
+    ) -> Result<PretrainOutcome, ExperimentError> {
+        super::run::run::<B>(self, options, device)
     }
 
-    /// The resolved config (defaults filled in) as TOML.
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("configs serialize to TOML")
-    }
-
-    /// Checks every field, naming the first one at fault.
-    pub fn validate(&self) -> Result<(), ExperimentError> {
-        crate::escape::config::validate_name(&self.name)?;
+    fn validate(&self) -> Result<(), ExperimentError> {
+        crate::config_file::validate_name(&self.name)?;
         let model = &self.model;
         let n = model.input_dim;
         positive_count("model.input_dim", n)?;

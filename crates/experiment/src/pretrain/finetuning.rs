@@ -19,49 +19,10 @@ use serde::Serialize;
 use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::pretrain::pretraining::{row_tensor, test_inputs};
 use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
-use crate::{EnsembleProgress, ExperimentError};
+use crate::{EnsembleProgress, ExperimentError, FinetuneMethod};
 
 /// Steps between transfers of the test losses to the host (and checks of the stopping rule).
 const SYNC_EVERY: usize = 25;
-
-/// How the weight is fine-tuned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum FinetuneMethod {
-    /// LoRA of this rank on the frozen checkpoint.
-    Lora {
-        /// The rank r.
-        rank: usize,
-    },
-    /// The full weight.
-    Full,
-}
-
-impl FinetuneMethod {
-    /// `lora-r<rank>` or `full`.
-    pub fn name(&self) -> String {
-        match self {
-            FinetuneMethod::Lora { rank } => format!("lora-r{rank}"),
-            FinetuneMethod::Full => "full".into(),
-        }
-    }
-
-    /// Every method of a config: the LoRA ranks, then full fine-tuning.
-    pub fn all(config: &PretrainConfig) -> Vec<FinetuneMethod> {
-        let mut methods: Vec<FinetuneMethod> =
-            config.finetuning.ranks.iter().map(|&rank| FinetuneMethod::Lora { rank }).collect();
-        if config.finetuning.full {
-            methods.push(FinetuneMethod::Full);
-        }
-        methods
-    }
-
-    fn learning_rate(&self, config: &PretrainConfig) -> f64 {
-        match self {
-            FinetuneMethod::Lora { .. } => config.finetuning.learning_rate,
-            FinetuneMethod::Full => config.finetuning.full_learning_rate,
-        }
-    }
-}
 
 /// A file-name key for the records of `method` from `checkpoints`: it changes whenever
 /// anything that affects them changes (including the checkpoints' contents).
@@ -75,7 +36,7 @@ pub fn ensemble_key(
     struct Identity<'a> {
         format: u32,
         model: &'a crate::pretrain::PretrainModelConfig,
-        lora: &'a crate::escape::config::AdapterConfig,
+        lora: &'a crate::escape::AdapterConfig,
         learning_rate: f64,
         seeds: Vec<u64>,
         max_steps: usize,
@@ -89,7 +50,7 @@ pub fn ensemble_key(
         format: 1,
         model: &config.model,
         lora: &fine.lora,
-        learning_rate: method.learning_rate(config),
+        learning_rate: config.finetuning.learning_rate_of(method),
         seeds: fine.seed_list(),
         max_steps: fine.max_steps,
         target_loss: fine.target_loss,
@@ -136,7 +97,7 @@ pub fn finetune_from_checkpoints<B: Backend>(
         checkpoints.iter().flat_map(|c| c.weight.iter().copied()).collect();
     let frozen = Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [1, runs, 1, n]), device)
         .repeat_dim(0, groups);
-    let learning_rate = method.learning_rate(config);
+    let learning_rate = config.finetuning.learning_rate_of(method);
     let mut trainable = match method {
         FinetuneMethod::Lora { rank } => {
             let lora_config = LoraConfig {

@@ -2,23 +2,21 @@
 //! checkpoints saved on a schedule ([`pretrain_source`]), then fine-tuned on the target task
 //! from every checkpoint with LoRA at several ranks and with full fine-tuning
 //! ([`finetune_from_checkpoints`]); the analysis names the Goldilocks checkpoint
-//! ([`run_pretrain_experiment`]). Killed at any moment, an experiment resumes where it
+//! (`PretrainConfig::run`). Killed at any moment, an experiment resumes where it
 //! stopped: checkpoints and finished fine-tuning ensembles are stored atomically and reused.
 
 mod config;
 mod finetuning;
 mod outputs;
 mod pretraining;
-mod run;
+pub(crate) mod run;
 mod source_task;
 
-pub use config::{
-    FinetuningConfig, PretrainConfig, PretrainKind, PretrainModelConfig, PretrainingConfig,
-};
-pub use finetuning::{ensemble_key, finetune_from_checkpoints, FinetuneMethod};
+pub use config::{FinetuningConfig, PretrainConfig, PretrainModelConfig, PretrainingConfig};
+pub use finetuning::{ensemble_key, finetune_from_checkpoints};
 pub use pretraining::{
     pretrain_source, store_dir, store_hash, CheckpointWeight, PretrainedSource, TEACHER_TENSOR,
     WEIGHT_TENSOR,
 };
-pub use run::{run_pretrain_experiment, PretrainOutcome};
+pub use run::PretrainOutcome;
 pub use source_task::SourceTask;

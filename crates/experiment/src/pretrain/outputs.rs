@@ -10,8 +10,8 @@ use goldilocks_analysis::{
     find_goldilocks, headline_plot, summarize_finetuning, CheckpointSummary, FinetuneRun,
 };
 
-use crate::escape::run::write;
 use crate::pretrain::PretrainConfig;
+use crate::results_folder::write;
 use crate::ExperimentError;
 
 /// Writes finetune.csv, plots/headline-<source>.svg and report.md into `dir`; returns the

@@ -2,19 +2,19 @@
 //! checkpoints), fine-tuning from every kept checkpoint per method (reusing stored records),
 //! then the analysis outputs.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
 
-use crate::escape::record::to_json_lines;
-use crate::escape::run::{load_stored, write};
-use crate::pretrain::finetuning::{ensemble_key, finetune_from_checkpoints, FinetuneMethod};
+use crate::pretrain::finetuning::{ensemble_key, finetune_from_checkpoints};
 use crate::pretrain::outputs::write_pretrain_outputs;
 use crate::pretrain::pretraining::pretrain_source;
 use crate::pretrain::PretrainConfig;
-use crate::progress::EnsembleBar;
-use crate::{ExperimentError, RunOptions};
+use crate::results_folder::{remove_stale_temp_files, write_config};
+use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
+use crate::{ExperimentError, ExperimentKind, RunOptions};
 
 /// What a finished pre-training experiment produced.
 #[derive(Debug, Clone)]
@@ -35,24 +35,32 @@ pub struct PretrainOutcome {
     pub report: PathBuf,
 }
 
+impl fmt::Display for PretrainOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} pre-training steps computed; {} fine-tuning ensembles computed, {} reused; report: {}",
+            self.pretraining_steps_computed,
+            self.computed_ensembles,
+            self.reused_ensembles,
+            self.report.display()
+        )
+    }
+}
+
 /// Runs `config` on backend `B` and writes everything under `<results_root>/<name>/`.
-pub fn run_pretrain_experiment<B: Backend>(
+pub(crate) fn run<B: Backend>(
     config: &PretrainConfig,
     options: &RunOptions,
     device: &B::Device,
 ) -> Result<PretrainOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
-    for folder in [dir.clone(), dir.join("runs"), dir.join("plots")] {
-        if folder.is_dir() {
-            goldilocks_store::remove_stale_temp_files(&folder).map_err(|error| {
-                ExperimentError::Write { path: folder.clone(), message: error.to_string() }
-            })?;
-        }
-    }
-    write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
-    let methods = FinetuneMethod::all(config);
+    remove_stale_temp_files(&dir, &["runs", "plots"])?;
+    write_config(&dir, config)?;
+    let methods = config.finetuning.methods();
     let total = config.pretraining.sources.len() * methods.len();
+    let reuse = Reuse { stored: !options.fresh, show_progress: options.show_progress };
     let (mut runs, mut checkpoints) = (Vec::new(), Vec::new());
     let (mut reused, mut computed, mut pretraining_steps) = (0, 0, 0);
     for (s, source) in config.pretraining.sources.iter().enumerate() {
@@ -74,46 +82,39 @@ pub fn run_pretrain_experiment<B: Backend>(
             target_test_loss: c.metrics.get("target_test_loss").copied().unwrap_or(f64::NAN),
         }));
         for (m, &method) in methods.iter().enumerate() {
-            let index = s * methods.len() + m;
             let key = ensemble_key(config, source, method, &pretrained.checkpoints);
-            let path = dir.join("runs").join(format!("{key}.jsonl"));
-            let expected = config.finetuning.seeds * pretrained.checkpoints.len();
-            if !options.fresh {
-                if let Some(stored) = load_stored::<FinetuneRun>(&path, expected) {
-                    if options.show_progress {
-                        eprintln!(
-                            "[{}/{total}] {key}: reusing {} stored runs",
-                            index + 1,
-                            stored.len()
-                        );
-                    }
-                    runs.extend(stored);
-                    reused += 1;
-                    continue;
-                }
-            }
-            let mut bar = EnsembleBar::new(
-                options.show_progress,
-                index,
-                total,
-                &key,
-                expected,
-                config.finetuning.max_steps,
-            );
-            let ensemble = finetune_from_checkpoints::<B>(
-                config,
-                source,
-                method,
-                &pretrained.checkpoints,
-                device,
-                &mut |p| bar.update(p),
+            let unit = StoredUnit {
+                index: s * methods.len() + m,
+                count: total,
+                path: dir.join("runs").join(format!("{key}.jsonl")),
+                label: key,
+                records: config.finetuning.seeds * pretrained.checkpoints.len(),
+                budget: config.finetuning.max_steps,
+            };
+            let ensemble = reuse_or_compute(
+                &unit,
+                reuse,
+                |_: &FinetuneRun| true,
+                |bar| {
+                    let runs = finetune_from_checkpoints::<B>(
+                        config,
+                        source,
+                        method,
+                        &pretrained.checkpoints,
+                        device,
+                        &mut |p| bar.update(p),
+                    )?;
+                    let censored = runs.iter().filter(|r| r.censored).count();
+                    let steps = runs.first().map_or(0, |r| r.steps_run);
+                    Ok((runs, format!("{steps} steps, {censored} censored")))
+                },
             )?;
-            let censored = ensemble.iter().filter(|r| r.censored).count();
-            let steps = ensemble.first().map_or(0, |r| r.steps_run);
-            bar.finish(&format!("{steps} steps, {censored} censored"));
-            write(&path, to_json_lines(&ensemble).as_bytes())?;
-            runs.extend(ensemble);
-            computed += 1;
+            if ensemble.reused {
+                reused += 1;
+            } else {
+                computed += 1;
+            }
+            runs.extend(ensemble.records);
         }
     }
     let report = write_pretrain_outputs(config, &dir, &runs, &checkpoints, &options.command)?;

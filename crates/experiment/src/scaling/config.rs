@@ -5,18 +5,19 @@
 //! expands into one ordinary escape-time config per (target, N) ([`ScalingConfig::point_config`]).
 //! See `configs/scaling.toml`.
 
-use std::path::Path;
-
+use burn::tensor::backend::Backend;
 use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::escape::config::{
+use crate::escape::EscapeConfig;
+use crate::escape::{
     ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig,
     SweepConfig, TrainingConfig,
 };
-use crate::{ExperimentConfig, ExperimentError};
+use crate::scaling::ScalingOutcome;
+use crate::{ExperimentError, ExperimentKind, RunOptions};
 
 /// Size of the fixed test set of every point (the test loss is only recorded, not used).
 const TEST_SIZE: usize = 100;
@@ -29,8 +30,6 @@ const MAX_BUDGET: f64 = 1e9;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingConfig {
-    /// Always "scaling".
-    pub kind: ScalingKind,
     /// Name; results go to `results/<name>/`.
     pub name: String,
     /// One or two sentences on what the experiment shows.
@@ -41,14 +40,6 @@ pub struct ScalingConfig {
     pub threshold: f64,
     /// The targets, each measured at its own sizes.
     pub targets: Vec<ScalingTarget>,
-}
-
-/// The tag of a scaling config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScalingKind {
-    /// `kind = "scaling"`.
-    Scaling,
 }
 
 /// One target (teacher = student) and how its runs are set up at every size.
@@ -148,26 +139,6 @@ impl ScalingTarget {
 }
 
 impl ScalingConfig {
-    /// Parses and validates a config; `origin` names it in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        let config: ScalingConfig = crate::escape::config::parse_toml(text, origin)?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    /// Reads, parses and validates a config file.
-    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(
-            &crate::escape::config::read_config_text(path)?,
-            &path.display().to_string(),
-        )
-    }
-
-    /// The resolved config (defaults filled in) as TOML.
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("configs serialize to TOML")
-    }
-
     /// Every (target index, size) in run order: targets in order, sizes ascending.
     pub fn points(&self) -> Vec<(usize, usize)> {
         self.targets
@@ -191,11 +162,10 @@ impl ScalingConfig {
     /// The ordinary escape-time config of target `target` at size `n`: V alone trained from
     /// mu = 0 (U = 1 frozen, rank 1), online SGD (B = 1), the learning rate, budget and start
     /// of the target's laws at `n`.
-    pub fn point_config(&self, target: usize, n: usize) -> ExperimentConfig {
+    pub fn point_config(&self, target: usize, n: usize) -> EscapeConfig {
         let spec = &self.targets[target];
         let initial_overlap = spec.initial_overlap.map(|law| law.at(n));
-        ExperimentConfig {
-            kind: None,
+        EscapeConfig {
             name: format!("{}-{}", self.name, self.point_name(target, n)),
             description: format!(
                 "Point N = {n} of the escape-time scaling {}: {} target, V only from mu = 0, lr = {} before the Hermite rule, budget {} steps.",
@@ -224,10 +194,26 @@ impl ScalingConfig {
             record: RecordConfig { threshold: self.threshold, grid: StepSchedule::Log { points: GRID_POINTS, include_zero: true }, ..RecordConfig::default() },
         }
     }
+}
 
-    /// Checks every field, naming the first one at fault.
-    pub fn validate(&self) -> Result<(), ExperimentError> {
-        crate::escape::config::validate_name(&self.name)?;
+impl ExperimentKind for ScalingConfig {
+    const KIND: &'static str = "scaling";
+    type Outcome = ScalingOutcome;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn run<B: Backend>(
+        &self,
+        options: &RunOptions,
+        device: &B::Device,
+    ) -> Result<ScalingOutcome, ExperimentError> {
+        super::run::run::<B>(self, options, device)
+    }
+
+    fn validate(&self) -> Result<(), ExperimentError> {
+        crate::config_file::validate_name(&self.name)?;
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(ExperimentError::invalid(
                 "threshold",

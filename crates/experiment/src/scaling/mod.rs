@@ -2,11 +2,11 @@
 //! ordinary escape-time config per (target, N), each run by the escape runner (its records
 //! stored and reused under `results/<name>/points/<target>-n<N>/`), and the growth of the
 //! median escape step with N is fitted per target beside the known online-SGD laws
-//! ([`run_scaling_experiment`]): `scaling.csv`, `plots/scaling.svg` and `report.md`.
+//! (`ScalingConfig::run`): `scaling.csv`, `plots/scaling.svg` and `report.md`.
 
 mod config;
 mod outputs;
-mod run;
+pub(crate) mod run;
 
-pub use config::{PowerLaw, ScalingConfig, ScalingKind, ScalingTarget};
-pub use run::{run_scaling_experiment, ScalingOutcome};
+pub use config::{PowerLaw, ScalingConfig, ScalingTarget};
+pub use run::ScalingOutcome;

@@ -7,7 +7,7 @@ use goldilocks_analysis::{
     ScalingReportInput,
 };
 
-use crate::escape::run::write;
+use crate::results_folder::write;
 use crate::scaling::ScalingConfig;
 use crate::ExperimentError;
 

@@ -1,15 +1,18 @@
 //! Runs a scaling experiment: every (target, N) point through the escape runner (reusing
 //! stored records), then the fits and the outputs.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{GrowthFit, ScalingPoint};
 
-use crate::escape::run::{run_ensembles, write};
+use crate::escape::learning_rate;
+use crate::escape::run::run_ensembles;
+use crate::results_folder::write_config;
 use crate::scaling::outputs::write_scaling_outputs;
 use crate::scaling::ScalingConfig;
-use crate::{learning_rate, ExperimentError, RunOptions};
+use crate::{ExperimentError, ExperimentKind, RunOptions};
 
 /// What a finished scaling experiment produced.
 #[derive(Debug, Clone)]
@@ -28,16 +31,28 @@ pub struct ScalingOutcome {
     pub report: PathBuf,
 }
 
+impl fmt::Display for ScalingOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} points computed, {} reused; report: {}",
+            self.computed_points,
+            self.reused_points,
+            self.report.display()
+        )
+    }
+}
+
 /// Runs `config` on backend `B`: the records of point `<target>-n<N>` go to
 /// `<results_root>/<name>/points/<target>-n<N>/`, the fits and report to `<results_root>/<name>/`.
-pub fn run_scaling_experiment<B: Backend>(
+pub(crate) fn run<B: Backend>(
     config: &ScalingConfig,
     options: &RunOptions,
     device: &B::Device,
 ) -> Result<ScalingOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
-    write(&dir.join("config.toml"), config.to_toml().as_bytes())?;
+    write_config(&dir, config)?;
     let all = config.points();
     let (mut points, mut reused, mut computed) = (Vec::new(), 0, 0);
     for (index, &(t, n)) in all.iter().enumerate() {

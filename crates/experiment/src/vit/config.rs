@@ -3,20 +3,20 @@
 //! every checkpoint. Read from TOML with a top-level `kind = "vit"`; see
 //! `configs/vit-fashion-mnist.toml` for an annotated example.
 
-use std::path::{Path, PathBuf};
+use burn::tensor::backend::Backend;
+use std::path::PathBuf;
 
 use goldilocks_model::VitConfig;
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::ExperimentError;
+use crate::vit::VitOutcome;
+use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 
 /// The whole ViT experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VitExperimentConfig {
-    /// Must be `"vit"`: selects this experiment in `cargo xtask experiment`.
-    pub kind: String,
     /// Name; results go to `results/<name>/`.
     pub name: String,
     /// One or two sentences on what the experiment shows.
@@ -33,9 +33,9 @@ pub struct VitExperimentConfig {
     /// The fine-tuning task.
     pub target: TaskConfig,
     /// Pre-training.
-    pub pretrain: PretrainConfig,
+    pub pretrain: VitPretrainingConfig,
     /// Fine-tuning from every checkpoint.
-    pub finetune: FinetuneConfig,
+    pub finetune: VitFinetuningConfig,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -103,7 +103,7 @@ pub struct TaskConfig {
 /// Pre-training on the source task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PretrainConfig {
+pub struct VitPretrainingConfig {
     /// Adam steps in all.
     pub steps: usize,
     /// Images per step.
@@ -120,7 +120,7 @@ pub struct PretrainConfig {
 /// Fine-tuning on the target task from every checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FinetuneConfig {
+pub struct VitFinetuningConfig {
     /// LoRA ranks; adapters go on every attention and MLP linear.
     pub ranks: Vec<usize>,
     /// PEFT's `lora_alpha`; the update is scaled by alpha / r.
@@ -151,35 +151,39 @@ fn yes() -> bool {
     true
 }
 
+impl VitFinetuningConfig {
+    /// Every method: the LoRA ranks, then full fine-tuning when enabled.
+    pub fn methods(&self) -> Vec<FinetuneMethod> {
+        FinetuneMethod::list(&self.ranks, self.full)
+    }
+}
+
 impl VitExperimentConfig {
-    /// Parses TOML text; `origin` names it in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
-        crate::escape::config::parse_toml(text, origin)
+    /// The checkpoint steps of pre-training.
+    pub fn checkpoint_steps(&self) -> Vec<usize> {
+        self.pretrain.checkpoints.steps(self.pretrain.steps)
+    }
+}
+
+impl ExperimentKind for VitExperimentConfig {
+    const KIND: &'static str = "vit";
+    type Outcome = VitOutcome;
+
+    fn name(&self) -> &str {
+        &self.name
     }
 
-    /// Reads and parses a TOML file.
-    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(
-            &crate::escape::config::read_config_text(path)?,
-            &path.display().to_string(),
-        )
+    fn run<B: Backend>(
+        &self,
+        options: &RunOptions,
+        device: &B::Device,
+    ) -> Result<VitOutcome, ExperimentError> {
+        super::run::run::<B>(self, options, device)
     }
 
-    /// The config as TOML.
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("the config serializes")
-    }
-
-    /// Checks every field, naming the first bad one.
-    pub fn validate(&self) -> Result<(), ExperimentError> {
+    fn validate(&self) -> Result<(), ExperimentError> {
         fn invalid(field: impl Into<String>, message: impl Into<String>) -> ExperimentError {
             ExperimentError::invalid(field, message)
-        }
-        if self.kind != "vit" {
-            return Err(invalid(
-                "kind",
-                format!("must be \"vit\" for this experiment, got {:?}", self.kind),
-            ));
         }
         if self.name.is_empty() || self.name.contains(['/', '\\']) {
             return Err(invalid("name", "must be a non-empty folder name"));
@@ -238,11 +242,6 @@ impl VitExperimentConfig {
             ));
         }
         Ok(())
-    }
-
-    /// The checkpoint steps of pre-training.
-    pub fn checkpoint_steps(&self) -> Vec<usize> {
-        self.pretrain.checkpoints.steps(self.pretrain.steps)
     }
 }
 

@@ -15,36 +15,7 @@ use crate::vit::record::FinetuneRecord;
 use crate::vit::task_data::{BatchSampler, TaskData};
 use crate::vit::train::{accuracy, train_step};
 use crate::vit::VitExperimentConfig;
-use crate::ExperimentError;
-
-/// How a run fine-tunes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// LoRA of this rank on every attention and MLP linear.
-    Lora(usize),
-    /// Every weight trained.
-    Full,
-}
-
-impl Method {
-    /// `lora-r<rank>` or `full`.
-    pub fn name(self) -> String {
-        match self {
-            Method::Lora(rank) => format!("lora-r{rank}"),
-            Method::Full => "full".into(),
-        }
-    }
-
-    /// The methods of a config: its ranks in order, then full fine-tuning if enabled.
-    pub fn all(config: &VitExperimentConfig) -> Vec<Method> {
-        let mut methods: Vec<Method> =
-            config.finetune.ranks.iter().map(|&r| Method::Lora(r)).collect();
-        if config.finetune.full {
-            methods.push(Method::Full);
-        }
-        methods
-    }
-}
+use crate::{ExperimentError, FinetuneMethod};
 
 /// Where a run starts and what identifies it.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +23,7 @@ pub struct RunSpec {
     /// The checkpoint's pre-training step.
     pub pretrain_step: usize,
     /// LoRA or full.
-    pub method: Method,
+    pub method: FinetuneMethod,
     /// The seed.
     pub seed: u64,
 }
@@ -75,10 +46,10 @@ pub fn finetune<B: AutodiffBackend>(
     B::seed(device, stream);
     let classes = config.target.classes.len();
     let (mut model, learning_rate) = match spec.method {
-        Method::Full => {
+        FinetuneMethod::Full => {
             (pretrained.unfreeze().with_new_head(classes, device), f.full_learning_rate)
         }
-        Method::Lora(rank) => {
+        FinetuneMethod::Lora { rank } => {
             let mut model = pretrained.freeze().with_new_head(classes, device);
             let adapter = LoraAdapterConfig::new(
                 rank,
@@ -96,10 +67,7 @@ pub fn finetune<B: AutodiffBackend>(
         config_hash: config_hash.to_string(),
         pretrain_step: spec.pretrain_step,
         method: spec.method.name(),
-        rank: match spec.method {
-            Method::Lora(rank) => Some(rank),
-            Method::Full => None,
-        },
+        rank: spec.method.rank(),
         seed: spec.seed,
         trainable_params,
         eval_steps: vec![0],

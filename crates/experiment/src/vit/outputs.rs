@@ -11,11 +11,10 @@ use goldilocks_analysis::{
     mean_interval, series_plot, MeanInterval, Series, SeriesAxes, SeriesPoint,
 };
 
-use crate::escape::run::write;
-use crate::vit::finetune::Method;
+use crate::results_folder::write;
 use crate::vit::record::FinetuneRecord;
 use crate::vit::VitExperimentConfig;
-use crate::ExperimentError;
+use crate::{ExperimentError, FinetuneMethod};
 
 /// One (checkpoint, method) cell of the summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +51,7 @@ pub fn summarize(
     source_accuracy: &BTreeMap<usize, f64>,
 ) -> Vec<VitSummaryRow> {
     let mut rows = Vec::new();
-    for method in Method::all(config) {
+    for method in config.finetune.methods() {
         for step in config.checkpoint_steps() {
             let runs: Vec<&FinetuneRecord> = records
                 .iter()
@@ -146,14 +145,14 @@ pub fn summary_csv(rows: &[VitSummaryRow]) -> String {
 /// Steps (or seconds) to the target versus pre-training steps, one line per method.
 fn target_plot(
     rows: &[VitSummaryRow],
-    methods: &[Method],
+    methods: &[FinetuneMethod],
     seconds: bool,
 ) -> Result<String, ExperimentError> {
     let series: Vec<Series> = methods
         .iter()
         .map(|m| Series {
             label: m.name(),
-            dashed: *m == Method::Full,
+            dashed: *m == FinetuneMethod::Full,
             points: rows
                 .iter()
                 .filter(|r| r.method == m.name() && r.all_reached())
@@ -233,7 +232,7 @@ pub fn write_report(
     records: &[FinetuneRecord],
     context: &ReportContext<'_>,
 ) -> Result<PathBuf, ExperimentError> {
-    let methods = Method::all(config);
+    let methods = config.finetune.methods();
     let checkpoints = config.checkpoint_steps();
     write(&dir.join("summary.csv"), summary_csv(rows).as_bytes())?;
     // With no (checkpoint, method) where every seed reached the target there is nothing to

@@ -23,7 +23,7 @@ pub const SOURCE_TAG: &str = "fashion-mnist-source";
 
 /// How the checkpoints came about.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PretrainOutcome {
+pub struct PretrainedVit {
     /// Checkpoint steps with the source test accuracy at each.
     pub source_accuracy: BTreeMap<usize, f64>,
     /// Whether pre-training ran now (false: every checkpoint was reused).
@@ -40,7 +40,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     store: &mut CheckpointStore,
     show_progress: bool,
     device: &B::Device,
-) -> Result<PretrainOutcome, ExperimentError> {
+) -> Result<PretrainedVit, ExperimentError> {
     let steps = config.checkpoint_steps();
     let mut needed = Vec::new();
     for &step in &steps {
@@ -78,7 +78,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
                 store.dir().display()
             );
         }
-        return Ok(PretrainOutcome {
+        return Ok(PretrainedVit {
             source_accuracy: accuracy_of(store),
             computed: false,
             seconds: 0.0,
@@ -131,7 +131,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
         "{last} steps, {} checkpoints",
         steps.iter().filter(|&&s| s <= last).count()
     ));
-    Ok(PretrainOutcome { source_accuracy: accuracy_of(store), computed: true, seconds })
+    Ok(PretrainedVit { source_accuracy: accuracy_of(store), computed: true, seconds })
 }
 
 /// The model stored at `step` (source head), built on `B`.

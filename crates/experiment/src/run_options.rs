@@ -1,0 +1,28 @@
+//! Where an experiment's results go and how stored units are treated.
+
+use std::path::PathBuf;
+
+/// Where results go and how to treat stored records.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Results root; the experiment writes to `<root>/<name>/`.
+    pub results_root: PathBuf,
+    /// Recompute every unit even when its records are stored.
+    pub fresh: bool,
+    /// Show progress on stderr.
+    pub show_progress: bool,
+    /// The command line that reproduces the run, for the report.
+    pub command: String,
+}
+
+impl RunOptions {
+    /// Defaults: reuse stored records, show progress.
+    pub fn new(results_root: impl Into<PathBuf>) -> Self {
+        Self {
+            results_root: results_root.into(),
+            fresh: false,
+            show_progress: true,
+            command: "cargo xtask experiment".into(),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Runs the whole ViT experiment: pre-training with checkpoints (reused when stored), then
+//! every method and seed fine-tuned from each checkpoint (one stored unit per checkpoint),
+//! then the summary and the report.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use burn::backend::Autodiff;
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use goldilocks_data::FashionMnist;
+use goldilocks_store::CheckpointStore;
+
+use crate::results_folder::write_config;
+use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
+use crate::vit::{
+    ensure_checkpoints, finetune, load_checkpoint, summarize, write_report, FinetuneRecord,
+    ReportContext, RunSpec, TaskData, VitExperimentConfig, VitSummaryRow,
+};
+use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
+
+/// What a finished ViT experiment produced.
+#[derive(Debug, Clone)]
+pub struct VitOutcome {
+    /// The results folder.
+    pub dir: PathBuf,
+    /// The summary rows.
+    pub rows: Vec<VitSummaryRow>,
+    /// Every fine-tuning run.
+    pub records: Vec<FinetuneRecord>,
+    /// Fine-tuning runs computed now.
+    pub computed_runs: usize,
+    /// Fine-tuning runs reused from storage.
+    pub reused_runs: usize,
+    /// The report.
+    pub report: PathBuf,
+}
+
+/// The source and target tasks, as configured.
+#[derive(Debug, Clone)]
+pub struct VitTasks {
+    /// Source training images.
+    pub source: TaskData,
+    /// Source test images.
+    pub source_test: TaskData,
+    /// Target training images.
+    pub target: TaskData,
+    /// Target test images.
+    pub target_test: TaskData,
+}
+
+impl VitTasks {
+    /// Reads Fashion-MNIST from the config's data folder and cuts out both tasks.
+    pub fn load(config: &VitExperimentConfig) -> Result<Self, ExperimentError> {
+        let data = FashionMnist::load(&config.data_dir)?;
+        let cut = |split: &goldilocks_data::Split,
+                   classes: &[u8],
+                   n: usize|
+         -> Result<TaskData, ExperimentError> {
+            let task = split.task(classes)?;
+            Ok(TaskData::from_split(&if n == 0 { task } else { task.take(n) }))
+        };
+        Ok(Self {
+            source: cut(&data.train, &config.source.classes, config.source.train_images)?,
+            source_test: cut(&data.test, &config.source.classes, config.source.test_images)?,
+            target: cut(&data.train, &config.target.classes, config.target.train_images)?,
+            target_test: cut(&data.test, &config.target.classes, config.target.test_images)?,
+        })
+    }
+}
+
+impl fmt::Display for VitOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} fine-tuning runs computed, {} reused; report: {}",
+            self.computed_runs,
+            self.reused_runs,
+            self.report.display()
+        )
+    }
+}
+
+/// SHA-256 (hex) of the JSON of `value`.
+fn hash_of<T: serde::Serialize>(value: &T) -> String {
+    let text = serde_json::to_string(value).expect("config parts serialize");
+    goldilocks_store::sha256_hex(text.as_bytes())
+}
+
+/// Runs the whole ViT experiment, training on the autodiff backend over `B`, and writes
+/// everything under `<results_root>/<name>/`.
+pub(crate) fn run<B: Backend>(
+    config: &VitExperimentConfig,
+    options: &RunOptions,
+    device: &B::Device,
+) -> Result<VitOutcome, ExperimentError> {
+    run_on::<Autodiff<B>>(config, options, device)
+}
+
+fn run_on<B: AutodiffBackend>(
+    config: &VitExperimentConfig,
+    options: &RunOptions,
+    device: &B::Device,
+) -> Result<VitOutcome, ExperimentError> {
+    config.validate()?;
+    let tasks = VitTasks::load(config)?;
+    let dir = options.results_root.join(&config.name);
+    if options.fresh {
+        for sub in ["checkpoints", "runs"] {
+            let _ = std::fs::remove_dir_all(dir.join(sub));
+        }
+    }
+    write_config(&dir, config)?;
+    let pretrain_hash = hash_of(&(&config.model, &config.source, &config.pretrain));
+    let mut store = CheckpointStore::open(dir.join("checkpoints"), &pretrain_hash)?;
+    let pretrained = ensure_checkpoints::<B>(
+        config,
+        &tasks.source,
+        &tasks.source_test,
+        &mut store,
+        options.show_progress,
+        device,
+    )?;
+    let run_hash = hash_of(&(
+        &config.model,
+        &config.source,
+        &config.target,
+        &config.pretrain,
+        &config.finetune,
+    ));
+
+    let methods = config.finetune.methods();
+    let checkpoints = config.checkpoint_steps();
+    let per_checkpoint = methods.len() * config.finetune.seeds.len();
+    // Runs stored before a fresh pre-training started from other weights.
+    let reuse = Reuse {
+        stored: !(pretrained.computed || options.fresh),
+        show_progress: options.show_progress,
+    };
+    let mut records = Vec::new();
+    let (mut computed, mut reused) = (0, 0);
+    for (index, &step) in checkpoints.iter().enumerate() {
+        let unit = StoredUnit {
+            index,
+            count: checkpoints.len(),
+            label: format!("fine-tuning from checkpoint {step}"),
+            path: dir.join("runs").join(format!("step-{step:08}.jsonl")),
+            records: per_checkpoint,
+            budget: per_checkpoint * config.finetune.max_steps,
+        };
+        let belongs = |record: &FinetuneRecord| record.config_hash == run_hash;
+        let group = reuse_or_compute(&unit, reuse, belongs, |bar| {
+            let mut group = Vec::new();
+            let mut steps_done = 0;
+            for &method in &methods {
+                for &seed in &config.finetune.seeds {
+                    let model = load_checkpoint::<B>(config, &store, step, device)?;
+                    let spec = RunSpec { pretrain_step: step, method, seed };
+                    let record = finetune::<B>(
+                        config,
+                        &run_hash,
+                        model,
+                        spec,
+                        &tasks.target,
+                        &tasks.target_test,
+                        device,
+                    )?;
+                    steps_done += config.finetune.max_steps;
+                    group.push(record);
+                    bar.update(EnsembleProgress {
+                        steps: steps_done,
+                        finished_runs: group.len(),
+                        runs: per_checkpoint,
+                    });
+                }
+            }
+            let reached = group.iter().filter(|r| r.steps_to_target.is_some()).count();
+            let account = format!("{reached}/{} runs reached the target", group.len());
+            Ok((group, account))
+        })?;
+        if group.reused {
+            reused += group.records.len();
+        } else {
+            computed += group.records.len();
+        }
+        records.extend(group.records);
+    }
+    let rows = summarize(config, &records, &pretrained.source_accuracy);
+    let context = ReportContext {
+        command: &options.command,
+        pretrain_seconds: pretrained.seconds,
+        computed_runs: computed,
+        reused_runs: reused,
+    };
+    let report = write_report(config, &dir, &rows, &records, &context)?;
+    Ok(VitOutcome { dir, rows, records, computed_runs: computed, reused_runs: reused, report })
+}
