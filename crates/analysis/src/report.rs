@@ -10,9 +10,10 @@
 
 use std::fmt::Write as _;
 
+use goldilocks_theory::format::trimmed;
+
 use crate::comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
 use crate::escape::escape_step;
-use crate::format::trimmed;
 use crate::ode_comparison::OdeSection;
 use crate::published::PublishedNumbers;
 use crate::summary::{SummaryParams, SummaryRow, SUBSET_QUANTILES};
