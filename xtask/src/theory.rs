@@ -2,9 +2,9 @@
 //! `ode.rs`.
 
 use anyhow::bail;
-use goldilocks_analysis::theory::{exit_time, TauOptions};
 use goldilocks_experiment::escape::tau_of;
 use goldilocks_model::{Activation, ActivationPair};
+use goldilocks_theory::{exit_time, TauOptions};
 
 use crate::cli::{TauArgs, TheoryArgs, TheoryCommand};
 

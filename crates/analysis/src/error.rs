@@ -97,5 +97,5 @@ pub enum AnalysisError {
     },
     /// The deterministic dynamics could not be computed.
     #[error("dynamics: {0}")]
-    Dynamics(#[from] crate::dynamics::DynamicsError),
+    Dynamics(#[from] goldilocks_theory::dynamics::DynamicsError),
 }

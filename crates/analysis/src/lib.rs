@@ -1,11 +1,13 @@
 //! Analysis of Goldilocks experiments: escape times, the paper's statistic and its spread
 //! over seed subsets, the summary table, comparison with the published numbers, SVG plots
-//! and the markdown report; in [`theory`], the exit time tau(mu); in [`dynamics`], the
-//! deterministic large-N dynamics of the summary statistics (m, u); in [`scaling`], the growth
-//! of the escape time with the input dimension N.
+//! and the markdown report; the theory's tau(mu) fitted to measured times ([`theory_fit`]);
+//! measured m_V curves beside the deterministic large-N dynamics ([`ode_comparison`]); in
+//! [`scaling`], the growth of the escape time with the input dimension N, fitted against the
+//! known growth laws.
 //!
-//! The crate takes plain Rust data ([`RunTrajectory`]) and depends on no other Goldilocks
-//! crate, so it can be reused on records from anywhere.
+//! The crate takes plain Rust data ([`RunTrajectory`]) and depends on no Goldilocks crate but
+//! `goldilocks_theory` (tau(mu), the large-N dynamics, the growth laws), so it can be reused
+//! on records from anywhere.
 //!
 //! # Example
 //! ```
@@ -28,23 +30,19 @@
 #![warn(missing_docs)]
 
 pub mod comparison;
-pub mod dynamics;
 pub mod error;
 pub mod escape;
 pub mod finetune;
-mod format;
 pub mod interval;
 pub mod ode_comparison;
 pub mod paper_statistic;
 pub mod plot;
 pub mod published;
 pub mod report;
-pub mod rng;
 pub mod scaling;
 pub mod subsets;
 pub mod summary;
 pub mod summary_csv;
-pub mod theory;
 pub mod theory_fit;
 pub mod trajectory;
 
@@ -66,7 +64,7 @@ pub use published::PublishedNumbers;
 pub use report::{render_report, ReportInput};
 pub use scaling::{
     fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv,
-    FixedLawFit, GrowthFit, GrowthLaw, PowerLawFit, ScalingPoint, ScalingReportInput,
+    FixedLawFit, GrowthFit, PowerLawFit, ScalingPoint, ScalingReportInput,
 };
 pub use subsets::{quantile, subset_interval, subset_statistics};
 pub use summary::{summarize, SummaryParams, SummaryRow, SUBSET_QUANTILES};

@@ -1,8 +1,9 @@
 //! Measured m_V curves beside the deterministic large-N dynamics started from the same
-//! point: the ODEs and the step map of [`dynamics`](crate::dynamics); and what an
+//! point: the ODEs and the step map of [`goldilocks_theory::dynamics`]; and what an
 //! experiment report shows of them ([`OdeSection`]).
 
-use crate::dynamics::{LoraDynamics, OdeOptions, Overlaps};
+use goldilocks_theory::dynamics::{LoraDynamics, OdeOptions, Overlaps};
+
 use crate::error::AnalysisError;
 use crate::paper_statistic::seed_average;
 
@@ -150,8 +151,17 @@ pub fn max_gap(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::test_activations::{identity, one};
-    use crate::theory::ScalarActivation;
+    use goldilocks_theory::ScalarActivation;
+
+    /// `x`.
+    fn identity(x: f64) -> f64 {
+        x
+    }
+
+    /// `1`.
+    fn one(_: f64) -> f64 {
+        1.0
+    }
 
     #[test]
     fn curves_from_the_map_itself_have_no_gap_to_the_map() {

@@ -5,8 +5,9 @@
 //! all of them when there are at most `max_subsets`, otherwise `max_subsets` subsets drawn
 //! at random (with a deterministic [`SplitMix64`] stream), and summarised by two quantiles.
 
+use goldilocks_theory::rng::SplitMix64;
+
 use crate::paper_statistic::paper_time;
-use crate::rng::SplitMix64;
 
 /// Linear-interpolation quantile of sorted data (the "linear" method of NumPy): the value
 /// at position `q (n - 1)` of `sorted`, interpolated between its neighbours.

@@ -10,9 +10,9 @@ use std::io::{Read, Write};
 use std::str::FromStr;
 
 use csv::StringRecord;
+use goldilocks_theory::format::trimmed;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::summary::SummaryRow;
 
 /// Column names of summary.csv, in order.

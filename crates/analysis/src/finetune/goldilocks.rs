@@ -11,8 +11,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use goldilocks_theory::rng::SplitMix64;
+
 use crate::finetune::{mean_interval, FinetuneRun, MeanInterval};
-use crate::rng::SplitMix64;
 
 /// Bootstrap resamples of the seeds.
 const RESAMPLES: usize = 2000;

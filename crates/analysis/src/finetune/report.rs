@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
+use goldilocks_theory::format::trimmed;
+
 use crate::finetune::{CheckpointSummary, FinetuneRow, Goldilocks};
-use crate::format::trimmed;
 
 /// Everything the report shows.
 #[derive(Debug, Clone, Copy)]

@@ -6,9 +6,10 @@
 
 use std::io::Write;
 
+use goldilocks_theory::format::trimmed;
+
 use crate::error::AnalysisError;
 use crate::finetune::FinetuneRow;
-use crate::format::trimmed;
 
 /// Column names of finetune.csv, in order.
 pub const FINETUNE_COLUMNS: [&str; 12] = [

@@ -5,10 +5,10 @@
 //! and a vertical bar from its 5% to its 95% point over seed subsets. The published numbers
 //! are drawn as hollow squares in the activation's color, for the activations that have them.
 
+use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::published::PublishedNumbers;
 use crate::summary::SummaryRow;

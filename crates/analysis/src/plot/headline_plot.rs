@@ -2,11 +2,11 @@
 //! versus pre-training steps, one line per method (LoRA ranks, full fine-tuning) with 95%
 //! intervals over seeds; below it, each checkpoint's overlap with the target teacher and norm.
 
+use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
 use crate::finetune::{CheckpointSummary, FinetuneRow};
-use crate::format::trimmed;
 use crate::plot::{chart_builder, color, draw_legend, plot_error};
 
 /// Size of the two-panel plot, in pixels.

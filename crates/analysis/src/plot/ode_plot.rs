@@ -1,10 +1,10 @@
 //! Measured m_V curves beside the ODE and the large-N step map, one color per curve (one
 //! input dimension N, say), against the SGD step on a linear axis.
 
+use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::ode_comparison::OdeComparison;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 

@@ -7,10 +7,10 @@
 //! mu's colour. Long curves are thinned to log-spaced steps, which a log axis shows without
 //! loss.
 
+use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::ode_comparison::OdeOverlay;
 use crate::paper_statistic::seed_average;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};

@@ -3,11 +3,11 @@
 //! as a filled marker with a bar over the quartiles, the fitted power law as a solid line and
 //! the known law (fitted by its constant) dashed.
 
+use goldilocks_theory::format::trimmed;
 use plotters::chart::SeriesLabelPosition;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::plot::{chart_builder, color, plot_error, PLOT_SIZE};
 use crate::scaling::{GrowthFit, ScalingPoint};
 

@@ -2,10 +2,10 @@
 //! interval drawn as an error bar; for curves such as accuracy over steps or steps to a
 //! target versus pre-training steps.
 
+use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 
 /// One point of a [`Series`].

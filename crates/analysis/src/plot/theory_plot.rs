@@ -1,10 +1,10 @@
 //! Measured escape times beside the fitted theory curve c tau(mu), one color per
 //! (activation, start), on a log axis.
 
+use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::theory_fit::TheoryFit;
 

@@ -1,7 +1,10 @@
 //! How a measured time grows with the input dimension N: a power law `T = c N^a` fitted by
 //! least squares on `(ln N, ln T)`, and fixed laws `T = c g(N)` (such as `N ln N`) fitted by
 //! their one free constant, to set a measurement beside the known online-SGD laws
-//! (order `N` for information exponent 1, `N ln N` for 2, `N^(k-1)` for `k >= 3`).
+//! (order `N` for information exponent 1, `N ln N` for 2, `N^(k-1)` for `k >= 3`), and the
+//! exponent a power-law fit finds for such a law itself.
+
+use goldilocks_theory::GrowthLaw;
 
 use crate::error::AnalysisError;
 
@@ -104,10 +107,17 @@ pub fn fit_fixed_law(
     Ok(FixedLawFit { constant: mean.exp(), log_rms: rms })
 }
 
+/// The log-log slope of `law` fitted over the dimensions `n` (for `N^p`, p itself; for
+/// `N ln N`, a little above 1): the exponent a power-law fit of exact data would find.
+pub fn effective_exponent(law: GrowthLaw, n: &[f64]) -> Result<f64, AnalysisError> {
+    let values: Vec<f64> = n.iter().map(|&x| law.value(x)).collect();
+    Ok(fit_power_law(n, &values)?.exponent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SplitMix64;
+    use goldilocks_theory::rng::SplitMix64;
 
     /// Synthetic times `T = 3 N^1.7 e^{eps}`, eps uniform in [-0.05, 0.05] from a fixed seed:
     /// the fit recovers the exponent within three of its standard errors, and the error is small.
@@ -163,5 +173,14 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn effective_exponents() {
+        let n = [128.0, 256.0, 512.0, 1024.0];
+        assert!((effective_exponent(GrowthLaw::Power(2.0), &n).unwrap() - 2.0).abs() < 1e-12);
+        // N ln N over 128..1024: slope 1 + 1 / ln N at the geometric middle, about 1.17.
+        let slope = effective_exponent(GrowthLaw::NLogN, &n).unwrap();
+        assert!((slope - (1.0 + 1.0 / 362.0f64.ln())).abs() < 0.01, "{slope}");
     }
 }

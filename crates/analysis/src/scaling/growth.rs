@@ -2,9 +2,12 @@
 //! error and the fixed laws (`N`, `N ln N`, `N^2`, and the known law `N^(k-1)` for k >= 4),
 //! fitted over the dimensions whose median is not censored.
 
+use goldilocks_theory::GrowthLaw;
+
 use crate::error::AnalysisError;
-use crate::scaling::fit::{fit_fixed_law, fit_power_law, FixedLawFit, PowerLawFit};
-use crate::scaling::law::GrowthLaw;
+use crate::scaling::fit::{
+    effective_exponent, fit_fixed_law, fit_power_law, FixedLawFit, PowerLawFit,
+};
 use crate::scaling::point::ScalingPoint;
 
 /// A fixed law with its fitted constant.
@@ -116,14 +119,14 @@ fn fit_target(target: &str, points: &[ScalingPoint]) -> Result<GrowthFit, Analys
     for law in GrowthLaw::compared(information_exponent) {
         fit.laws.push(LawFit { law, fit: fit_fixed_law(&n, &times, &|x| law.value(x))? });
     }
-    fit.known_exponent = Some(known.effective_exponent(&n)?);
+    fit.known_exponent = Some(effective_exponent(known, &n)?);
     Ok(fit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::SplitMix64;
+    use goldilocks_theory::rng::SplitMix64;
 
     /// Five seeds per point whose escape steps scatter by a factor e^{+-0.1} around `c g(N)`.
     fn points(

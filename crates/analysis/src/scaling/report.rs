@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::format::trimmed;
+use goldilocks_theory::format::trimmed;
+
 use crate::scaling::growth::GrowthFit;
 use crate::scaling::point::ScalingPoint;
 

@@ -8,8 +8,9 @@
 
 use std::io::Write;
 
+use goldilocks_theory::format::trimmed;
+
 use crate::error::AnalysisError;
-use crate::format::trimmed;
 use crate::scaling::point::ScalingPoint;
 
 /// Column names of scaling.csv, in order.

@@ -2,11 +2,11 @@
 //! curves, for the runs where it applies: K = 1, rank 1, the paper's init with U trained,
 //! aligned `w0 = mu w*`, no label noise.
 
-use goldilocks_analysis::dynamics::{LoraDynamics, OdeOptions};
-use goldilocks_analysis::theory::ScalarActivation;
 use goldilocks_analysis::{OdeComparison, OdeOverlay, OdeSection};
 use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
+use goldilocks_theory::dynamics::{LoraDynamics, OdeOptions};
+use goldilocks_theory::ScalarActivation;
 use rayon::prelude::*;
 
 use crate::escape::ensemble::learning_rate;

@@ -1,8 +1,8 @@
 //! tau(mu) of the theory for the activation pairs of an experiment.
 
-use goldilocks_analysis::theory::{tau, ScalarActivation, TauOptions, TheoryError};
 use goldilocks_analysis::TheoryCurve;
 use goldilocks_model::{Activation, ActivationPair};
+use goldilocks_theory::{tau, ScalarActivation, TauOptions, TheoryError};
 
 use crate::escape::EscapeConfig;
 
@@ -56,7 +56,7 @@ pub fn theory_curves(config: &EscapeConfig) -> Vec<TheoryCurve> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use goldilocks_analysis::theory::tau_linear_closed_form;
+    use goldilocks_theory::tau_linear_closed_form;
 
     #[test]
     fn linear_pairs_follow_the_closed_form() {

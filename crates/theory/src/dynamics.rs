@@ -13,8 +13,8 @@
 //!
 //! # Example
 //! ```
-//! use goldilocks_analysis::dynamics::{LoraDynamics, OdeOptions, Overlaps};
-//! use goldilocks_analysis::theory::ScalarActivation;
+//! use goldilocks_theory::dynamics::{LoraDynamics, OdeOptions, Overlaps};
+//! use goldilocks_theory::ScalarActivation;
 //!
 //! let identity = |x: f64| x;
 //! let one = |_: f64| 1.0;

@@ -9,7 +9,7 @@
 //! bisection, and the weights the Christoffel numbers `1 / sum_k p_k(x)^2` of the
 //! orthonormal polynomials `p_k`.
 
-use crate::theory::gauss_kronrod::{WGK, XGK};
+use crate::quadrature::gauss_kronrod::{WGK, XGK};
 
 /// Upper end of the discretised radial range (`exp(-RANGE^2 / 2)` is far below rounding even
 /// against `rho^{2n}` for the rule sizes used here).

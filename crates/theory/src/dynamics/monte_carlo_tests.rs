@@ -7,9 +7,9 @@
 //! batch gradient with respect to `S`.
 
 use super::lora_dynamics::{LoraDynamics, Overlaps};
+use crate::activation::ScalarActivation;
 use crate::rng::SplitMix64;
-use crate::theory::activation::ScalarActivation;
-use crate::theory::test_activations::{identity, one, relu, step};
+use crate::test_activations::{identity, one, relu, step};
 
 const N: usize = 20_000;
 const BATCH: usize = 100;

@@ -12,7 +12,7 @@
 //! `A^2 t^2 + B t - 1 = 0`. The exit time is `tau(mu) ln(R / eps)`.
 //!
 //! Numerics. Writing `s_k^r = mu^k s_hat_k` and `b_k^r = mu^{k+1} b_hat_k` (see
-//! [`coefficients`](super::coefficients)), every power of `mu` cancels except a few:
+//! [`coefficients`](crate::coefficients)), every power of `mu` cancels except a few:
 //! - `A(mu) = - sum_k b_hat_k / k! * (s_hat_k - s_k)`,
 //! - `B(mu) = - sum_k [ b_hat_k s_hat_k / (k! mu)
 //!   + 1{k>=1} s_k / (k-1)! * (s_hat_k / mu^2 - b_hat_k / (k mu)) ]`,
@@ -23,10 +23,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::activation::ScalarActivation;
-use super::coefficients::HermiteCoefficients;
-use super::error::TheoryError;
-use super::gauss_hermite::GaussHermite;
+use crate::activation::ScalarActivation;
+use crate::coefficients::HermiteCoefficients;
+use crate::error::TheoryError;
+use crate::quadrature::gauss_hermite::GaussHermite;
 
 /// Truncation and quadrature settings of [`tau`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,10 +214,8 @@ pub fn tau_linear_closed_form(mu: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::hermite::hermite;
-    use crate::theory::test_activations::{
-        erf, erf_derivative, identity, one, relu, sign, step, zero,
-    };
+    use crate::hermite::hermite;
+    use crate::test_activations::{erf, erf_derivative, identity, one, relu, sign, step, zero};
 
     fn linear() -> ScalarActivation<'static> {
         ScalarActivation::smooth(&identity, &one)
@@ -419,7 +417,7 @@ mod tests {
         }
     }
 
-    /// Prints the tables of the report: `cargo test -p goldilocks-analysis theory::tau::tests::print_tables -- --ignored --nocapture`.
+    /// Prints the tables of the report: `cargo test -p goldilocks-theory tau::tests::print_tables -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn print_tables() {

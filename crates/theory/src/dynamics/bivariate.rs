@@ -25,9 +25,9 @@
 //! Integrands are vector-valued (`[f64; K]`), so that several expectations sharing the
 //! expensive part of `f` cost one pass.
 
-use super::super::theory::gauss_hermite::GaussHermite;
 use super::radial_rule::RadialRule;
-use crate::theory::gauss_kronrod::{WGK, XGK};
+use crate::quadrature::gauss_hermite::GaussHermite;
+use crate::quadrature::gauss_kronrod::{WGK, XGK};
 
 /// Half-width of the standard-normal range of the piecewise rule.
 const RANGE: f64 = 9.0;

@@ -23,12 +23,12 @@
 //! `lr -> 0` with `eta` fixed; at finite `lr` the step map [`LoraDynamics::step_map`] keeps
 //! every order in `lr` (it is the `N -> infinity` limit with `B / N` and `lr` fixed).
 
-use super::super::theory::activation::ScalarActivation;
-use super::super::theory::gauss_hermite::GaussHermite;
 use super::bivariate::{GaussianPair, KinkLine};
 use super::dormand_prince::{integrate, OdeOptions};
 use super::error::DynamicsError;
 use super::radial_rule::RadialRule;
+use crate::activation::ScalarActivation;
+use crate::quadrature::gauss_hermite::GaussHermite;
 
 /// The setting whose summary statistics are followed.
 #[derive(Debug, Clone)]
@@ -291,8 +291,8 @@ impl<'a> LoraDynamics<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::tau::tau_linear_closed_form;
-    use crate::theory::test_activations::{identity, one, relu, sign, step, zero};
+    use crate::tau::tau_linear_closed_form;
+    use crate::test_activations::{identity, one, relu, sign, step, zero};
 
     fn linear() -> ScalarActivation<'static> {
         ScalarActivation::smooth(&identity, &one)
@@ -318,7 +318,7 @@ mod tests {
     }
 
     /// Near (m, u) = (0, 0) the drift is linear with growth rate 1 / tau(mu): the theory's
-    /// exit time is this linearisation (linear case, closed form of `theory::tau`).
+    /// exit time is this linearisation (linear case, closed form of `crate::tau`).
     #[test]
     fn linearisation_at_the_origin_grows_at_one_over_tau() {
         for &mu in &[0.1, 0.5, 0.8] {

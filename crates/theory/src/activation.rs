@@ -1,6 +1,6 @@
 //! [`ScalarActivation`]: a scalar activation function as the `tau(mu)` theory needs it.
 //!
-//! The analysis crate knows nothing of the model crate: an activation comes in as plain
+//! The theory crate knows nothing of the model crate: an activation comes in as plain
 //! functions for its value and derivative, a flag for kinks or jumps at 0 (which switches
 //! the quadrature to an adaptive rule split at 0), and the Hermite degree that drives the
 //! learning-rate rule of `shared/design/model.md`.

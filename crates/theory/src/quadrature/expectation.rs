@@ -47,7 +47,7 @@ pub fn gaussian_expectation(
 }
 
 /// `E[f(Z)]` for `Z ~ N(0, 1)` with a prebuilt Gauss-Hermite `rule` (smooth `f`), or by
-/// adaptive quadrature split at 0 when `non_smooth`; the way [`tau`](super::tau::tau)
+/// adaptive quadrature split at 0 when `non_smooth`; the way [`tau`](crate::tau::tau)
 /// evaluates all its coefficients without rebuilding the rule.
 pub fn standard_gaussian_expectation(
     f: &dyn Fn(f64) -> f64,
@@ -78,7 +78,7 @@ fn piecewise_standard_expectation(f: &dyn Fn(f64) -> f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::hermite::scaled_hermite;
+    use crate::hermite::scaled_hermite;
     use std::f64::consts::PI;
 
     fn relu(x: f64) -> f64 {

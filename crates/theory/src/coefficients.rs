@@ -10,14 +10,14 @@
 //! `s_k^r = mu^k E[He_k(Z) sigma(mu Z)]` and `b_k^r = mu^{k+1} E[Z He_k(Z) sigma'(mu Z)]`.
 //! The struct stores the reduced integrals `s_hat_k = s_k^r / mu^k` and
 //! `b_hat_k = b_k^r / mu^{k+1}`, which are of order one for every `mu`; the powers of `mu`
-//! in `A` and `B` then cancel analytically (see [`tau`](mod@super::tau)), so no `mu^{-(2k+2)}`
+//! in `A` and `B` then cancel analytically (see [`tau`](mod@crate::tau)), so no `mu^{-(2k+2)}`
 //! is ever formed. [`HermiteCoefficients::s_r`] and [`HermiteCoefficients::b_r`] give the
 //! literal `s_k^r` and `b_k^r` back.
 
-use super::activation::ScalarActivation;
-use super::expectation::standard_gaussian_expectation;
-use super::gauss_hermite::GaussHermite;
-use super::hermite::hermite;
+use crate::activation::ScalarActivation;
+use crate::hermite::hermite;
+use crate::quadrature::expectation::standard_gaussian_expectation;
+use crate::quadrature::gauss_hermite::GaussHermite;
 
 /// Hermite coefficients of a teacher/student pair at one pre-training strength `mu`.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,9 +104,9 @@ impl HermiteCoefficients {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::expectation::gaussian_expectation;
-    use crate::theory::hermite::scaled_hermite;
-    use crate::theory::test_activations::{erf, erf_derivative, relu, step};
+    use crate::hermite::scaled_hermite;
+    use crate::quadrature::expectation::gaussian_expectation;
+    use crate::test_activations::{erf, erf_derivative, relu, step};
 
     #[test]
     fn reduced_coefficients_match_the_literal_definitions() {

@@ -1,6 +1,8 @@
 //! A small self-contained deterministic random number generator (splitmix64).
 //!
-//! Used only to draw random seed subsets reproducibly; not for anything cryptographic.
+//! It draws the analysis crate's random seed subsets and bootstrap resamples and the samples of
+//! the Monte Carlo tests of [`dynamics`](crate::dynamics) reproducibly; not for anything
+//! cryptographic.
 
 /// The splitmix64 generator of Steele, Lea and Flood: a 64-bit state advanced by a fixed
 /// increment and mixed. Same seed, same stream, on every platform.

@@ -4,12 +4,12 @@
 //! rule (linear) or the piecewise Cartesian rule (relu) as chosen by default, and the polar
 //! rule of a pair declared piecewise linear.
 //!
-//! `cargo run -p goldilocks-analysis --example ode_cost`
+//! `cargo run -p goldilocks-theory --example ode_cost`
 
 use std::time::Instant;
 
-use goldilocks_analysis::dynamics::{LoraDynamics, OdeOptions, Overlaps};
-use goldilocks_analysis::theory::ScalarActivation;
+use goldilocks_theory::dynamics::{LoraDynamics, OdeOptions, Overlaps};
+use goldilocks_theory::ScalarActivation;
 
 fn main() {
     let identity = |x: f64| x;

@@ -140,7 +140,7 @@ fn orthonormal_hermite_and_derivative(n: usize, x: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::hermite::hermite;
+    use crate::hermite::hermite;
 
     /// `(2m - 1)!!`, the `2m`-th standard normal moment.
     fn double_factorial_odd(m: usize) -> f64 {

@@ -1,4 +1,5 @@
-//! Deterministic number formatting shared by the CSV writer, the report and the plots.
+//! Deterministic number formatting: the names of the [`GrowthLaw`](crate::scaling_law::GrowthLaw)s,
+//! and the analysis crate's CSV tables, reports and plots.
 
 /// `x` with at most `decimals` decimals, trailing zeros (and a trailing point) trimmed,
 /// and without a negative sign on zero: 9.5 -> "9.5", 36.0 -> "36", 1/3 -> "0.3333" (4 decimals).

@@ -1,11 +1,11 @@
 //! The growth laws an escape time is set beside: `N^p` and `N ln N`, and the known
 //! online-SGD law of a target of information exponent k (order `N` for k = 1, `N ln N` for
-//! k = 2, `N^(k-1)` for k >= 3).
+//! k = 2, `N^(k-1)` for k >= 3). Fitting measured times against these laws, and a law's
+//! effective exponent over a range of N, is done by the fits of `goldilocks_analysis::scaling`.
 
 use std::fmt;
 
-use crate::error::AnalysisError;
-use crate::scaling::fit::fit_power_law;
+use crate::format::trimmed;
 
 /// A growth law `g(N)`, defined up to a constant factor.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,13 +44,6 @@ impl GrowthLaw {
             GrowthLaw::NLogN => n * n.ln(),
         }
     }
-
-    /// The log-log slope of the law fitted over the dimensions `n` (for `N^p`, p itself; for
-    /// `N ln N`, a little above 1): the exponent a power-law fit of exact data would find.
-    pub fn effective_exponent(self, n: &[f64]) -> Result<f64, AnalysisError> {
-        let values: Vec<f64> = n.iter().map(|&x| self.value(x)).collect();
-        Ok(fit_power_law(n, &values)?.exponent)
-    }
 }
 
 impl fmt::Display for GrowthLaw {
@@ -58,7 +51,7 @@ impl fmt::Display for GrowthLaw {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GrowthLaw::Power(p) if *p == 1.0 => write!(f, "N"),
-            GrowthLaw::Power(p) => write!(f, "N^{}", crate::format::trimmed(*p, 3)),
+            GrowthLaw::Power(p) => write!(f, "N^{}", trimmed(*p, 3)),
             GrowthLaw::NLogN => write!(f, "N ln N"),
         }
     }
@@ -86,14 +79,5 @@ mod tests {
         );
         let names: Vec<String> = GrowthLaw::compared(4).iter().map(|l| l.to_string()).collect();
         assert_eq!(names, ["N", "N ln N", "N^2", "N^3"]);
-    }
-
-    #[test]
-    fn effective_exponents() {
-        let n = [128.0, 256.0, 512.0, 1024.0];
-        assert!((GrowthLaw::Power(2.0).effective_exponent(&n).unwrap() - 2.0).abs() < 1e-12);
-        // N ln N over 128..1024: slope 1 + 1 / ln N at the geometric middle, about 1.17.
-        let slope = GrowthLaw::NLogN.effective_exponent(&n).unwrap();
-        assert!((slope - (1.0 + 1.0 / 362.0f64.ln())).abs() < 0.01, "{slope}");
     }
 }
