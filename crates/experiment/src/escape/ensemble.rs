@@ -14,13 +14,13 @@ use goldilocks_lora::{
     gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit,
 };
 use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
+use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
+use goldilocks_model::observables::{order_parameter, row_overlaps};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
-use goldilocks_model::SingleIndexEnsemble;
+use goldilocks_model::{ProjectedInputs, SingleIndexEnsemble};
 
 use crate::escape::config::{ExperimentConfig, InputSampling, ModelConfig};
-use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::escape::plan::EnsemblePlan;
-use crate::escape::projected_inputs::ProjectedInputs;
 use crate::escape::record::{GridRecord, RunRecord};
 use crate::ExperimentError;
 
@@ -447,21 +447,6 @@ fn align_with_gradient<B: Backend>(
         run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
     }
     Ok(())
-}
-
-/// |<V_j, T_k>| / |V_j| for the teacher rows T ([G, K, N]). Shape [G, R, r, K].
-fn row_overlaps<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 4> {
-    let [groups, runs, rank, n] = lora.v.dims();
-    let k = teacher.dims()[1];
-    let products =
-        lora.v.clone().reshape([groups, runs * rank, n]).matmul(teacher.clone().swap_dims(1, 2));
-    (products.reshape([groups, runs, rank, k]) / lora.row_norms()).abs()
-}
-
-/// m_V = max over rows j and teacher rows k of |<V_j, T_k>| / |V_j|. Shape [G, R].
-fn order_parameter<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 2> {
-    let [groups, runs, _, _] = lora.v.dims();
-    row_overlaps(lora, teacher).max_dim(3).max_dim(2).reshape([groups, runs])
 }
 
 fn to_f64<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {

@@ -4,12 +4,9 @@
 
 pub mod config;
 pub(crate) mod ensemble;
-pub(crate) mod gaussian_batch;
-pub(crate) mod lower_factor;
 pub(crate) mod ode_curves;
 pub(crate) mod outputs;
 pub(crate) mod plan;
-pub(crate) mod projected_inputs;
 pub(crate) mod record;
 pub(crate) mod run;
 pub(crate) mod theory_curves;
