@@ -4,6 +4,8 @@
 
 pub mod config;
 pub(crate) mod ensemble;
+pub(crate) mod ensemble_records;
+pub(crate) mod ensemble_setup;
 pub(crate) mod ode_curves;
 pub(crate) mod outputs;
 pub(crate) mod plan;
