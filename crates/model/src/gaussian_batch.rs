@@ -1,6 +1,6 @@
 //! Gaussian batches drawn on the host from addressed streams and moved to the device.
 //!
-//! Group g of a batch is drawn from the address (seeds[g], stream, step) of
+//! Group g of a batch is drawn from the address (`seeds[g]`, stream, step) of
 //! [`gaussian`](crate::gaussian), so a group sees the same numbers whatever other groups
 //! share its tensors.
 
@@ -9,7 +9,7 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use crate::gaussian::{fill_standard_normal_rows, standard_normal_rows, Stream};
 
 /// Standard normal inputs of one SGD step for each seed, group g from the address
-/// (seeds[g], stream, step).
+/// (`seeds[g]`, stream, step).
 ///
 /// # Shapes
 /// - seeds: G entries
@@ -30,7 +30,7 @@ pub fn draw_inputs<B: Backend>(
 }
 
 /// Gaussian label noise of standard deviation `std` for one SGD step, group g from the
-/// address (seeds[g], [`Stream::LabelNoise`], step).
+/// address (`seeds[g]`, [`Stream::LabelNoise`], step).
 ///
 /// # Shapes
 /// - seeds: G entries

@@ -56,8 +56,8 @@ impl<B: Backend> ProjectedInputs<B> {
         Tensor::cat(vec![teacher, frozen.clone()], 2)
     }
 
-    /// Draws the batch of step `step` for group g from the addresses (seeds[g],
-    /// [`Stream::SpanInputs`], step) for the coordinates and (seeds[g],
+    /// Draws the batch of step `step` for group g from the addresses (`seeds[g]`,
+    /// [`Stream::SpanInputs`], step) for the coordinates and (`seeds[g]`,
     /// [`Stream::SpanRemainder`], step) for the remainder, for the fixed rows of
     /// [`Self::fixed_rows`] and V.
     ///
