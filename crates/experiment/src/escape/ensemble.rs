@@ -4,39 +4,31 @@
 //! inputs and test set) and a run axis R (one per variant). Every random quantity of a run is
 //! drawn from an address made of its seed, so a run's trajectory does not depend on which
 //! other runs share its ensemble. Under the stopping rule a variant leaves the tensors once
-//! every seed's run of it has finished.
+//! every seed's run of it has finished. The tensors a run starts from are built in
+//! `ensemble_setup.rs`, its records in `ensemble_records.rs`.
 
 use std::collections::BTreeSet;
 
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
-use goldilocks_analysis::escape_step;
-use goldilocks_lora::{
-    gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit,
-};
-use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
-use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
-use goldilocks_model::SingleIndexEnsemble;
+use goldilocks_lora::{LoraConfig, LoraFactors, LoraInit};
+use goldilocks_model::gaussian::Stream;
+use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
+use goldilocks_model::observables::order_parameter;
+use goldilocks_model::teacher::teacher_rows;
+use goldilocks_model::{ProjectedInputs, SingleIndexEnsemble};
 
-use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
+use crate::escape::ensemble_records::{assemble_records, record_grid};
+pub use crate::escape::ensemble_setup::learning_rate;
+use crate::escape::ensemble_setup::{
+    align_with_gradient, build_setup, freeze_u_at_one, initial_lora, Setup,
+};
 use crate::escape::plan::EnsemblePlan;
-use crate::escape::projected_inputs::ProjectedInputs;
 use crate::escape::record::{GridRecord, RunRecord};
 use crate::escape::{EscapeConfig, InputSampling, ModelConfig};
 use crate::{EnsembleProgress, ExperimentError};
 
 /// Steps between transfers of m_V to the host (and checks of the stopping rule).
 const SYNC_EVERY: usize = 50;
-
-/// Frozen per-ensemble tensors.
-struct Setup<B: Backend> {
-    teacher: Tensor<B, 3>,
-    frozen: Tensor<B, 4>,
-    learning_rates: Tensor<B, 4>,
-    test_inputs: Tensor<B, 3>,
-    test_labels: Tensor<B, 3>,
-    /// [teacher; frozen] rows of every run's span, with projected inputs.
-    fixed_span_rows: Option<Tensor<B, 4>>,
-}
 
 /// Runs every run of `plan` and returns their records, group-major.
 pub fn run_ensemble<B: Backend>(
@@ -191,22 +183,8 @@ fn run_indices(groups: usize, runs: usize, live: &[usize]) -> Vec<usize> {
     (0..groups).flat_map(|g| live.iter().map(move |&variant| g * runs + variant)).collect()
 }
 
-impl<B: Backend> Setup<B> {
-    /// The setup of the runs `kept` (indices along the run axis) of every group.
-    fn select_runs(self, kept: &Tensor<B, 1, Int>) -> Self {
-        Self {
-            teacher: self.teacher,
-            frozen: self.frozen.select(1, kept.clone()),
-            learning_rates: self.learning_rates.select(1, kept.clone()),
-            test_inputs: self.test_inputs,
-            test_labels: self.test_labels.select(2, kept.clone()),
-            fixed_span_rows: self.fixed_span_rows.map(|rows| rows.select(1, kept.clone())),
-        }
-    }
-}
-
 /// One SGD step of every run on the batch of step `step`, drawn in full or projected (see
-/// `projected_inputs.rs`); returns the loss of each run on the batch ([G, R]).
+/// [`ProjectedInputs`]); returns the loss of each run on the batch ([G, R]).
 fn step_on_drawn_batch<B: Backend>(
     sampling: InputSampling,
     student: &SingleIndexEnsemble,
@@ -265,7 +243,7 @@ fn sgd_step_on_projected<B: Backend>(
 
 /// Training labels plus the label noise of step `step`, if any: one draw per sample, shared
 /// by the runs of a group. The labels are [G, B, R] (`run_axis` 2) or [G, R, B] (`run_axis` 1).
-fn with_label_noise<B: Backend>(
+pub(super) fn with_label_noise<B: Backend>(
     labels: Tensor<B, 3>,
     run_axis: usize,
     seeds: &[u64],
@@ -317,230 +295,14 @@ fn sgd_step<B: Backend>(
     }
 }
 
-fn build_setup<B: Backend>(
-    config: &EscapeConfig,
-    plan: &EnsemblePlan,
-    student: &SingleIndexEnsemble,
-    teachers: &[Vec<Vec<f64>>],
-    device: &B::Device,
-) -> Setup<B> {
-    let model = &config.model;
-    let (n, k) = (model.input_dim, model.width);
-    let (groups, runs) = (plan.seeds.len(), plan.variants.len());
-    let teacher_values: Vec<f32> = teachers.iter().flatten().flatten().map(|&x| x as f32).collect();
-    let teacher =
-        Tensor::<B, 3>::from_data(TensorData::new(teacher_values, [groups, k, n]), device);
-
-    let mut frozen_values = Vec::with_capacity(groups * runs * k * n);
-    for (g, &seed) in plan.seeds.iter().enumerate() {
-        for variant in &plan.variants {
-            let rows = model.source.frozen_rows(variant.mu, &teachers[g], seed);
-            frozen_values.extend(rows.iter().flatten().map(|&x| x as f32));
-        }
-    }
-    let frozen =
-        Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [groups, runs, k, n]), device);
-
-    let rates: Vec<f32> =
-        plan.variants.iter().map(|v| learning_rate(config, v.pair.student) as f32).collect();
-    let learning_rates = Tensor::<B, 4>::from_data(TensorData::new(rates, [1, runs, 1, 1]), device);
-
-    let test_size = model.test_size;
-    let mut test_values = Vec::with_capacity(groups * test_size * n);
-    for &seed in &plan.seeds {
-        test_values.extend(standard_normal_rows(seed, Stream::Test, 0, test_size, n));
-    }
-    let test_inputs =
-        Tensor::<B, 3>::from_data(TensorData::new(test_values, [groups, test_size, n]), device);
-    let test_labels = student.labels(&test_inputs, &teacher);
-    let fixed_span_rows = (config.training.inputs == InputSampling::Projected)
-        .then(|| ProjectedInputs::fixed_rows(&teacher, &frozen));
-    Setup { teacher, frozen, learning_rates, test_inputs, test_labels, fixed_span_rows }
-}
-
-/// The learning rate of a run: the configured one, divided by k! * k for a Hermite student of degree k.
-pub fn learning_rate(config: &EscapeConfig, student: goldilocks_model::Activation) -> f64 {
-    let divisor = if config.training.hermite_lr_rule { student.hermite_lr_divisor() } else { 1.0 };
-    config.training.learning_rate / divisor
-}
-
-/// Initial factors of every run, group-major. They depend on the seed (and rank) only, so the
-/// variants of a group start from the same V, as in the paper's runs.
-fn initial_lora(
-    config: &LoraConfig,
-    plan: &EnsemblePlan,
-    teachers: &[Vec<Vec<f64>>],
-    k: usize,
-    n: usize,
-) -> Vec<InitialFactors> {
-    let mut all = Vec::with_capacity(plan.run_count());
-    for (g, &seed) in plan.seeds.iter().enumerate() {
-        let mut rng = generator(seed, Stream::LoraInit, config.rank as u64, 0);
-        let mut factors = initial_factors(config, k, n, &mut rng);
-        if let Some(m0) = plan.start.initial_overlap {
-            let target = &teachers[g][0];
-            for (j, row) in factors.v.iter_mut().enumerate() {
-                let length = norm(row);
-                let orthogonal = random_unit_orthogonal(
-                    seed,
-                    Stream::InitialOverlap,
-                    j as u64,
-                    n,
-                    &teachers[g][..1],
-                );
-                *row = vector_at_overlap(target, m0, &orthogonal)
-                    .into_iter()
-                    .map(|x| x * length)
-                    .collect();
-            }
-        }
-        for _ in 0..plan.variants.len() {
-            all.push(factors.clone());
-        }
-    }
-    all
-}
-
-/// The "V only" mode: every entry of U is 1 (and stays there: the training loop restores it).
-fn freeze_u_at_one(factors: &mut [InitialFactors]) {
-    for run in factors {
-        run.u.iter_mut().flatten().for_each(|x| *x = 1.0);
-    }
-}
-
-/// The data-aware init: every run's V starts along the top singular directions of its loss
-/// gradient with respect to the full weight at W0, on one batch (the data stream's index 0,
-/// which training never uses: its steps count from 1).
-fn align_with_gradient<B: Backend>(
-    config: &EscapeConfig,
-    plan: &EnsemblePlan,
-    student: &SingleIndexEnsemble,
-    setup: &Setup<B>,
-    lora_config: &LoraConfig,
-    factors: &mut [InitialFactors],
-    device: &B::Device,
-) -> Result<(), ExperimentError> {
-    let model = &config.model;
-    let (n, k, batch, runs) = (model.input_dim, model.width, model.batch, plan.variants.len());
-    let inputs = draw_inputs::<B>(&plan.seeds, Stream::Data, 0, batch, n, device);
-    let labels =
-        with_label_noise(student.labels(&inputs, &setup.teacher), 2, &plan.seeds, 0, model);
-    let gradient =
-        to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
-    for (run, run_factors) in factors.iter_mut().enumerate() {
-        let rows: Vec<Vec<f64>> =
-            gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();
-        let seed = plan.seeds[run / runs];
-        let mut rng =
-            generator(seed, Stream::LoraInit, lora_config.rank as u64, 1 + (run % runs) as u64);
-        run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
-    }
-    Ok(())
-}
-
-/// |<V_j, T_k>| / |V_j| for the teacher rows T ([G, K, N]). Shape [G, R, r, K].
-fn row_overlaps<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 4> {
-    let [groups, runs, rank, n] = lora.v.dims();
-    let k = teacher.dims()[1];
-    let products =
-        lora.v.clone().reshape([groups, runs * rank, n]).matmul(teacher.clone().swap_dims(1, 2));
-    (products.reshape([groups, runs, rank, k]) / lora.row_norms()).abs()
-}
-
-/// m_V = max over rows j and teacher rows k of |<V_j, T_k>| / |V_j|. Shape [G, R].
-fn order_parameter<B: Backend>(lora: &LoraFactors<B>, teacher: &Tensor<B, 3>) -> Tensor<B, 2> {
-    let [groups, runs, _, _] = lora.v.dims();
-    row_overlaps(lora, teacher).max_dim(3).max_dim(2).reshape([groups, runs])
-}
-
-fn to_f64<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {
-    tensor.into_data().convert::<f64>().to_vec::<f64>().expect("float tensor")
-}
-
-#[allow(clippy::too_many_arguments)]
-fn record_grid<B: Backend>(
-    grids: &mut [GridRecord],
-    indices: &[usize],
-    step: usize,
-    train_loss: Option<Tensor<B, 2>>,
-    setup: &Setup<B>,
-    student: &SingleIndexEnsemble,
-    lora: &LoraFactors<B>,
-    weights: &Tensor<B, 4>,
-) {
-    let [groups, runs, rank, _] = lora.v.dims();
-    let test_loss = to_f64(student.loss(&setup.test_inputs, weights, &setup.test_labels));
-    let train_loss = train_loss.map(to_f64);
-    let rows = to_f64(row_overlaps(lora, &setup.teacher).max_dim(3).reshape([groups, runs, rank]));
-    let u_norm = to_f64(
-        (lora.u.clone() * lora.u.clone()).sum_dim(3).sum_dim(2).sqrt().reshape([groups, runs]),
-    );
-    let n = lora.v.dims()[3];
-    let first_teacher_row = setup.teacher.clone().narrow(1, 0, 1).swap_dims(1, 2);
-    let first_unit = |tensor: Tensor<B, 4>| {
-        to_f64(
-            tensor
-                .narrow(2, 0, 1)
-                .reshape([groups, runs, n])
-                .matmul(first_teacher_row.clone())
-                .reshape([groups, runs]),
-        )
-    };
-    let along = first_unit(lora.delta());
-    let overlap = first_unit(weights.clone());
-    for (run, &index) in indices.iter().enumerate() {
-        let grid = &mut grids[index];
-        grid.step.push(step);
-        grid.test_loss.push(test_loss[run]);
-        grid.train_loss.push(train_loss.as_ref().map(|loss| loss[run]));
-        grid.m_v_rows.push(rows[run * rank..(run + 1) * rank].to_vec());
-        grid.u_norm.push(u_norm[run]);
-        grid.lora_along_teacher.push(along[run]);
-        grid.student_overlap.push(overlap[run]);
-    }
-}
-
-fn assemble_records(
-    config: &EscapeConfig,
-    plan: &EnsemblePlan,
-    lora_config: &LoraConfig,
-    m_v: Vec<Vec<f32>>,
-    grids: Vec<GridRecord>,
-    steps_run: Vec<usize>,
-) -> Vec<RunRecord> {
-    let runs = plan.variants.len();
-    m_v.into_iter()
-        .zip(grids)
-        .enumerate()
-        .map(|(index, (m_v, grid))| {
-            let variant = plan.variants[index % runs];
-            let curve: Vec<f64> = m_v.iter().map(|&x| f64::from(x)).collect();
-            let escape = escape_step(&curve, config.record.threshold);
-            RunRecord {
-                activation: variant.pair.to_string(),
-                teacher: variant.pair.teacher.to_string(),
-                student: variant.pair.student.to_string(),
-                mu: variant.mu,
-                rank: lora_config.rank,
-                start: plan.start.name.clone(),
-                initial_overlap: plan.start.initial_overlap,
-                seed: plan.seeds[index / runs],
-                learning_rate: learning_rate(config, variant.pair.student),
-                max_steps: config.training.max_steps,
-                steps_run: steps_run[index],
-                escape_step: escape,
-                censored: escape.is_none(),
-                m_v,
-                grid,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::escape::ensemble_records::to_f64;
     use burn::backend::NdArray;
+    use goldilocks_lora::InitialFactors;
+    use goldilocks_model::gaussian::standard_normal_rows;
+    use goldilocks_model::teacher::norm;
     use goldilocks_model::{Activation, ActivationPair};
 
     type B = NdArray;

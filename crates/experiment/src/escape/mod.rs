@@ -14,12 +14,11 @@
 
 mod config;
 mod ensemble;
-pub(crate) mod gaussian_batch;
-mod lower_factor;
+mod ensemble_records;
+mod ensemble_setup;
 mod ode_curves;
 mod outputs;
 mod plan;
-mod projected_inputs;
 mod record;
 pub(crate) mod run;
 mod theory_curves;

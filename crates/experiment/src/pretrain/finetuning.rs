@@ -12,11 +12,11 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_analysis::FinetuneRun;
 use goldilocks_lora::{initial_factors, LoraConfig, LoraFactors};
 use goldilocks_model::gaussian::{generator, Stream};
+use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
 use goldilocks_model::teacher::teacher_rows;
 use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
 use serde::Serialize;
 
-use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::pretrain::pretraining::{row_tensor, test_inputs};
 use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
 use crate::{EnsembleProgress, ExperimentError, FinetuneMethod};

@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_model::gaussian::Stream;
+use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
 use goldilocks_model::teacher::{dot, norm, standard_unit_vector, teacher_rows};
 use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
 use goldilocks_schedule::LearningRateSchedule;
 use goldilocks_store::{CheckpointStore, NamedTensor};
 use serde::{Deserialize, Serialize};
 
-use crate::escape::gaussian_batch::{draw_inputs, draw_noise};
 use crate::pretrain::{PretrainConfig, SourceTask};
 use crate::progress::EnsembleBar;
 use crate::{EnsembleProgress, ExperimentError};

@@ -12,14 +12,23 @@
 //!
 //! The runs of a group share the draws z and Y (as they share the drawn inputs of a full
 //! batch), each read in its own basis.
+//!
+//! The labels come from [`ProjectedInputs::teacher_projections`] through
+//! [`SingleIndexEnsemble::labels_by_run`](crate::SingleIndexEnsemble::labels_by_run), the
+//! pre-activations from the frozen and LoRA projections, and the update of V from
+//! [`ProjectedInputs::input_sums`].
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
-use goldilocks_model::gaussian::{standard_normal_rows, Stream};
 
-use crate::escape::lower_factor::LowerFactor;
+use crate::gaussian::{standard_normal_rows, Stream};
+use crate::LowerFactor;
 
 /// One step's batch for every run of an ensemble, in the runs' spans.
-pub(crate) struct ProjectedInputs<B: Backend> {
+///
+/// G is the number of groups, R of runs per group, K the readout width, r the LoRA rank,
+/// N the input dimension, B the batch and d = 2K + r the number of spanning rows.
+#[derive(Debug, Clone)]
+pub struct ProjectedInputs<B: Backend> {
     /// The spanning rows S of every run. Shape [G, R, d, N].
     spanning: Tensor<B, 4>,
     /// L with S = L Q. Shape [G, R, d, d].
@@ -34,17 +43,29 @@ pub(crate) struct ProjectedInputs<B: Backend> {
 }
 
 impl<B: Backend> ProjectedInputs<B> {
-    /// The rows every step's span starts with, [teacher; frozen] ([G, R, 2K, N]), from the
-    /// teacher [G, K, N] and the frozen weights [G, R, K, N].
-    pub(crate) fn fixed_rows(teacher: &Tensor<B, 3>, frozen: &Tensor<B, 4>) -> Tensor<B, 4> {
+    /// The rows every step's span starts with, [teacher; frozen], the teacher repeated for
+    /// every run of its group.
+    ///
+    /// # Shapes
+    /// - teacher: [G, K, N]
+    /// - frozen: [G, R, K, N]
+    /// - output: [G, R, 2K, N]
+    pub fn fixed_rows(teacher: &Tensor<B, 3>, frozen: &Tensor<B, 4>) -> Tensor<B, 4> {
         let [groups, runs, width, n] = frozen.dims();
         let teacher = teacher.clone().unsqueeze_dim::<4>(1).expand([groups, runs, width, n]);
         Tensor::cat(vec![teacher, frozen.clone()], 2)
     }
 
-    /// Draws the batch of step `step` for group g from (seeds[g], stream, step), for the
-    /// fixed rows of [`Self::fixed_rows`] and V ([G, R, r, N]).
-    pub(crate) fn draw(
+    /// Draws the batch of step `step` for group g from the addresses (`seeds[g]`,
+    /// [`Stream::SpanInputs`], step) for the coordinates and (`seeds[g]`,
+    /// [`Stream::SpanRemainder`], step) for the remainder, for the fixed rows of
+    /// [`Self::fixed_rows`] and V.
+    ///
+    /// # Shapes
+    /// - seeds: G entries
+    /// - fixed_rows: [G, R, 2K, N]
+    /// - v: [G, R, r, N]
+    pub fn draw(
         seeds: &[u64],
         step: usize,
         batch: usize,
@@ -78,8 +99,15 @@ impl<B: Backend> ProjectedInputs<B> {
         Self::new(fixed_rows, v, coordinates, remainder)
     }
 
-    /// The batch with coordinates z ([G, B, d]) and remainder draws Y ([G, r, N]).
-    pub(crate) fn new(
+    /// The batch with coordinates z and remainder draws Y, for the fixed rows of
+    /// [`Self::fixed_rows`] and V.
+    ///
+    /// # Shapes
+    /// - fixed_rows: [G, R, 2K, N]
+    /// - v: [G, R, r, N]
+    /// - coordinates: [G, B, d]
+    /// - remainder: [G, r, N]
+    pub fn new(
         fixed_rows: &Tensor<B, 4>,
         v: &Tensor<B, 4>,
         coordinates: Tensor<B, 3>,
@@ -99,18 +127,27 @@ impl<B: Backend> ProjectedInputs<B> {
         }
     }
 
-    /// <T_k, x> of every run, unit and sample: [G, R, K, B].
-    pub(crate) fn teacher_projections(&self) -> Tensor<B, 4> {
+    /// <T_k, x> of every run, unit and sample.
+    ///
+    /// # Shapes
+    /// - output: [G, R, K, B]
+    pub fn teacher_projections(&self) -> Tensor<B, 4> {
         self.projections(0, self.width)
     }
 
-    /// <W0_k, x> of every run, unit and sample: [G, R, K, B].
-    pub(crate) fn frozen_projections(&self) -> Tensor<B, 4> {
+    /// <W0_k, x> of every run, unit and sample.
+    ///
+    /// # Shapes
+    /// - output: [G, R, K, B]
+    pub fn frozen_projections(&self) -> Tensor<B, 4> {
         self.projections(self.width, self.width)
     }
 
-    /// <V_j, x> of every run, row of V and sample: [G, R, r, B].
-    pub(crate) fn lora_projections(&self) -> Tensor<B, 4> {
+    /// <V_j, x> of every run, row of V and sample.
+    ///
+    /// # Shapes
+    /// - output: [G, R, r, B]
+    pub fn lora_projections(&self) -> Tensor<B, 4> {
         let d = self.factor.dims()[2];
         self.projections(2 * self.width, d - 2 * self.width)
     }
@@ -124,10 +161,13 @@ impl<B: Backend> ProjectedInputs<B> {
         rows.matmul(self.coordinates.clone().swap_dims(1, 2)).reshape([groups, runs, len, batch])
     }
 
-    /// sum_b e[., ., j, b] x_b for the sample weights e of every run's rows ([G, R, r, B]):
-    /// the in-span part (e z) Q plus the orthogonal part L_e Y (I - Q^T Q), where
-    /// L_e L_e^T = e e^T. Shape [G, R, r, N].
-    pub(crate) fn input_sums(&self, weights: Tensor<B, 4>) -> Tensor<B, 4> {
+    /// sum_b e[., ., j, b] x_b for the sample weights e of every run's rows: the in-span
+    /// part (e z) Q plus the orthogonal part L_e Y (I - Q^T Q), where L_e L_e^T = e e^T.
+    ///
+    /// # Shapes
+    /// - weights: [G, R, r, B]
+    /// - output: [G, R, r, N]
+    pub fn input_sums(&self, weights: Tensor<B, 4>) -> Tensor<B, 4> {
         let [groups, runs, d, n] = self.spanning.dims();
         let [_, _, rank, batch] = weights.dims();
         let t = self.orthonormalizer.clone();

@@ -1,4 +1,10 @@
 //! Lower-triangular factors of small positive semi-definite matrices, batched over runs.
+//!
+//! [`LowerFactor::of_gram`] factors the Gram matrix M = S S^T of a few rows S into its
+//! Cholesky factor L and the triangular map T that orthonormalises the rows, tolerating rows
+//! that depend on earlier ones (a frozen weight along the teacher, a zero row). The loop runs
+//! over the d columns and stays in tensor code, so every matrix of a [G, R] batch is factored
+//! at once on the device.
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 
@@ -14,7 +20,8 @@ const DEPENDENT_PIVOT: f64 = 1e-5;
 /// M = S S^T is the Gram matrix of d rows S. Row i of L holds the coordinates of S_i in the
 /// orthonormal rows Q = T S, so S = L Q and L L^T = M. A row that depends on the rows
 /// before it gets a zero column in L and a zero row in T (and so in Q).
-pub(crate) struct LowerFactor<B: Backend> {
+#[derive(Debug, Clone)]
+pub struct LowerFactor<B: Backend> {
     /// L. Shape [G, R, d, d].
     pub factor: Tensor<B, 4>,
     /// T. Shape [G, R, d, d].
@@ -22,8 +29,12 @@ pub(crate) struct LowerFactor<B: Backend> {
 }
 
 impl<B: Backend> LowerFactor<B> {
-    /// Factors every Gram matrix of `gram` (shape [G, R, d, d]).
-    pub(crate) fn of_gram(gram: &Tensor<B, 4>) -> Self {
+    /// Factors every Gram matrix of `gram`.
+    ///
+    /// # Shapes
+    /// - gram: [G, R, d, d], symmetric positive semi-definite
+    /// - factor, orthonormalizer: [G, R, d, d]
+    pub fn of_gram(gram: &Tensor<B, 4>) -> Self {
         let [groups, runs, d, _] = gram.dims();
         let device = gram.device();
         let tiny = f64::from(f32::MIN_POSITIVE);

@@ -1,11 +1,20 @@
 //! Gaussian batches drawn on the host from addressed streams and moved to the device.
+//!
+//! Group g of a batch is drawn from the address (`seeds[g]`, stream, step) of
+//! [`gaussian`](crate::gaussian), so a group sees the same numbers whatever other groups
+//! share its tensors.
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
-use goldilocks_model::gaussian::{fill_standard_normal_rows, standard_normal_rows, Stream};
 
-/// Standard normal inputs of one SGD step for each seed: shape [G, B, N], group g from
-/// address (seeds[g], stream, step).
-pub(crate) fn draw_inputs<B: Backend>(
+use crate::gaussian::{fill_standard_normal_rows, standard_normal_rows, Stream};
+
+/// Standard normal inputs of one SGD step for each seed, group g from the address
+/// (`seeds[g]`, stream, step).
+///
+/// # Shapes
+/// - seeds: G entries
+/// - output: [G, B, N] (B = `batch`, N = `n`)
+pub fn draw_inputs<B: Backend>(
     seeds: &[u64],
     stream: Stream,
     step: usize,
@@ -20,8 +29,13 @@ pub(crate) fn draw_inputs<B: Backend>(
     Tensor::from_data(TensorData::new(values, [seeds.len(), batch, n]), device)
 }
 
-/// Gaussian label noise of standard deviation `std` for one SGD step: shape [G, B, 1].
-pub(crate) fn draw_noise<B: Backend>(
+/// Gaussian label noise of standard deviation `std` for one SGD step, group g from the
+/// address (`seeds[g]`, [`Stream::LabelNoise`], step).
+///
+/// # Shapes
+/// - seeds: G entries
+/// - output: [G, B, 1] (B = `batch`)
+pub fn draw_noise<B: Backend>(
     seeds: &[u64],
     step: usize,
     batch: usize,
