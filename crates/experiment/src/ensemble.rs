@@ -11,7 +11,8 @@ use std::collections::BTreeSet;
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
 use goldilocks_analysis::escape_step;
 use goldilocks_lora::{
-    gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraFactors, LoraInit,
+    gradient_aligned_factors, initial_factors, FactorSettings, InitialFactors, LoraFactors,
+    LoraInit,
 };
 use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, teacher_rows, vector_at_overlap};
@@ -60,13 +61,9 @@ pub fn run_ensemble<B: Backend>(
     let (n, k) = (model.input_dim, model.width);
     let (groups, runs) = (plan.seeds.len(), plan.variants.len());
     let mut student = SingleIndexEnsemble::new(plan.variants.iter().map(|v| v.pair).collect(), k)?;
-    let lora_config = LoraConfig {
-        rank: plan.rank,
-        alpha: config.lora.alpha,
-        use_rslora: config.lora.use_rslora,
-        init: config.lora.init,
-    };
-    lora_config.validate(n)?;
+    let options = config.lora.lora_config(plan.rank);
+    options.validate_for(n)?;
+    let lora_config = options.factor_settings()?;
 
     let teachers: Vec<Vec<Vec<f64>>> =
         plan.seeds.iter().map(|&seed| teacher_rows(seed, k, n)).collect();
@@ -75,7 +72,7 @@ pub fn run_ensemble<B: Backend>(
     if config.lora.train_only_v {
         freeze_u_at_one(&mut factors);
     }
-    if lora_config.init == LoraInit::Gradient {
+    if *lora_config.init() == LoraInit::Gradient {
         align_with_gradient(config, plan, &student, &setup, &lora_config, &mut factors, device)?;
     }
     let mut lora = LoraFactors::<B>::from_initial(&lora_config, &factors, groups, device)?;
@@ -378,7 +375,7 @@ pub fn learning_rate(config: &ExperimentConfig, student: goldilocks_model::Activ
 /// Initial factors of every run, group-major. They depend on the seed (and rank) only, so the
 /// variants of a group start from the same V, as in the paper's runs.
 fn initial_lora(
-    config: &LoraConfig,
+    config: &FactorSettings,
     plan: &EnsemblePlan,
     teachers: &[Vec<Vec<f64>>],
     k: usize,
@@ -386,7 +383,7 @@ fn initial_lora(
 ) -> Vec<InitialFactors> {
     let mut all = Vec::with_capacity(plan.run_count());
     for (g, &seed) in plan.seeds.iter().enumerate() {
-        let mut rng = generator(seed, Stream::LoraInit, config.rank as u64, 0);
+        let mut rng = generator(seed, Stream::LoraInit, config.rank() as u64, 0);
         let mut factors = initial_factors(config, k, n, &mut rng);
         if let Some(m0) = plan.start.initial_overlap {
             let target = &teachers[g][0];
@@ -427,7 +424,7 @@ fn align_with_gradient<B: Backend>(
     plan: &EnsemblePlan,
     student: &SingleIndexEnsemble,
     setup: &Setup<B>,
-    lora_config: &LoraConfig,
+    lora_config: &FactorSettings,
     factors: &mut [InitialFactors],
     device: &B::Device,
 ) -> Result<(), ExperimentError> {
@@ -443,8 +440,8 @@ fn align_with_gradient<B: Backend>(
             gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();
         let seed = plan.seeds[run / runs];
         let mut rng =
-            generator(seed, Stream::LoraInit, lora_config.rank as u64, 1 + (run % runs) as u64);
-        run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
+            generator(seed, Stream::LoraInit, lora_config.rank() as u64, 1 + (run % runs) as u64);
+        run_factors.v = gradient_aligned_factors(&rows, lora_config.rank(), &mut rng)?.v;
     }
     Ok(())
 }
@@ -514,7 +511,7 @@ fn record_grid<B: Backend>(
 fn assemble_records(
     config: &ExperimentConfig,
     plan: &EnsemblePlan,
-    lora_config: &LoraConfig,
+    lora_config: &FactorSettings,
     m_v: Vec<Vec<f32>>,
     grids: Vec<GridRecord>,
     steps_run: Vec<usize>,
@@ -532,7 +529,7 @@ fn assemble_records(
                 teacher: variant.pair.teacher.to_string(),
                 student: variant.pair.student.to_string(),
                 mu: variant.mu,
-                rank: lora_config.rank,
+                rank: lora_config.rank(),
                 start: plan.start.name.clone(),
                 initial_overlap: plan.start.initial_overlap,
                 seed: plan.seeds[index / runs],
@@ -552,6 +549,7 @@ fn assemble_records(
 mod tests {
     use super::*;
     use burn::backend::NdArray;
+    use goldilocks_lora::LoraConfig;
     use goldilocks_model::{Activation, ActivationPair};
 
     type B = NdArray;
@@ -599,8 +597,14 @@ mod tests {
                 unit([-0.6, 0.2, 0.0, 0.1, 0.7, 0.3, -0.2, 0.4]),
             ],
         };
-        let config =
-            LoraConfig { rank: 2, alpha: 2.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config = LoraConfig {
+            r: 2,
+            lora_alpha: 2.0,
+            use_rslora: false,
+            init_lora_weights: LoraInit::Gaussian,
+            ..LoraConfig::default()
+        };
+        let config = config.factor_settings().unwrap();
         let lora =
             LoraFactors::from_initial(&config, &vec![run; 2 * GROUPS], GROUPS, &Default::default())
                 .unwrap();
