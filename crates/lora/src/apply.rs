@@ -27,7 +27,7 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use rand::Rng;
 
 use crate::peft_files::{factor_key, HostTensor, LayerFactors, PeftAdapter, ADAPTER_WEIGHTS_FILE};
-use crate::{AdapterFileError, LoraAdapter, LoraAdapterConfig, LoraError, LoraLinear};
+use crate::{AdapterFileError, LoraAdapter, LoraConfig, LoraError, LoraLinear};
 
 /// A model whose LoRA-capable layers can be listed with their module paths.
 ///
@@ -99,7 +99,7 @@ pub fn nested<'a, B: Backend>(
 /// returns the matched paths; fails when none matches (as PEFT does) or when `attach` fails.
 pub fn apply_lora_with<B, M, F>(
     model: &mut M,
-    config: &LoraAdapterConfig,
+    config: &LoraConfig,
     mut attach: F,
 ) -> Result<Vec<String>, LoraError>
 where
@@ -132,7 +132,7 @@ where
 /// [`LoraLinear::attach_gradient_aligned`].
 pub fn apply_lora<B: Backend, M: LoraModel<B>, R: Rng>(
     model: &mut M,
-    config: &LoraAdapterConfig,
+    config: &LoraConfig,
     rng: &mut R,
 ) -> Result<Vec<String>, LoraError> {
     apply_lora_with(model, config, |_, layer| layer.attach(config, rng))
@@ -196,7 +196,7 @@ pub fn adapter_factors<B: Backend, M: Module<B>>(model: &M) -> BTreeMap<String, 
 /// `config` is written as adapter_config.json; its `r` must be the rank of every adapter.
 pub fn save_adapter<B: Backend, M: Module<B>>(
     model: &M,
-    config: &LoraAdapterConfig,
+    config: &LoraConfig,
     dir: &Path,
 ) -> Result<(), AdapterFileError> {
     let layers = adapter_factors(model);
@@ -223,7 +223,7 @@ pub fn save_adapter<B: Backend, M: Module<B>>(
 pub fn load_adapter<B: Backend, M: LoraModel<B>>(
     model: &mut M,
     dir: &Path,
-) -> Result<LoraAdapterConfig, AdapterFileError> {
+) -> Result<LoraConfig, AdapterFileError> {
     let PeftAdapter { config, mut layers } = PeftAdapter::load(dir)?;
     let weights = dir.join(ADAPTER_WEIGHTS_FILE);
     let config_error = |source| AdapterFileError::Config {
@@ -337,7 +337,7 @@ impl<B: Backend> ModuleVisitor<B> for AdapterVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{InitLoraWeights, TargetModules};
+    use crate::{LoraInit, TargetModules};
     use burn::backend::NdArray;
     use burn::nn::LinearConfig;
     use rand::SeedableRng;
@@ -380,7 +380,7 @@ mod tests {
     fn targets_select_layers_by_path() {
         let mut model = net();
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["q_proj"]));
+        let config = LoraConfig::new(2, 4.0, TargetModules::list(["q_proj"]));
         let matched = apply_lora(&mut model, &config, &mut rng).unwrap();
         assert_eq!(matched, ["layers.0.q_proj", "layers.1.q_proj"]);
         assert!(model.layers[0].out.adapter.is_none());
@@ -393,7 +393,7 @@ mod tests {
         assert_eq!(factors["layers.0.q_proj"].lora_a.shape, [2, 6]);
         assert_eq!(factors["layers.0.q_proj"].lora_b.shape, [6, 2]);
 
-        let regex = LoraAdapterConfig::new(1, 1.0, TargetModules::Pattern(r"layers\.1\..*".into()));
+        let regex = LoraConfig::new(1, 1.0, TargetModules::Pattern(r"layers\.1\..*".into()));
         assert_eq!(
             apply_lora(&mut model, &regex, &mut rng).unwrap(),
             ["layers.1.q_proj", "layers.1.out"]
@@ -403,7 +403,7 @@ mod tests {
     #[test]
     fn unmatched_targets_are_an_error() {
         let mut model = net();
-        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["k_proj"]));
+        let config = LoraConfig::new(2, 4.0, TargetModules::list(["k_proj"]));
         let error =
             apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap_err();
         assert!(
@@ -414,8 +414,8 @@ mod tests {
     #[test]
     fn merging_the_model_keeps_its_output() {
         let mut model = net();
-        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::Pattern("all-linear".into()))
-            .with_init(InitLoraWeights::Random);
+        let config = LoraConfig::new(2, 4.0, TargetModules::Pattern("all-linear".into()))
+            .with_init(LoraInit::Random);
         apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(3)).unwrap();
         let x = Tensor::<B, 2>::from_data(
             TensorData::new((0..12).map(|i| (i as f32).cos()).collect::<Vec<_>>(), [2, 6]),

@@ -2,7 +2,7 @@
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 
-use crate::{InitialFactors, LoraConfig, LoraError};
+use crate::{FactorSettings, InitialFactors, LoraError};
 
 /// U and V of every run of an ensemble, with a leading group axis G and run axis R.
 ///
@@ -20,13 +20,13 @@ pub struct LoraFactors<B: Backend> {
 impl<B: Backend> LoraFactors<B> {
     /// Stacks the host factors of `groups * runs` runs (group-major) into tensors.
     pub fn from_initial(
-        config: &LoraConfig,
+        settings: &FactorSettings,
         factors: &[InitialFactors],
         groups: usize,
         device: &B::Device,
     ) -> Result<Self, LoraError> {
         let first = factors.first().ok_or_else(|| LoraError::Shape("no runs".into()))?;
-        let (k, r) = (first.u.len(), config.rank);
+        let (k, r) = (first.u.len(), settings.rank());
         let n = first.v.first().map_or(0, Vec::len);
         if groups == 0 || !factors.len().is_multiple_of(groups) {
             return Err(LoraError::Shape(format!(
@@ -53,8 +53,8 @@ impl<B: Backend> LoraFactors<B> {
         Ok(Self {
             u: Tensor::from_data(TensorData::new(u, [groups, runs, k, r]), device),
             v: Tensor::from_data(TensorData::new(v, [groups, runs, r, n]), device),
-            scaling: config.scaling(),
-            renormalize_rows: config.renormalizes_rows(),
+            scaling: settings.scaling(),
+            renormalize_rows: settings.renormalizes_rows(),
         })
     }
 
@@ -213,7 +213,7 @@ fn normalize_rows<B: Backend>(v: Tensor<B, 4>) -> Tensor<B, 4> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{initial_factors, LoraInit};
+    use crate::{initial_factors, LoraConfig, LoraInit};
     use burn::backend::NdArray;
     use rand::SeedableRng;
 
@@ -224,6 +224,7 @@ mod tests {
     }
 
     fn factors(config: &LoraConfig, runs: usize) -> LoraFactors<B> {
+        let config = &config.factor_settings().unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let host: Vec<_> = (0..runs).map(|_| initial_factors(config, 2, 6, &mut rng)).collect();
         LoraFactors::from_initial(config, &host, 1, &Default::default()).unwrap()
@@ -232,8 +233,13 @@ mod tests {
     /// The chain rule through U V matches finite differences of <G, s U V>.
     #[test]
     fn gradients_follow_the_chain_rule() {
-        let config =
-            LoraConfig { rank: 3, alpha: 6.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config = LoraConfig {
+            r: 3,
+            lora_alpha: 6.0,
+            use_rslora: false,
+            init_lora_weights: LoraInit::Gaussian,
+            ..LoraConfig::default()
+        };
         let mut lora = factors(&config, 2);
         lora.u = lora.u.clone().add_scalar(0.3);
         let g = Tensor::<B, 4>::from_data(
@@ -279,7 +285,14 @@ mod tests {
             (1, 2, LoraInit::Paper),
             (5, 1, LoraInit::Paper),
         ] {
-            let config = LoraConfig { rank, alpha: 3.0, use_rslora: false, init };
+            let config = LoraConfig {
+                r: rank,
+                lora_alpha: 3.0,
+                use_rslora: false,
+                init_lora_weights: init,
+                ..LoraConfig::default()
+            };
+            let config = config.factor_settings().unwrap();
             let mut rng = rand::rngs::StdRng::seed_from_u64(7);
             let host: Vec<_> =
                 (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
@@ -341,8 +354,14 @@ mod tests {
     #[test]
     fn update_preactivations_match_the_effective_weight() {
         let (groups, runs, k, n, batch) = (2, 3, 2, 5, 4);
-        let config =
-            LoraConfig { rank: 2, alpha: 5.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config = LoraConfig {
+            r: 2,
+            lora_alpha: 5.0,
+            use_rslora: false,
+            init_lora_weights: LoraInit::Gaussian,
+            ..LoraConfig::default()
+        };
+        let config = config.factor_settings().unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let host: Vec<_> =
             (0..groups * runs).map(|_| initial_factors(&config, k, n, &mut rng)).collect();
@@ -395,7 +414,7 @@ mod tests {
 
     #[test]
     fn mismatched_runs_are_rejected() {
-        let config = LoraConfig::paper(1);
+        let config = LoraConfig::paper(1).factor_settings().unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let host: Vec<_> = (0..3).map(|_| initial_factors(&config, 1, 4, &mut rng)).collect();
         assert!(LoraFactors::<B>::from_initial(&config, &host, 2, &Default::default()).is_err());

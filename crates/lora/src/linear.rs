@@ -19,12 +19,12 @@
 //! use burn::backend::NdArray;
 //! use burn::nn::LinearConfig;
 //! use burn::tensor::Tensor;
-//! use goldilocks_lora::{InitLoraWeights, LoraAdapterConfig, LoraLinear, TargetModules};
+//! use goldilocks_lora::{LoraConfig, LoraLinear, TargetModules};
 //! use rand::SeedableRng;
 //!
 //! let device = Default::default();
 //! let mut layer = LoraLinear::<NdArray>::new(LinearConfig::new(16, 8).init(&device));
-//! let config = LoraAdapterConfig::new(4, 8.0, TargetModules::list(["lin"]));
+//! let config = LoraConfig::new(4, 8.0, TargetModules::list(["lin"]));
 //! let mut rng = rand::rngs::StdRng::seed_from_u64(0);
 //! layer.attach(&config, &mut rng).unwrap();
 //! assert_eq!(layer.num_trainable_params(), 4 * (16 + 8));
@@ -38,11 +38,9 @@ use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use rand::Rng;
-use rand_distr::{Distribution, Uniform};
 
 use crate::{
-    gradient_aligned_factors, initial_factors, InitLoraWeights, InitialFactors, LoraAdapterConfig,
-    LoraConfig, LoraError,
+    gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig, LoraError, LoraInit,
 };
 
 /// The trainable part of a [`LoraLinear`]: factors A and B in burn's layout, the scaling and
@@ -163,31 +161,15 @@ impl<B: Backend> LoraLinear<B> {
     }
 
     /// Attaches a fresh adapter with a data-free init (`init_lora_weights` true, false,
-    /// "gaussian" or "paper"), replacing any previous one (unmerged first).
-    pub fn attach<R: Rng>(
-        &mut self,
-        config: &LoraAdapterConfig,
-        rng: &mut R,
-    ) -> Result<(), LoraError> {
+    /// "gaussian" or "paper", see [`LoraInit`]), replacing any previous one (unmerged first).
+    /// The scaling is [`LoraConfig::scaling`] whatever the init.
+    pub fn attach<R: Rng>(&mut self, config: &LoraConfig, rng: &mut R) -> Result<(), LoraError> {
         config.validate()?;
-        let (n, k, r) = (self.d_input(), self.d_output(), config.r);
-        let factors = match &config.init_lora_weights {
-            InitLoraWeights::Random => {
-                let mut factors = initial_factors(&kaiming(config), k, n, rng);
-                let bound = 1.0 / (r as f64).sqrt();
-                let uniform = Uniform::new(-bound, bound).expect("bound is positive");
-                factors.u = (0..k).map(|_| (0..r).map(|_| uniform.sample(rng)).collect()).collect();
-                factors
-            }
-            InitLoraWeights::Gradient => return Err(LoraError::NeedsGradient("gradient".into())),
-            other => {
-                let init = other.lora_init().ok_or_else(|| LoraError::Unsupported {
-                    option: "init_lora_weights".into(),
-                    value: other.to_peft_value().to_string(),
-                })?;
-                initial_factors(&LoraConfig { init, ..kaiming(config) }, k, n, rng)
-            }
-        };
+        if config.init_lora_weights == LoraInit::Gradient {
+            return Err(LoraError::NeedsGradient("gradient".into()));
+        }
+        let factors =
+            initial_factors(&config.factor_settings()?, self.d_output(), self.d_input(), rng);
         self.attach_factors(config, &factors)
     }
 
@@ -196,7 +178,7 @@ impl<B: Backend> LoraLinear<B> {
     /// (for example `base.weight.grad(&grads)`). Needs r <= d_input.
     pub fn attach_gradient_aligned<R: Rng>(
         &mut self,
-        config: &LoraAdapterConfig,
+        config: &LoraConfig,
         weight_gradient: Tensor<B, 2>,
         rng: &mut R,
     ) -> Result<(), LoraError> {
@@ -225,7 +207,7 @@ impl<B: Backend> LoraLinear<B> {
     /// the scaling and dropout of `config`.
     pub fn attach_factors(
         &mut self,
-        config: &LoraAdapterConfig,
+        config: &LoraConfig,
         factors: &InitialFactors,
     ) -> Result<(), LoraError> {
         let (n, k, r) = (self.d_input(), self.d_output(), config.r);
@@ -309,16 +291,6 @@ impl<B: Backend> LoraLinear<B> {
     }
 }
 
-/// The compact config of `config` with the Kaiming init, for drawing host factors.
-fn kaiming(config: &LoraAdapterConfig) -> LoraConfig {
-    LoraConfig {
-        rank: config.r,
-        alpha: config.lora_alpha,
-        use_rslora: config.use_rslora,
-        init: crate::LoraInit::Kaiming,
-    }
-}
-
 /// A row-major host matrix as a `[rows, cols]` tensor of the backend's default float type.
 fn host_matrix<B: Backend>(
     rows: &[Vec<f64>],
@@ -346,11 +318,11 @@ mod tests {
         (a - b).abs().max().into_scalar()
     }
 
-    fn layer(rng_seed: u64, init: InitLoraWeights) -> LoraLinear<B> {
+    fn layer(rng_seed: u64, init: LoraInit) -> LoraLinear<B> {
         let device = Default::default();
         B::seed(&device, rng_seed);
         let mut layer = LoraLinear::new(LinearConfig::new(6, 5).init(&device));
-        let config = LoraAdapterConfig::new(3, 6.0, TargetModules::list(["x"])).with_init(init);
+        let config = LoraConfig::new(3, 6.0, TargetModules::list(["x"])).with_init(init);
         layer.attach(&config, &mut rand::rngs::StdRng::seed_from_u64(rng_seed)).unwrap();
         layer
     }
@@ -362,18 +334,18 @@ mod tests {
 
     #[test]
     fn peft_inits_start_as_the_base_layer() {
-        for init in [InitLoraWeights::Kaiming, InitLoraWeights::Gaussian] {
+        for init in [LoraInit::Kaiming, LoraInit::Gaussian] {
             let layer = layer(1, init);
             assert_eq!(max_abs_diff(layer.forward(input()), layer.base.forward(input())), 0.0);
         }
         // `false` draws B too, so the adapter changes the output.
-        let random = layer(1, InitLoraWeights::Random);
+        let random = layer(1, LoraInit::Random);
         assert!(max_abs_diff(random.forward(input()), random.base.forward(input())) > 1e-3);
     }
 
     #[test]
     fn merged_and_unmerged_outputs_agree_and_unmerge_restores_the_base() {
-        let mut layer = layer(2, InitLoraWeights::Random);
+        let mut layer = layer(2, LoraInit::Random);
         let base = layer.base.weight.val();
         let unmerged = layer.forward(input());
         layer.merge();
@@ -388,7 +360,7 @@ mod tests {
 
     #[test]
     fn forward_is_base_plus_scaled_delta() {
-        let layer = layer(3, InitLoraWeights::Random);
+        let layer = layer(3, LoraInit::Random);
         let x: Tensor<B, 2> = input().reshape([4, 6]);
         let expected =
             layer.base.forward(x.clone()) + x.clone().matmul(layer.delta_weight().unwrap());
@@ -401,8 +373,8 @@ mod tests {
         type AD = Autodiff<NdArray>;
         let device = Default::default();
         let mut layer = LoraLinear::<AD>::new(LinearConfig::new(4, 3).init(&device));
-        let config = LoraAdapterConfig::new(2, 2.0, TargetModules::list(["x"]))
-            .with_init(InitLoraWeights::Random);
+        let config =
+            LoraConfig::new(2, 2.0, TargetModules::list(["x"])).with_init(LoraInit::Random);
         layer.attach(&config, &mut rand::rngs::StdRng::seed_from_u64(4)).unwrap();
         let x = Tensor::<AD, 2>::ones([5, 4], &device);
         let grads = layer.forward(x).sum().backward();
@@ -428,8 +400,8 @@ mod tests {
         );
         let grads = x.matmul(weight.clone()).sum().backward();
         let gradient: Tensor<NdArray, 2> = weight.grad(&grads).unwrap();
-        let config = LoraAdapterConfig::new(2, 2.0, TargetModules::list(["x"]))
-            .with_init(InitLoraWeights::Gradient);
+        let config =
+            LoraConfig::new(2, 2.0, TargetModules::list(["x"])).with_init(LoraInit::Gradient);
         layer
             .attach_gradient_aligned(
                 &config,
@@ -452,7 +424,7 @@ mod tests {
 
     #[test]
     fn mismatched_adapters_are_rejected() {
-        let mut layer = layer(6, InitLoraWeights::Kaiming);
+        let mut layer = layer(6, LoraInit::Kaiming);
         let device = Default::default();
         let adapter = LoraAdapter::from_tensors(
             Tensor::<B, 2>::zeros([7, 2], &device),

@@ -9,12 +9,12 @@
 //! [`crate::load_adapter`] move the factors between these files and a burn model.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
-use goldilocks_store::NamedTensor;
-use safetensors::tensor::{Dtype, SafeTensors};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
-use crate::{AdapterFileError, LoraAdapterConfig};
+use crate::{AdapterFileError, LoraConfig};
 
 /// The name of the config file in an adapter folder.
 pub const ADAPTER_CONFIG_FILE: &str = "adapter_config.json";
@@ -63,7 +63,7 @@ pub struct LayerFactors {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeftAdapter {
     /// The content of adapter_config.json.
-    pub config: LoraAdapterConfig,
+    pub config: LoraConfig,
     /// The factors by module path.
     pub layers: BTreeMap<String, LayerFactors>,
 }
@@ -111,7 +111,7 @@ impl PeftAdapter {
                 })
             }
         }
-        let config: LoraAdapterConfig = serde_json::from_value(value).map_err(json_error)?;
+        let config: LoraConfig = serde_json::from_value(value).map_err(json_error)?;
         let weights_path = dir.join(ADAPTER_WEIGHTS_FILE);
         let mut tensors = read_safetensors(&weights_path)?;
         let mut layers = BTreeMap::new();
@@ -216,14 +216,20 @@ pub fn read_safetensors(path: &Path) -> Result<BTreeMap<String, HostTensor>, Ada
     Ok(tensors)
 }
 
-/// Writes f32 tensors and string metadata as a safetensors file, atomically (through the
-/// store crate's writer).
+/// Writes f32 tensors and string metadata (no `__metadata__` entry when empty) as a
+/// safetensors file, atomically: the bytes go to a temporary file in the same folder, which
+/// is then renamed over `path`, so that a reader sees the old file or the new one, never a
+/// partial one. Creates the parent folders.
 pub fn write_safetensors(
     path: &Path,
     tensors: &BTreeMap<String, HostTensor>,
     metadata: &BTreeMap<String, String>,
 ) -> Result<(), AdapterFileError> {
-    let mut named = Vec::with_capacity(tensors.len());
+    let format_error = |e: safetensors::SafeTensorError| AdapterFileError::Safetensors {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut raw = Vec::with_capacity(tensors.len());
     for (key, tensor) in tensors {
         if tensor.shape.iter().product::<usize>() != tensor.data.len() {
             return Err(AdapterFileError::Shape {
@@ -233,16 +239,45 @@ pub fn write_safetensors(
                 found: vec![tensor.data.len()],
             });
         }
-        let tensor = NamedTensor::new(key.clone(), tensor.shape.clone(), tensor.data.clone())
-            .map_err(|e| AdapterFileError::Safetensors {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        named.push(tensor);
+        let bytes: Vec<u8> = tensor.data.iter().flat_map(|x| x.to_le_bytes()).collect();
+        raw.push((key.as_str(), tensor.shape.clone(), bytes));
     }
-    goldilocks_store::write_safetensors(path, &named, metadata).map_err(|e| {
-        AdapterFileError::Safetensors { path: path.to_path_buf(), message: e.to_string() }
+    let views = raw
+        .iter()
+        .map(|(key, shape, bytes)| {
+            TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (*key, view))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(format_error)?;
+    let info = (!metadata.is_empty())
+        .then(|| metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    let bytes = safetensors::serialize(views, info).map_err(format_error)?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file next to `path`, flushes it to disk and renames it over
+/// `path`; the temporary file is removed if anything fails.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdapterFileError> {
+    let io_error = |source| AdapterFileError::Io { path: path.to_path_buf(), source };
+    let name = path.file_name().ok_or_else(|| {
+        io_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))
     })?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io_error)?;
+    let temp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let written = std::fs::File::create(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(io_error(source));
+    }
     Ok(())
 }
 
@@ -277,10 +312,8 @@ mod tests {
             "layers.0.proj".to_string(),
             LayerFactors { lora_a: tensor(&[2, 3]), lora_b: tensor(&[5, 2]) },
         )]);
-        let adapter = PeftAdapter {
-            config: LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"])),
-            layers,
-        };
+        let adapter =
+            PeftAdapter { config: LoraConfig::new(2, 4.0, TargetModules::list(["proj"])), layers };
         adapter.save(dir.path()).unwrap();
         assert_eq!(PeftAdapter::load(dir.path()).unwrap(), adapter);
         let bytes = std::fs::read(dir.path().join(ADAPTER_WEIGHTS_FILE)).unwrap();
@@ -296,7 +329,7 @@ mod tests {
             matches!(&missing, AdapterFileError::MissingFile { path } if path.ends_with(ADAPTER_CONFIG_FILE))
         );
 
-        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["proj"]));
+        let config = LoraConfig::new(2, 4.0, TargetModules::list(["proj"]));
         let write = |tensors: BTreeMap<String, HostTensor>| {
             std::fs::write(dir.path().join(ADAPTER_CONFIG_FILE), config.to_json()).unwrap();
             write_safetensors(&dir.path().join(ADAPTER_WEIGHTS_FILE), &tensors, &BTreeMap::new())

@@ -9,6 +9,24 @@
 //! overlaps of the LoRA factors with the teacher ([`observables`]) and a tiny Vision
 //! Transformer with LoRA-capable linears ([`Vit`]).
 //! Training loops and file I/O live elsewhere.
+//!
+//! ```
+//! use burn::backend::NdArray;
+//! use burn::tensor::{Tensor, TensorData};
+//! use goldilocks_model::{Activation, VitConfig};
+//!
+//! // An activation and its exact derivative, on the host and on tensors.
+//! let relu = Activation::Relu;
+//! assert_eq!((relu.value(-1.5), relu.value(2.0), relu.derivative(2.0)), (0.0, 2.0, 1.0));
+//! let device = Default::default();
+//! let x = Tensor::<NdArray, 1>::from_data(TensorData::from([-1.0f32, 0.5]), &device);
+//! assert_eq!(relu.apply(x).into_data().to_vec::<f32>().unwrap(), [0.0, 0.5]);
+//!
+//! // A tiny ViT with 3 classes: logits [batch, 3] for 28 x 28 images.
+//! let vit = VitConfig::tiny(3).init::<NdArray>(&device).unwrap();
+//! assert_eq!(vit.classes(), 3);
+//! assert_eq!(vit.forward(Tensor::zeros([2, 28, 28], &device)).dims(), [2, 3]);
+//! ```
 
 #![warn(missing_docs)]
 

@@ -110,8 +110,14 @@ mod tests {
             u: vec![vec![1.0, 2.0], vec![0.0, -2.0]],
             v: vec![vec![3.0, 4.0, 0.0], vec![0.0, 0.0, -2.0]],
         };
-        let config =
-            LoraConfig { rank: 2, alpha: 2.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config = LoraConfig {
+            r: 2,
+            lora_alpha: 2.0,
+            use_rslora: false,
+            init_lora_weights: LoraInit::Gaussian,
+            ..LoraConfig::default()
+        };
+        let config = config.factor_settings().unwrap();
         let lora = LoraFactors::from_initial(&config, &[run], 1, &Default::default()).unwrap();
         let teacher = tensor(vec![1.0, 0.0, 0.0, 0.0, 0.0, 1.0], [1, 2, 3]);
         (lora, teacher)

@@ -358,7 +358,7 @@ mod tests {
     use super::*;
     use burn::backend::{Autodiff, NdArray};
     use burn::tensor::TensorData;
-    use goldilocks_lora::{apply_lora, trainable_parameters, LoraAdapterConfig, TargetModules};
+    use goldilocks_lora::{apply_lora, trainable_parameters, LoraConfig, TargetModules};
     use rand::SeedableRng;
 
     type B = NdArray;
@@ -383,7 +383,7 @@ mod tests {
         let device = Default::default();
         let mut model = VitConfig::tiny(5).init::<B>(&device).unwrap();
         let before = model.forward(images(2));
-        let config = LoraAdapterConfig::new(4, 8.0, TargetModules::Pattern("all-linear".into()));
+        let config = LoraConfig::new(4, 8.0, TargetModules::Pattern("all-linear".into()));
         let matched =
             apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(1)).unwrap();
         assert_eq!(matched.len(), 12);
@@ -400,7 +400,7 @@ mod tests {
         let model =
             VitConfig::tiny(5).init::<A>(&device).unwrap().freeze().with_new_head(3, &device);
         let mut model = model;
-        let config = LoraAdapterConfig::new(2, 4.0, TargetModules::list(["query", "fc1"]));
+        let config = LoraConfig::new(2, 4.0, TargetModules::list(["query", "fc1"]));
         apply_lora(&mut model, &config, &mut rand::rngs::StdRng::seed_from_u64(2)).unwrap();
         let x: Tensor<A, 3> = Tensor::from_inner(images(4));
         let grads = model.forward(x).powi_scalar(2).mean().backward();

@@ -9,6 +9,25 @@
 //!   config hash, metrics, file, SHA-256 per checkpoint), verified loads, and
 //!   [`RetentionPolicy`] decisions kept apart from the file I/O.
 //!
+//! ```
+//! use std::collections::BTreeMap;
+//! use goldilocks_store::{CheckpointStore, NamedTensor};
+//!
+//! let dir = std::env::temp_dir().join(format!("goldilocks-store-doc-{}", std::process::id()));
+//! let mut store = CheckpointStore::open(&dir, "config-hash").unwrap();
+//! let w = NamedTensor::new("w", vec![2, 2], vec![1.0, -2.0, 0.5, 4.0]).unwrap();
+//! let metrics = BTreeMap::from([("loss".to_string(), 0.25)]);
+//! store.save(64, &[w.clone()], metrics, "teacher").unwrap();
+//!
+//! // Reopening the folder finds the checkpoint; the load checks its SHA-256.
+//! let reopened = CheckpointStore::open(&dir, "config-hash").unwrap();
+//! assert_eq!(reopened.steps(), vec![64]);
+//! let checkpoint = reopened.load(64).unwrap();
+//! assert_eq!(checkpoint.tensor("w"), Some(&w));
+//! assert_eq!(checkpoint.entry.metrics["loss"], 0.25);
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+//!
 //! Reading a checkpoint from Python:
 //!
 //! ```python

@@ -6,7 +6,7 @@
 //! what to record. See `configs/default.toml` for an annotated example.
 
 use burn::tensor::backend::Backend;
-use goldilocks_lora::LoraInit;
+use goldilocks_lora::{LoraConfig, LoraError, LoraInit};
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
@@ -65,8 +65,9 @@ pub struct ModelConfig {
     pub source: FrozenWeightSource,
 }
 
-/// The adapter's options (the rank comes from the sweep).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The adapter's options as the TOML writes them (the rank comes from the sweep): a view of
+/// [`LoraConfig`], made by [`AdapterConfig::lora_config`] and checked by its rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdapterConfig {
     /// Init mode: "paper", "gaussian", "kaiming" or "gradient" (data-aware).
@@ -89,6 +90,32 @@ impl Default for AdapterConfig {
     fn default() -> Self {
         Self { init: LoraInit::Paper, alpha: 1.0, use_rslora: false, train_only_v: false }
     }
+}
+
+impl AdapterConfig {
+    /// The LoRA options of rank `rank`: `lora_alpha` is `alpha`, `init_lora_weights` is
+    /// `init`, no target modules (the adapter is on the raw weight).
+    pub fn lora_config(&self, rank: usize) -> LoraConfig {
+        LoraConfig { r: rank, lora_alpha: self.alpha, ..LoraConfig::default() }
+            .with_init(self.init.clone())
+            .with_rslora(self.use_rslora)
+    }
+
+    /// Checks the options by [`LoraConfig::validate`] (at rank 1: they hold or fail at every
+    /// rank alike; each rank is checked against the width with
+    /// [`LoraConfig::validate_rank`]); `section` names the TOML table in errors.
+    pub fn validate(&self, section: &str) -> Result<(), ExperimentError> {
+        self.lora_config(1).validate().map_err(|e| lora_error(section, e))
+    }
+}
+
+/// A LoRA error as an invalid field of the TOML table `section`.
+fn lora_error(section: &str, error: LoraError) -> ExperimentError {
+    let field = match error {
+        LoraError::Alpha(_) => format!("{section}.alpha"),
+        _ => section.to_string(),
+    };
+    ExperimentError::invalid(field, error.to_string())
 }
 
 fn is_false(value: &bool) -> bool {
@@ -336,12 +363,7 @@ impl ExperimentKind for EscapeConfig {
             .source
             .validate()
             .map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
-        if !(self.lora.alpha.is_finite() && self.lora.alpha > 0.0) {
-            return Err(ExperimentError::invalid(
-                "lora.alpha",
-                format!("must be a positive number, got {}", self.lora.alpha),
-            ));
-        }
+        self.lora.validate("lora")?;
         if self.lora.train_only_v && self.lora.init != LoraInit::Paper {
             return Err(ExperimentError::invalid(
                 "lora.train_only_v",
@@ -394,15 +416,12 @@ impl ExperimentKind for EscapeConfig {
             return Err(ExperimentError::invalid("sweep.ranks", "must list at least one rank"));
         }
         for (i, &rank) in sweep.ranks.iter().enumerate() {
-            if rank == 0 || rank > model.input_dim {
-                return Err(ExperimentError::invalid(
+            self.lora.lora_config(rank).validate_rank(model.input_dim).map_err(|e| {
+                ExperimentError::invalid(
                     format!("sweep.ranks[{i}]"),
-                    format!(
-                        "must be between 1 and model.input_dim = {}, got {rank}",
-                        model.input_dim
-                    ),
-                ));
-            }
+                    format!("{e} (model.input_dim)"),
+                )
+            })?;
         }
         if self.starts.is_empty() {
             return Err(ExperimentError::invalid(

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
-use goldilocks_lora::{LoraConfig, LoraFactors, LoraInit};
+use goldilocks_lora::{LoraFactors, LoraInit};
 use goldilocks_model::gaussian::Stream;
 use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
 use goldilocks_model::observables::order_parameter;
@@ -41,13 +41,9 @@ pub fn run_ensemble<B: Backend>(
     let (n, k) = (model.input_dim, model.width);
     let (groups, runs) = (plan.seeds.len(), plan.variants.len());
     let mut student = SingleIndexEnsemble::new(plan.variants.iter().map(|v| v.pair).collect(), k)?;
-    let lora_config = LoraConfig {
-        rank: plan.rank,
-        alpha: config.lora.alpha,
-        use_rslora: config.lora.use_rslora,
-        init: config.lora.init,
-    };
-    lora_config.validate(n)?;
+    let options = config.lora.lora_config(plan.rank);
+    options.validate_for(n)?;
+    let lora_config = options.factor_settings()?;
 
     let teachers: Vec<Vec<Vec<f64>>> =
         plan.seeds.iter().map(|&seed| teacher_rows(seed, k, n)).collect();
@@ -56,7 +52,7 @@ pub fn run_ensemble<B: Backend>(
     if config.lora.train_only_v {
         freeze_u_at_one(&mut factors);
     }
-    if lora_config.init == LoraInit::Gradient {
+    if *lora_config.init() == LoraInit::Gradient {
         align_with_gradient(config, plan, &student, &setup, &lora_config, &mut factors, device)?;
     }
     let mut lora = LoraFactors::<B>::from_initial(&lora_config, &factors, groups, device)?;
@@ -301,6 +297,7 @@ mod tests {
     use crate::escape::ensemble_records::to_f64;
     use burn::backend::NdArray;
     use goldilocks_lora::InitialFactors;
+    use goldilocks_lora::LoraConfig;
     use goldilocks_model::gaussian::standard_normal_rows;
     use goldilocks_model::teacher::norm;
     use goldilocks_model::{Activation, ActivationPair};
@@ -350,8 +347,14 @@ mod tests {
                 unit([-0.6, 0.2, 0.0, 0.1, 0.7, 0.3, -0.2, 0.4]),
             ],
         };
-        let config =
-            LoraConfig { rank: 2, alpha: 2.0, use_rslora: false, init: LoraInit::Gaussian };
+        let config = LoraConfig {
+            r: 2,
+            lora_alpha: 2.0,
+            use_rslora: false,
+            init_lora_weights: LoraInit::Gaussian,
+            ..LoraConfig::default()
+        };
+        let config = config.factor_settings().unwrap();
         let lora =
             LoraFactors::from_initial(&config, &vec![run; 2 * GROUPS], GROUPS, &Default::default())
                 .unwrap();

@@ -3,7 +3,7 @@
 
 use burn::tensor::{backend::Backend, Tensor};
 use goldilocks_analysis::escape_step;
-use goldilocks_lora::{LoraConfig, LoraFactors};
+use goldilocks_lora::{FactorSettings, LoraFactors};
 use goldilocks_model::observables::{first_row_along_teacher, row_order_parameters, u_norms};
 use goldilocks_model::SingleIndexEnsemble;
 
@@ -55,7 +55,7 @@ pub(super) fn record_grid<B: Backend>(
 pub(super) fn assemble_records(
     config: &EscapeConfig,
     plan: &EnsemblePlan,
-    lora_config: &LoraConfig,
+    lora_config: &FactorSettings,
     m_v: Vec<Vec<f32>>,
     grids: Vec<GridRecord>,
     steps_run: Vec<usize>,
@@ -73,7 +73,7 @@ pub(super) fn assemble_records(
                 teacher: variant.pair.teacher.to_string(),
                 student: variant.pair.student.to_string(),
                 mu: variant.mu,
-                rank: lora_config.rank,
+                rank: lora_config.rank(),
                 start: plan.start.name.clone(),
                 initial_overlap: plan.start.initial_overlap,
                 seed: plan.seeds[index / runs],

@@ -6,7 +6,7 @@
 //! loss gradient at W0. The tensors carry the group axis G and the run axis R.
 
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
-use goldilocks_lora::{gradient_aligned_factors, initial_factors, InitialFactors, LoraConfig};
+use goldilocks_lora::{gradient_aligned_factors, initial_factors, FactorSettings, InitialFactors};
 use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::gaussian_batch::draw_inputs;
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, vector_at_overlap};
@@ -98,7 +98,7 @@ pub fn learning_rate(config: &EscapeConfig, student: goldilocks_model::Activatio
 /// Initial factors of every run, group-major. They depend on the seed (and rank) only, so the
 /// variants of a group start from the same V, as in the paper's runs.
 pub(super) fn initial_lora(
-    config: &LoraConfig,
+    config: &FactorSettings,
     plan: &EnsemblePlan,
     teachers: &[Vec<Vec<f64>>],
     k: usize,
@@ -106,7 +106,7 @@ pub(super) fn initial_lora(
 ) -> Vec<InitialFactors> {
     let mut all = Vec::with_capacity(plan.run_count());
     for (g, &seed) in plan.seeds.iter().enumerate() {
-        let mut rng = generator(seed, Stream::LoraInit, config.rank as u64, 0);
+        let mut rng = generator(seed, Stream::LoraInit, config.rank() as u64, 0);
         let mut factors = initial_factors(config, k, n, &mut rng);
         if let Some(m0) = plan.start.initial_overlap {
             let target = &teachers[g][0];
@@ -147,7 +147,7 @@ pub(super) fn align_with_gradient<B: Backend>(
     plan: &EnsemblePlan,
     student: &SingleIndexEnsemble,
     setup: &Setup<B>,
-    lora_config: &LoraConfig,
+    lora_config: &FactorSettings,
     factors: &mut [InitialFactors],
     device: &B::Device,
 ) -> Result<(), ExperimentError> {
@@ -163,8 +163,8 @@ pub(super) fn align_with_gradient<B: Backend>(
             gradient[run * k * n..(run + 1) * k * n].chunks(n).map(<[f64]>::to_vec).collect();
         let seed = plan.seeds[run / runs];
         let mut rng =
-            generator(seed, Stream::LoraInit, lora_config.rank as u64, 1 + (run % runs) as u64);
-        run_factors.v = gradient_aligned_factors(&rows, lora_config.rank, &mut rng)?.v;
+            generator(seed, Stream::LoraInit, lora_config.rank() as u64, 1 + (run % runs) as u64);
+        run_factors.v = gradient_aligned_factors(&rows, lora_config.rank(), &mut rng)?.v;
     }
     Ok(())
 }

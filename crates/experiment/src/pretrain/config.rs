@@ -218,12 +218,12 @@ impl ExperimentKind for PretrainConfig {
             ));
         }
         for (i, &rank) in fine.ranks.iter().enumerate() {
-            if rank == 0 || rank > n {
-                return Err(ExperimentError::invalid(
+            fine.lora.lora_config(rank).validate_rank(n).map_err(|e| {
+                ExperimentError::invalid(
                     format!("finetuning.ranks[{i}]"),
-                    format!("must be between 1 and model.input_dim = {n}, got {rank}"),
-                ));
-            }
+                    format!("{e} (model.input_dim)"),
+                )
+            })?;
             if fine.ranks[..i].contains(&rank) {
                 return Err(ExperimentError::invalid(
                     format!("finetuning.ranks[{i}]"),
@@ -237,12 +237,7 @@ impl ExperimentKind for PretrainConfig {
                 "the gradient init is not supported here; use paper, gaussian or kaiming",
             ));
         }
-        if !(fine.lora.alpha.is_finite() && fine.lora.alpha > 0.0) {
-            return Err(ExperimentError::invalid(
-                "finetuning.lora.alpha",
-                format!("must be a positive number, got {}", fine.lora.alpha),
-            ));
-        }
+        fine.lora.validate("finetuning.lora")?;
         positive_number("finetuning.learning_rate", fine.learning_rate)?;
         positive_number("finetuning.full_learning_rate", fine.full_learning_rate)?;
         positive_number("finetuning.target_loss", fine.target_loss)?;

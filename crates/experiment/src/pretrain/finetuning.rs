@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_analysis::FinetuneRun;
-use goldilocks_lora::{initial_factors, LoraConfig, LoraFactors};
+use goldilocks_lora::{initial_factors, LoraFactors};
 use goldilocks_model::gaussian::{generator, Stream};
 use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
 use goldilocks_model::teacher::teacher_rows;
@@ -100,13 +100,9 @@ pub fn finetune_from_checkpoints<B: Backend>(
     let learning_rate = config.finetuning.learning_rate_of(method);
     let mut trainable = match method {
         FinetuneMethod::Lora { rank } => {
-            let lora_config = LoraConfig {
-                rank,
-                alpha: fine.lora.alpha,
-                use_rslora: fine.lora.use_rslora,
-                init: fine.lora.init,
-            };
-            lora_config.validate(n)?;
+            let options = fine.lora.lora_config(rank);
+            options.validate_for(n)?;
+            let lora_config = options.factor_settings()?;
             let mut factors = Vec::with_capacity(groups * runs);
             for &seed in &seeds {
                 let mut rng = generator(seed, Stream::LoraInit, rank as u64, 0);

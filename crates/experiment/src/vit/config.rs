@@ -6,6 +6,7 @@
 use burn::tensor::backend::Backend;
 use std::path::PathBuf;
 
+use goldilocks_lora::{LoraConfig, LoraError, TargetModules};
 use goldilocks_model::VitConfig;
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
@@ -123,7 +124,8 @@ pub struct VitPretrainingConfig {
 pub struct VitFinetuningConfig {
     /// LoRA ranks; adapters go on every attention and MLP linear.
     pub ranks: Vec<usize>,
-    /// PEFT's `lora_alpha`; the update is scaled by alpha / r.
+    /// PEFT's `lora_alpha`; the update is scaled by alpha / r (see
+    /// [`VitFinetuningConfig::lora_config`]).
     pub lora_alpha: f64,
     /// Whether full fine-tuning (every weight trained) runs as a baseline.
     #[serde(default = "yes")]
@@ -155,6 +157,12 @@ impl VitFinetuningConfig {
     /// Every method: the LoRA ranks, then full fine-tuning when enabled.
     pub fn methods(&self) -> Vec<FinetuneMethod> {
         FinetuneMethod::list(&self.ranks, self.full)
+    }
+
+    /// The LoRA options of the runs of rank `rank`: PEFT's defaults with `lora_alpha`, on every
+    /// linear (`target_modules = "all-linear"`).
+    pub fn lora_config(&self, rank: usize) -> LoraConfig {
+        LoraConfig::new(rank, self.lora_alpha, TargetModules::Pattern("all-linear".into()))
     }
 }
 
@@ -220,13 +228,16 @@ impl ExperimentKind for VitExperimentConfig {
                 "is empty and full fine-tuning is off: nothing to run",
             ));
         }
-        if let Some(r) = f.ranks.iter().find(|&&r| r == 0 || r > self.model.width) {
-            return Err(invalid(
-                "finetune.ranks",
-                format!("rank {r} must be in 1..={} (the model width)", self.model.width),
-            ));
+        for &r in &f.ranks {
+            f.lora_config(r)
+                .validate_rank(self.model.width)
+                .map_err(|e| invalid("finetune.ranks", format!("{e} (the model width)")))?;
         }
-        positive_real("finetune.lora_alpha", f.lora_alpha)?;
+        // The options other than the rank hold or fail at every rank alike.
+        f.lora_config(1).validate().map_err(|e| match e {
+            LoraError::Alpha(_) => invalid("finetune.lora_alpha", e.to_string()),
+            _ => invalid("finetune", e.to_string()),
+        })?;
         if f.seeds.is_empty() {
             return Err(invalid("finetune.seeds", "must list at least one seed"));
         }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use burn::optim::AdamConfig;
 use burn::tensor::backend::AutodiffBackend;
-use goldilocks_lora::{apply_lora, LoraAdapterConfig, TargetModules};
+use goldilocks_lora::apply_lora;
 use goldilocks_model::Vit;
 use rand::SeedableRng;
 
@@ -51,11 +51,7 @@ pub fn finetune<B: AutodiffBackend>(
         }
         FinetuneMethod::Lora { rank } => {
             let mut model = pretrained.freeze().with_new_head(classes, device);
-            let adapter = LoraAdapterConfig::new(
-                rank,
-                f.lora_alpha,
-                TargetModules::Pattern("all-linear".into()),
-            );
+            let adapter = f.lora_config(rank);
             apply_lora(&mut model, &adapter, &mut rand::rngs::StdRng::seed_from_u64(stream))?;
             (model, f.lora_learning_rate)
         }

@@ -1,7 +1,7 @@
 //! The PEFT-written fixture: burn reproduces PEFT's outputs.
 
 use goldilocks_lora::peft_files::{read_safetensors, PeftAdapter};
-use goldilocks_lora::{load_adapter, trainable_parameters, InitLoraWeights, TargetModules};
+use goldilocks_lora::{load_adapter, trainable_parameters, LoraInit, TargetModules};
 
 use crate::common::{fixture_dir, fixture_net, max_abs_diff, tensor};
 
@@ -10,7 +10,7 @@ fn burn_matches_the_outputs_peft_computed() {
     let mut net = fixture_net();
     let config = load_adapter(&mut net, &fixture_dir()).unwrap();
     assert_eq!((config.r, config.lora_alpha, config.scaling()), (4, 8.0, 2.0));
-    assert_eq!(config.init_lora_weights, InitLoraWeights::Gaussian);
+    assert_eq!(config.init_lora_weights, LoraInit::Gaussian);
     assert_eq!(config.target_modules, TargetModules::list(["lin0", "lin1"]));
 
     let io = read_safetensors(&fixture_dir().join("io.safetensors")).unwrap();

@@ -1,8 +1,7 @@
 //! burn -> PEFT files -> burn.
 
 use goldilocks_lora::{
-    apply_lora, load_adapter, merge_adapters, save_adapter, InitLoraWeights, LoraAdapterConfig,
-    TargetModules,
+    apply_lora, load_adapter, merge_adapters, save_adapter, LoraConfig, LoraInit, TargetModules,
 };
 use rand::SeedableRng;
 
@@ -10,15 +9,15 @@ use crate::common::{fixture_net, max_abs_diff, tensor, Net, B};
 use goldilocks_lora::peft_files::HostTensor;
 
 /// A fixture-shaped model with random base weights and a random (non-trivial) adapter.
-pub fn adapted_net(seed: u64) -> (Net<B>, LoraAdapterConfig) {
+pub fn adapted_net(seed: u64) -> (Net<B>, LoraConfig) {
     let device = Default::default();
     <B as burn::tensor::backend::Backend>::seed(&device, seed);
     let mut net = fixture_net();
     // Random base weights of the fixture's shapes.
     net.lin0 = burn::nn::LinearConfig::new(16, 8).with_bias(false).init(&device).into();
     net.lin1 = burn::nn::LinearConfig::new(8, 4).init(&device).into();
-    let config = LoraAdapterConfig::new(3, 6.0, TargetModules::list(["lin0", "lin1"]))
-        .with_init(InitLoraWeights::Random)
+    let config = LoraConfig::new(3, 6.0, TargetModules::list(["lin0", "lin1"]))
+        .with_init(LoraInit::Random)
         .with_rslora(true);
     apply_lora(&mut net, &config, &mut rand::rngs::StdRng::seed_from_u64(seed)).unwrap();
     (net, config)
