@@ -114,13 +114,13 @@ impl VitConfig {
                 value: *value as f64,
             });
         }
-        if self.image_size % self.patch_size != 0 {
+        if !self.image_size.is_multiple_of(self.patch_size) {
             return Err(ModelError::Shape(format!(
                 "patch_size {} does not divide image_size {}",
                 self.patch_size, self.image_size
             )));
         }
-        if self.width % self.heads != 0 {
+        if !self.width.is_multiple_of(self.heads) {
             return Err(ModelError::Shape(format!(
                 "heads {} does not divide width {}",
                 self.heads, self.width

@@ -64,7 +64,7 @@ pub fn encode_safetensors(
     }
     let mut json =
         serde_json::to_vec(&serde_json::Value::Object(header)).expect("headers serialize");
-    while json.len() % 8 != 0 {
+    while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
     let mut bytes = Vec::with_capacity(8 + json.len() + offset);

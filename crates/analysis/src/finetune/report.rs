@@ -232,7 +232,7 @@ mod tests {
             criterion: "test loss <= 0.02",
             rows: &[row],
             checkpoints: &[checkpoint],
-            goldilocks: &[g.clone()],
+            goldilocks: std::slice::from_ref(&g),
             plots: &[("headline".into(), "plots/headline-squared.svg".into())],
             commands: "cargo xtask experiment --config configs/pretrain.toml",
         });

@@ -111,8 +111,8 @@ pub fn headline_plot(
             .y_label_formatter(&|y| trimmed(*y, 2))
             .draw()
             .map_err(&err)?;
-        let measures: [(&str, fn(&CheckpointSummary) -> f64); 2] =
-            [("overlap <w, w*>", |c| c.overlap), ("norm |w|", |c| c.norm)];
+        type Measure = (&'static str, fn(&CheckpointSummary) -> f64);
+        let measures: [Measure; 2] = [("overlap <w, w*>", |c| c.overlap), ("norm |w|", |c| c.norm)];
         for (i, (name, value)) in measures.into_iter().enumerate() {
             let style = color(methods.len() + i);
             let series: Vec<(f64, f64)> =

@@ -160,7 +160,7 @@ pub enum InputSampling {
     Full,
     /// Each input's coordinates in the span of a run's teacher, frozen and LoRA rows, and the
     /// update's part orthogonal to that span in one draw: B x (2K + r) + r x N draws per seed
-    /// and step (see `projected_inputs.rs`). Far cheaper when B is large.
+    /// and step (see `goldilocks_model::ProjectedInputs`). Far cheaper when B is large.
     Projected,
 }
 

@@ -1,0 +1,8 @@
+//! The workspace's end-to-end tests, one module per concern, compiled as one test binary.
+
+mod bad_input;
+mod configs;
+mod end_to_end;
+mod pretrain;
+mod scaling;
+mod tidy;
