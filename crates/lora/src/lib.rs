@@ -51,18 +51,20 @@ mod linear;
 pub mod peft_files;
 mod pytorch;
 pub mod svd;
+mod target_modules;
 
 pub use apply::{
     adapter_factors, apply_lora, apply_lora_with, load_adapter, merge_adapters, nested,
     save_adapter, trainable_parameters, unmerge_adapters, LoraModel, ParameterCount,
 };
-pub use config::{FactorSettings, LoraConfig, LoraInit, TargetMatcher, TargetModules};
+pub use config::{FactorSettings, LoraConfig, LoraInit};
 pub use error::{AdapterFileError, LoraError};
 pub use factors::LoraFactors;
 pub use gradient_init::gradient_aligned_factors;
 pub use init::{initial_factors, InitialFactors};
 pub use linear::{LoraAdapter, LoraLinear};
 pub use pytorch::{linear_from_pytorch, linear_to_pytorch};
+pub use target_modules::{TargetMatcher, TargetModules};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/lora.md")]

@@ -22,6 +22,7 @@ mod plan;
 mod record;
 pub(crate) mod run;
 mod theory_curves;
+mod validate;
 
 pub use config::{
     ActivationSpec, AdapterConfig, EscapeConfig, InputSampling, ModelConfig, RecordConfig,

@@ -1,0 +1,142 @@
+//! The checks of an escape config, each naming the field at fault.
+
+use goldilocks_lora::LoraInit;
+
+use crate::config_file::validate_name;
+use crate::escape::EscapeConfig;
+use crate::ExperimentError;
+
+/// Checks every field of `config`, naming the first one at fault.
+pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
+    validate_name(&config.name)?;
+    let model = &config.model;
+    if model.input_dim == 0 {
+        return Err(ExperimentError::invalid("model.input_dim", "must be at least 1, got 0"));
+    }
+    if model.width == 0 {
+        return Err(ExperimentError::invalid("model.width", "must be at least 1, got 0"));
+    }
+    if model.width > model.input_dim {
+        return Err(ExperimentError::invalid(
+            "model.width",
+            format!("must be at most model.input_dim = {}, got {}", model.input_dim, model.width),
+        ));
+    }
+    if model.batch == 0 {
+        return Err(ExperimentError::invalid("model.batch", "must be at least 1, got 0"));
+    }
+    if model.test_size == 0 {
+        return Err(ExperimentError::invalid("model.test_size", "must be at least 1, got 0"));
+    }
+    if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
+        return Err(ExperimentError::invalid(
+            "model.label_noise",
+            format!("must be a non-negative number, got {}", model.label_noise),
+        ));
+    }
+    model.source.validate().map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
+    config.lora.validate("lora")?;
+    if config.lora.train_only_v && config.lora.init != LoraInit::Paper {
+        return Err(ExperimentError::invalid(
+            "lora.train_only_v",
+            "needs lora.init = \"paper\" (unit rows of V, renormalised)",
+        ));
+    }
+    let training = &config.training;
+    if !(training.learning_rate.is_finite() && training.learning_rate > 0.0) {
+        return Err(ExperimentError::invalid(
+            "training.learning_rate",
+            format!("must be a positive number, got {}", training.learning_rate),
+        ));
+    }
+    if training.max_steps == 0 {
+        return Err(ExperimentError::invalid("training.max_steps", "must be at least 1, got 0"));
+    }
+    if training.settle_steps == 0 {
+        return Err(ExperimentError::invalid("training.settle_steps", "must be at least 1, got 0"));
+    }
+    let sweep = &config.sweep;
+    if sweep.activations.is_empty() {
+        return Err(ExperimentError::invalid(
+            "sweep.activations",
+            "must list at least one activation",
+        ));
+    }
+    for (i, spec) in sweep.activations.iter().enumerate() {
+        spec.pair().validate().map_err(|e| {
+            ExperimentError::invalid(format!("sweep.activations[{i}]"), e.to_string())
+        })?;
+    }
+    if sweep.mu.is_empty() {
+        return Err(ExperimentError::invalid("sweep.mu", "must list at least one strength"));
+    }
+    for (i, &mu) in sweep.mu.iter().enumerate() {
+        if !(0.0..=1.0).contains(&mu) {
+            return Err(ExperimentError::invalid(
+                format!("sweep.mu[{i}]"),
+                format!("must be in [0, 1], got {mu}"),
+            ));
+        }
+    }
+    if sweep.ranks.is_empty() {
+        return Err(ExperimentError::invalid("sweep.ranks", "must list at least one rank"));
+    }
+    for (i, &rank) in sweep.ranks.iter().enumerate() {
+        config.lora.lora_config(rank).validate_rank(model.input_dim).map_err(|e| {
+            ExperimentError::invalid(format!("sweep.ranks[{i}]"), format!("{e} (model.input_dim)"))
+        })?;
+    }
+    if config.starts.is_empty() {
+        return Err(ExperimentError::invalid(
+            "starts",
+            "must list at least one starting condition",
+        ));
+    }
+    for (i, start) in config.starts.iter().enumerate() {
+        let field = |name: &str| format!("starts[{i}].{name}");
+        if start.name.is_empty() {
+            return Err(ExperimentError::invalid(field("name"), "must not be empty"));
+        }
+        if config.starts[..i].iter().any(|other| other.name == start.name) {
+            return Err(ExperimentError::invalid(
+                field("name"),
+                format!("{:?} is used twice", start.name),
+            ));
+        }
+        if start.seeds == 0 {
+            return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
+        }
+        if start.initial_overlap.is_some() && config.lora.init == LoraInit::Gradient {
+            return Err(ExperimentError::invalid(
+                field("initial_overlap"),
+                "cannot be combined with lora.init = \"gradient\", which sets V from the data",
+            ));
+        }
+        if let Some(m0) = start.initial_overlap {
+            if !(m0.abs() > 0.0 && m0.abs() < 1.0) {
+                return Err(ExperimentError::invalid(
+                    field("initial_overlap"),
+                    format!("must be in (-1, 0) or (0, 1), got {m0}"),
+                ));
+            }
+        }
+    }
+    let record = &config.record;
+    if !(record.threshold > 0.0 && record.threshold <= 1.0) {
+        return Err(ExperimentError::invalid(
+            "record.threshold",
+            format!("must be in (0, 1], got {}", record.threshold),
+        ));
+    }
+    if !(record.band > 0.0 && record.band < 1.0) {
+        return Err(ExperimentError::invalid(
+            "record.band",
+            format!("must be in (0, 1), got {}", record.band),
+        ));
+    }
+    if record.subset_size == 0 {
+        return Err(ExperimentError::invalid("record.subset_size", "must be at least 1, got 0"));
+    }
+    record.grid.validate().map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
+    Ok(())
+}
