@@ -8,9 +8,10 @@
 //! ([`run_ensemble`]), its per-run records ([`RunRecord`]) are stored atomically, and the
 //! analysis turns them into `summary.csv`, SVG plots and `report.md`.
 //!
-//! Files: `config.rs` (the config and its validation), `plan.rs`, `ensemble.rs` (the batched
-//! SGD), `record.rs`, `run.rs` (the whole experiment), `outputs.rs` (summary, plots, report)
-//! with the theory beside it (`theory_curves.rs`, `ode_curves.rs`).
+//! Files: `config.rs` (the config) and `validate.rs` (its checks), `plan.rs`, `ensemble.rs`
+//! (the batched SGD loop and its stopping rule) with `ensemble_setup.rs` and
+//! `ensemble_records.rs`, `record.rs`, `run.rs` (the whole experiment), `outputs.rs`
+//! (summary, plots, report) with the theory beside it (`theory_curves.rs`, `ode_curves.rs`).
 
 mod config;
 mod ensemble;
