@@ -82,9 +82,7 @@ fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
 
     // Truncate one stored records file: that ensemble alone is recomputed, with the same result.
     let runs_dir = root.path().join("tiny/runs");
-    let mut files: Vec<_> =
-        std::fs::read_dir(&runs_dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
+    let files = records_files(&runs_dir);
     let damaged = &files[0];
     let text = read(damaged);
     std::fs::write(damaged, &text[..text.len() / 2]).unwrap();
@@ -98,6 +96,52 @@ fn rerun_reuses_stored_records_and_recomputes_a_damaged_file() {
     changed.training.learning_rate = 0.1;
     let fourth = changed.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
     assert_eq!(fourth.computed_ensembles, 2);
+}
+
+/// The JSON-lines records files of a `runs/` folder, sorted (the manifest left out).
+fn records_files(runs_dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(runs_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn an_edited_records_file_that_still_parses_is_named_verified_and_recomputed() {
+    let root = tempfile::tempdir().unwrap();
+    let config = tiny();
+    let first = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    let summary = read(&root.path().join("tiny/summary.csv"));
+    let dir = root.path().join("tiny");
+    let checks = goldilocks_experiment::verify::verify_results_folder(&dir).unwrap();
+    assert_eq!(checks.len(), 2);
+    assert!(checks.iter().all(|c| c.problem.is_none()), "{checks:?}");
+
+    // One escape step edited: the file still parses and holds every run.
+    let edited = &records_files(&dir.join("runs"))[1];
+    let text = read(edited);
+    let at = text.find("\"escape_step\":").expect("an escape step") + "\"escape_step\":".len();
+    let digit = text[at..].chars().next().unwrap();
+    assert!(digit.is_ascii_digit(), "{}", &text[at..at + 10]);
+    let other = if digit == '1' { '2' } else { '1' };
+    std::fs::write(edited, format!("{}{other}{}", &text[..at], &text[at + 1..])).unwrap();
+    let problems: Vec<_> = goldilocks_experiment::verify::verify_results_folder(&dir)
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.problem.is_some())
+        .collect();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(&problems[0].path, edited);
+    assert!(problems[0].problem.as_ref().unwrap().contains("SHA-256"), "{problems:?}");
+
+    let second = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    assert_eq!((second.reused_ensembles, second.computed_ensembles), (1, 1));
+    assert_eq!(second.records, first.records);
+    assert_eq!(read(edited), text);
+    assert_eq!(read(&dir.join("summary.csv")), summary);
 }
 
 /// A run's trajectory is the same whether it runs alone or inside a larger ensemble.

@@ -44,8 +44,10 @@ fn tiny_scaling_writes_every_output_with_one_csv_row_per_point() {
             dir.join("points").join(point).join("config.toml").is_file(),
             "{point} config missing"
         );
-        let runs: Vec<_> =
-            std::fs::read_dir(dir.join("points").join(point).join("runs")).unwrap().collect();
+        let runs: Vec<_> = std::fs::read_dir(dir.join("points").join(point).join("runs"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "jsonl"))
+            .collect();
         assert_eq!(runs.len(), 1, "{point}: one ensemble");
     }
     let csv = read(&dir.join("scaling.csv"));

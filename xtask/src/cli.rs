@@ -26,6 +26,20 @@ pub enum Command {
     Bench(BenchArgs),
     /// List (and verify) the pre-training checkpoints of an experiment.
     Checkpoints(CheckpointsArgs),
+    /// Check every stored file of an experiment's results folder against its manifest,
+    /// running nothing.
+    Verify(VerifyArgs),
+}
+
+/// Flags of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The experiment's name (its results folder).
+    #[arg(long)]
+    pub experiment: String,
+    /// Results root.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
 }
 
 /// Flags of `checkpoints`.

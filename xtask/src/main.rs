@@ -10,6 +10,7 @@ mod cli;
 mod experiment;
 mod ode;
 mod theory;
+mod verify;
 
 use clap::Parser;
 
@@ -33,5 +34,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Theory(args) => theory::run(args),
         cli::Command::Bench(args) => bench::run(args),
         cli::Command::Checkpoints(args) => checkpoints::run(args),
+        cli::Command::Verify(args) => verify::run(args),
     }
 }

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
+use goldilocks_analysis::RunRecord;
 use goldilocks_analysis::{escape_step, ode_comparison_plot};
-use goldilocks_experiment::escape::{ode_comparison, EscapeConfig, RunRecord};
+use goldilocks_experiment::escape::{ode_comparison, EscapeConfig};
 use goldilocks_experiment::{read_json_lines, ExperimentKind};
 use goldilocks_model::{Activation, ActivationPair};
 

@@ -38,6 +38,7 @@ pub mod ode_comparison;
 pub mod paper_statistic;
 pub mod plot;
 pub mod published;
+pub mod records;
 pub mod report;
 pub mod scaling;
 pub mod subsets;
@@ -50,7 +51,8 @@ pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MI
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};
 pub use finetune::{
-    find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneRow, FinetuneRun, Goldilocks,
+    find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneOutcome, FinetuneRow,
+    Goldilocks,
 };
 pub use interval::{mean_interval, t_975, MeanInterval};
 pub use ode_comparison::{OdeComparison, OdeOverlay, OdeSection};
@@ -61,6 +63,7 @@ pub use plot::{
     SeriesPoint,
 };
 pub use published::PublishedNumbers;
+pub use records::{FinetuneRun, GridRecord, RunRecord, VitFinetuneRun};
 pub use report::{render_report, ReportInput};
 pub use scaling::{
     fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv,

@@ -9,6 +9,9 @@ use crate::{read_idx, DataError};
 /// Where Debian's `dataset-fashion-mnist` package installs the files.
 pub const DEFAULT_FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
+/// Side of the square Fashion-MNIST images, in pixels.
+pub const IMAGE_SIDE: usize = 28;
+
 /// The file stems of the training images and labels and the test images and labels; each
 /// is read from `<stem>.gz` or, failing that, `<stem>`.
 pub const FASHION_MNIST_FILES: [&str; 4] = [
@@ -165,7 +168,7 @@ impl FashionMnist {
         let train = Split::read(&train_images?, &train_labels?, CLASSES)?;
         let test = Split::read(&test_images?, &test_labels?, CLASSES)?;
         for (split, stem) in [(&train, FASHION_MNIST_FILES[0]), (&test, FASHION_MNIST_FILES[2])] {
-            if (split.rows, split.cols) != (28, 28) {
+            if (split.rows, split.cols) != (IMAGE_SIDE, IMAGE_SIDE) {
                 return Err(DataError::WrongDims {
                     path: find_file(dir, stem)?,
                     found: vec![split.len(), split.rows, split.cols],

@@ -23,5 +23,7 @@ mod fashion_mnist;
 mod idx;
 
 pub use error::DataError;
-pub use fashion_mnist::{FashionMnist, Split, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES};
+pub use fashion_mnist::{
+    FashionMnist, Split, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES, IMAGE_SIDE,
+};
 pub use idx::{read_idx, write_idx, IdxArray};

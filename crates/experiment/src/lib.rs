@@ -32,6 +32,7 @@ mod any_config;
 mod config_file;
 mod error;
 pub mod escape;
+mod field_checks;
 mod finetune_method;
 mod kind;
 pub mod pretrain;
@@ -40,6 +41,7 @@ mod results_folder;
 mod run_options;
 pub mod scaling;
 mod stored_unit;
+pub mod verify;
 pub mod vit;
 
 pub use any_config::AnyConfig;

@@ -1,10 +1,14 @@
 //! Resume or compute: a unit of work (an ensemble, a fine-tuning method from every
-//! checkpoint, a checkpoint's runs) stores its records in one JSON-lines file; a rerun reuses
-//! the file when it is complete and belongs to the config, and otherwise computes the unit,
-//! showing progress, and stores it atomically. Every kind goes through [`reuse_or_compute`].
+//! checkpoint, a checkpoint's runs) stores its records in one JSON-lines file, listed with
+//! its size, SHA-256 and config hash in the folder's [`RecordsManifest`]
+//! (`runs/manifest.json`). A rerun reuses the file only when it matches its manifest entry
+//! and the unit's config hash, parses, and is complete; anything else is named in a warning
+//! and recomputed, showing progress, and stored atomically. Every kind goes through
+//! [`reuse_or_compute`].
 
 use std::path::{Path, PathBuf};
 
+use goldilocks_store::{RecordsManifest, StoredFile};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -23,6 +27,8 @@ pub(crate) struct StoredUnit {
     pub label: String,
     /// The records file.
     pub path: PathBuf,
+    /// Hash of everything that determines the unit's records.
+    pub config_hash: String,
     /// Records the unit holds when complete.
     pub records: usize,
     /// The step budget shown by the progress bar.
@@ -60,7 +66,7 @@ where
     F: FnOnce(&mut EnsembleBar) -> Result<(Vec<T>, String), ExperimentError>,
 {
     if reuse.stored {
-        if let Some(records) = load_stored(&unit.path, unit.records, belongs) {
+        if let Some(records) = load_stored(unit, belongs) {
             if reuse.show_progress {
                 eprintln!(
                     "[{}/{}] {}: reusing {} stored runs",
@@ -83,31 +89,86 @@ where
     );
     let (records, account) = compute(&mut bar)?;
     bar.finish(&account);
-    write(&unit.path, to_json_lines(&records).as_bytes())?;
+    let text = to_json_lines(&records);
+    write(&unit.path, text.as_bytes())?;
+    list_in_manifest(unit, text.as_bytes())?;
     Ok(UnitRecords { records, reused: false })
 }
 
-/// Stored records when they are complete, readable and all `belong`; a damaged or foreign
-/// file is named in a warning and recomputed.
+/// The manifest beside a records file.
+pub fn manifest_path(records_file: &Path) -> PathBuf {
+    records_file.with_file_name(MANIFEST_FILE)
+}
+
+/// The file name of the records manifest in a folder of records files.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Lists the unit's freshly written file in the manifest (replacing any older entry).
+fn list_in_manifest(unit: &StoredUnit, contents: &[u8]) -> Result<(), ExperimentError> {
+    let path = manifest_path(&unit.path);
+    // An unreadable manifest only costs recomputation of the units it listed.
+    let mut manifest = RecordsManifest::read(&path).ok().flatten().unwrap_or_default();
+    manifest.upsert(StoredFile::of(&file_name(&unit.path), contents, &unit.config_hash));
+    manifest.write(&path)?;
+    Ok(())
+}
+
+/// The stored file's contents when it matches its manifest entry and the unit's config hash;
+/// otherwise why not (None: there is no stored file).
+fn verified_contents(unit: &StoredUnit) -> Result<Vec<u8>, Option<String>> {
+    if !unit.path.exists() {
+        return Err(None);
+    }
+    let shown = unit.path.display();
+    let manifest_path = manifest_path(&unit.path);
+    let manifest = match RecordsManifest::read(&manifest_path) {
+        Ok(Some(manifest)) => manifest,
+        Ok(None) => {
+            return Err(Some(format!("{shown} is not listed: no {MANIFEST_FILE} beside it")))
+        }
+        Err(error) => return Err(Some(format!("{shown} cannot be verified: {error}"))),
+    };
+    let Some(entry) = manifest.get(&file_name(&unit.path)) else {
+        return Err(Some(format!("{shown} is not listed in {}", manifest_path.display())));
+    };
+    let contents =
+        std::fs::read(&unit.path).map_err(|error| Some(format!("cannot read {shown}: {error}")))?;
+    entry.check(&contents, Some(&unit.config_hash)).map_err(|mismatch| {
+        Some(format!("{shown} does not match its manifest entry: {mismatch}"))
+    })?;
+    Ok(contents)
+}
+
+/// Stored records when the file verifies, parses, is complete and all records `belong`; a
+/// damaged, altered or foreign file is named in a warning and recomputed.
 fn load_stored<T: DeserializeOwned>(
-    path: &Path,
-    expected: usize,
+    unit: &StoredUnit,
     belongs: impl Fn(&T) -> bool,
 ) -> Option<Vec<T>> {
-    if !path.exists() {
-        return None;
-    }
-    match read_json_lines::<T>(path) {
-        Ok(records) if records.len() != expected => {
+    let path = unit.path.display();
+    let contents = match verified_contents(unit) {
+        Ok(contents) => contents,
+        Err(None) => return None,
+        Err(Some(problem)) => {
+            eprintln!("warning: {problem}; recomputing");
+            return None;
+        }
+    };
+    match parse_json_lines::<T>(&String::from_utf8_lossy(&contents), &unit.path) {
+        Ok(records) if records.len() != unit.records => {
             eprintln!(
-                "warning: {} holds {} runs, expected {expected}; recomputing",
-                path.display(),
-                records.len()
+                "warning: {path} holds {} runs, expected {}; recomputing",
+                records.len(),
+                unit.records
             );
             None
         }
         Ok(records) if !records.iter().all(belongs) => {
-            eprintln!("warning: {} holds runs of another config; recomputing", path.display());
+            eprintln!("warning: {path} holds runs of another config; recomputing");
             None
         }
         Ok(records) => Some(records),
@@ -132,6 +193,11 @@ pub fn to_json_lines<T: Serialize>(records: &[T]) -> String {
 pub fn read_json_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_json_lines(&text, path)
+}
+
+/// Parses JSON lines read from `path`; the error names the file and line.
+fn parse_json_lines<T: DeserializeOwned>(text: &str, path: &Path) -> Result<Vec<T>, String> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
@@ -140,4 +206,78 @@ pub fn read_json_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, Strin
                 .map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(dir: &Path, config_hash: &str) -> StoredUnit {
+        StoredUnit {
+            index: 0,
+            count: 1,
+            label: "unit".into(),
+            path: dir.join("runs").join("unit.jsonl"),
+            config_hash: config_hash.into(),
+            records: 3,
+            budget: 10,
+        }
+    }
+
+    const QUIET: Reuse = Reuse { stored: true, show_progress: false };
+
+    /// Runs the unit; `computed` counts the computations.
+    fn run(unit: &StoredUnit, computed: &mut usize) -> Vec<u32> {
+        reuse_or_compute(
+            unit,
+            QUIET,
+            |_: &u32| true,
+            |_| {
+                *computed += 1;
+                Ok((vec![1, 2, 3], String::new()))
+            },
+        )
+        .unwrap()
+        .records
+    }
+
+    #[test]
+    fn a_verified_file_is_reused_and_an_edited_one_recomputed() {
+        let dir = tempfile::tempdir().unwrap();
+        let unit = unit(dir.path(), "cfg");
+        let mut computed = 0;
+        assert_eq!(run(&unit, &mut computed), [1, 2, 3]);
+        let manifest = RecordsManifest::read(&manifest_path(&unit.path)).unwrap().unwrap();
+        assert_eq!(manifest.get("unit.jsonl").unwrap().config_hash, "cfg");
+        run(&unit, &mut computed);
+        assert_eq!(computed, 1, "the stored file verifies and is reused");
+
+        // Still parses, still three records, other content.
+        std::fs::write(&unit.path, "1\n2\n4\n").unwrap();
+        assert!(
+            matches!(verified_contents(&unit), Err(Some(m)) if m.contains("unit.jsonl") && m.contains("SHA-256"))
+        );
+        assert_eq!(run(&unit, &mut computed), [1, 2, 3]);
+        assert_eq!(computed, 2);
+        assert_eq!(std::fs::read_to_string(&unit.path).unwrap(), "1\n2\n3\n");
+    }
+
+    #[test]
+    fn another_config_hash_or_a_missing_manifest_entry_recomputes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut computed = 0;
+        run(&unit(dir.path(), "cfg"), &mut computed);
+        let other = unit(dir.path(), "other");
+        assert!(matches!(verified_contents(&other), Err(Some(m)) if m.contains("config")));
+        run(&other, &mut computed);
+        assert_eq!(computed, 2);
+
+        std::fs::remove_file(manifest_path(&other.path)).unwrap();
+        assert!(matches!(verified_contents(&other), Err(Some(m)) if m.contains("not listed")));
+        std::fs::write(manifest_path(&other.path), b"garbage").unwrap();
+        assert!(matches!(verified_contents(&other), Err(Some(m)) if m.contains("manifest.json")));
+        run(&other, &mut computed);
+        assert_eq!(computed, 3, "an unreadable manifest is replaced");
+        assert!(verified_contents(&other).is_ok());
+    }
 }

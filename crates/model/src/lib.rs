@@ -47,5 +47,5 @@ pub use error::ModelError;
 pub use lower_factor::LowerFactor;
 pub use projected_inputs::ProjectedInputs;
 pub use single_index::{PreactivationGradient, SingleIndexEnsemble, StudentGradient};
-pub use vit::{Vit, VitConfig};
+pub use vit::{Vit, VitConfig, VitShape};
 pub use weight_source::FrozenWeightSource;

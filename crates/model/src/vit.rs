@@ -35,76 +35,65 @@ use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
 
-/// The shape of a [`Vit`].
+/// The shape of a [`Vit`] without its number of classes; missing TOML keys take the tiny
+/// preset's values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VitConfig {
+#[serde(deny_unknown_fields, default)]
+pub struct VitShape {
     /// Side of the square input images, in pixels.
-    #[serde(default = "default_image_size")]
     pub image_size: usize,
     /// Side of the square patches; must divide `image_size`.
-    #[serde(default = "default_patch_size")]
     pub patch_size: usize,
     /// Width of the token embeddings.
-    #[serde(default = "default_width")]
     pub width: usize,
     /// Attention heads; must divide `width`.
-    #[serde(default = "default_heads")]
     pub heads: usize,
     /// Transformer blocks.
-    #[serde(default = "default_depth")]
     pub depth: usize,
     /// Hidden width of each block's MLP.
-    #[serde(default = "default_mlp_width")]
     pub mlp_width: usize,
+}
+
+impl Default for VitShape {
+    /// The tiny preset: 28 x 28 images, patch 7 (16 tokens), width 64, 4 heads, 2 blocks,
+    /// MLP width 128.
+    fn default() -> Self {
+        Self { image_size: 28, patch_size: 7, width: 64, heads: 4, depth: 2, mlp_width: 128 }
+    }
+}
+
+impl VitShape {
+    /// The model config with `classes` outputs.
+    pub fn with_classes(&self, classes: usize) -> VitConfig {
+        VitConfig { shape: self.clone(), classes }
+    }
+}
+
+/// The config of a [`Vit`]: its shape and its number of classes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VitConfig {
+    /// Image, patch and layer sizes.
+    pub shape: VitShape,
     /// Output classes of the head.
     pub classes: usize,
 }
 
-fn default_image_size() -> usize {
-    28
-}
-fn default_patch_size() -> usize {
-    7
-}
-fn default_width() -> usize {
-    64
-}
-fn default_heads() -> usize {
-    4
-}
-fn default_depth() -> usize {
-    2
-}
-fn default_mlp_width() -> usize {
-    128
-}
-
 impl VitConfig {
-    /// The tiny preset: 28 x 28 images, patch 7 (16 tokens), width 64, 4 heads, 2 blocks,
-    /// MLP width 128.
+    /// The tiny preset ([`VitShape::default`]) with `classes` outputs.
     pub fn tiny(classes: usize) -> Self {
-        Self {
-            image_size: default_image_size(),
-            patch_size: default_patch_size(),
-            width: default_width(),
-            heads: default_heads(),
-            depth: default_depth(),
-            mlp_width: default_mlp_width(),
-            classes,
-        }
+        VitShape::default().with_classes(classes)
     }
 
     /// Checks that every size is positive, the patch divides the image and the heads divide
     /// the width.
     pub fn validate(&self) -> Result<(), ModelError> {
         let sizes = [
-            ("image_size", self.image_size),
-            ("patch_size", self.patch_size),
-            ("width", self.width),
-            ("heads", self.heads),
-            ("depth", self.depth),
-            ("mlp_width", self.mlp_width),
+            ("image_size", self.shape.image_size),
+            ("patch_size", self.shape.patch_size),
+            ("width", self.shape.width),
+            ("heads", self.shape.heads),
+            ("depth", self.shape.depth),
+            ("mlp_width", self.shape.mlp_width),
             ("classes", self.classes),
         ];
         if let Some((name, value)) = sizes.iter().find(|(_, v)| *v == 0) {
@@ -114,16 +103,16 @@ impl VitConfig {
                 value: *value as f64,
             });
         }
-        if !self.image_size.is_multiple_of(self.patch_size) {
+        if !self.shape.image_size.is_multiple_of(self.shape.patch_size) {
             return Err(ModelError::Shape(format!(
                 "patch_size {} does not divide image_size {}",
-                self.patch_size, self.image_size
+                self.shape.patch_size, self.shape.image_size
             )));
         }
-        if !self.width.is_multiple_of(self.heads) {
+        if !self.shape.width.is_multiple_of(self.shape.heads) {
             return Err(ModelError::Shape(format!(
                 "heads {} does not divide width {}",
-                self.heads, self.width
+                self.shape.heads, self.shape.width
             )));
         }
         Ok(())
@@ -131,7 +120,7 @@ impl VitConfig {
 
     /// Patches per image side.
     pub fn grid(&self) -> usize {
-        self.image_size / self.patch_size
+        self.shape.image_size / self.shape.patch_size
     }
 
     /// Tokens per image: the patches and the class token.
@@ -143,7 +132,7 @@ impl VitConfig {
     /// drawn from the backend's random stream (seed it with `B::seed` for reproducibility).
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Vit<B>, ModelError> {
         self.validate()?;
-        let w = self.width;
+        let w = self.shape.width;
         let token = |tokens| {
             Param::from_tensor(Tensor::random(
                 [1, tokens, w],
@@ -151,7 +140,7 @@ impl VitConfig {
                 device,
             ))
         };
-        let blocks = (0..self.depth)
+        let blocks = (0..self.shape.depth)
             .map(|_| Block {
                 norm1: LayerNormConfig::new(w).init(device),
                 attention: Attention {
@@ -159,23 +148,24 @@ impl VitConfig {
                     key: LinearConfig::new(w, w).init(device).into(),
                     value: LinearConfig::new(w, w).init(device).into(),
                     output: LinearConfig::new(w, w).init(device).into(),
-                    heads: self.heads,
+                    heads: self.shape.heads,
                 },
                 norm2: LayerNormConfig::new(w).init(device),
                 mlp: Mlp {
-                    fc1: LinearConfig::new(w, self.mlp_width).init(device).into(),
-                    fc2: LinearConfig::new(self.mlp_width, w).init(device).into(),
+                    fc1: LinearConfig::new(w, self.shape.mlp_width).init(device).into(),
+                    fc2: LinearConfig::new(self.shape.mlp_width, w).init(device).into(),
                 },
             })
             .collect();
         Ok(Vit {
-            patch_embedding: LinearConfig::new(self.patch_size * self.patch_size, w).init(device),
+            patch_embedding: LinearConfig::new(self.shape.patch_size * self.shape.patch_size, w)
+                .init(device),
             class_token: token(1),
             position_embedding: token(self.tokens()),
             blocks,
             norm: LayerNormConfig::new(w).init(device),
             head: LinearConfig::new(w, self.classes).init(device),
-            patch_size: self.patch_size,
+            patch_size: self.shape.patch_size,
         })
     }
 }
@@ -418,9 +408,9 @@ mod tests {
 
     #[test]
     fn bad_shapes_are_named() {
-        let bad_patch = VitConfig { patch_size: 5, ..VitConfig::tiny(5) };
+        let bad_patch = VitShape { patch_size: 5, ..VitShape::default() }.with_classes(5);
         assert!(bad_patch.validate().unwrap_err().to_string().contains("patch_size"));
-        let bad_heads = VitConfig { heads: 3, ..VitConfig::tiny(5) };
+        let bad_heads = VitShape { heads: 3, ..VitShape::default() }.with_classes(5);
         assert!(bad_heads.validate().unwrap_err().to_string().contains("heads"));
         let no_classes = VitConfig::tiny(0);
         assert!(no_classes.validate().unwrap_err().to_string().contains("classes"));

@@ -21,7 +21,10 @@ fn run(dir: &str) -> Result<(), StoreError> {
         store.save(step, &[w, a], metrics, "teacher")?;
     }
     for entry in store.list() {
-        println!("{:>6}  {}  {}  {}", entry.step, entry.file, entry.source, entry.sha256);
+        println!(
+            "{:>6}  {}  {}  {}",
+            entry.step, entry.stored.file, entry.source, entry.stored.sha256
+        );
     }
     Ok(())
 }

@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 
 use crate::safetensors_file::{decode_safetensors, encode_safetensors};
 use crate::{
-    sha256_hex, write_atomic, CheckpointEntry, Manifest, NamedTensor, RetentionPolicy, StoreError,
+    write_atomic, CheckpointEntry, FileMismatch, Manifest, NamedTensor, RetentionPolicy,
+    StoreError, StoredFile,
 };
 
 /// The manifest's file name inside a store's folder.
@@ -76,7 +77,7 @@ impl CheckpointStore {
         let manifest = match Manifest::read(&path)? {
             Some(manifest) => {
                 let foreign = std::iter::once(&manifest.config_hash)
-                    .chain(manifest.checkpoints.iter().map(|e| &e.config_hash))
+                    .chain(manifest.checkpoints.iter().map(|e| &e.stored.config_hash))
                     .find(|hash| *hash != config_hash);
                 if let Some(found) = foreign {
                     return Err(StoreError::ConfigMismatch {
@@ -138,7 +139,7 @@ impl CheckpointStore {
 
     /// The path of the file recorded for `step`, if any.
     pub fn path_of(&self, step: usize) -> Option<PathBuf> {
-        self.get(step).map(|e| self.dir.join(&e.file))
+        self.get(step).map(|e| self.dir.join(&e.stored.file))
     }
 
     /// Saves a checkpoint for `step`, replacing any earlier one for that step: writes the
@@ -165,11 +166,8 @@ impl CheckpointStore {
         let entry = CheckpointEntry {
             step,
             source: source.to_owned(),
-            config_hash,
             metrics,
-            file,
-            bytes: bytes.len() as u64,
-            sha256: sha256_hex(&bytes),
+            stored: StoredFile::of(&file, &bytes, &config_hash),
         };
         let mut manifest = self.manifest.clone();
         manifest.upsert(entry.clone());
@@ -230,7 +228,7 @@ impl CheckpointStore {
         manifest.write(&self.manifest_path())?;
         self.manifest = manifest;
         for entry in &removed {
-            let path = self.dir.join(&entry.file);
+            let path = self.dir.join(&entry.stored.file);
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -247,7 +245,7 @@ impl CheckpointStore {
     ) -> Result<(&CheckpointEntry, PathBuf, Vec<u8>), StoreError> {
         let entry =
             self.get(step).ok_or_else(|| StoreError::NotFound { step, dir: self.dir.clone() })?;
-        let path = self.dir.join(&entry.file);
+        let path = self.dir.join(&entry.stored.file);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -255,24 +253,16 @@ impl CheckpointStore {
             }
             Err(e) => return Err(StoreError::io("read", &path)(e)),
         };
-        if bytes.len() as u64 != entry.bytes {
-            return Err(StoreError::SizeMismatch {
-                step,
-                path,
-                expected: entry.bytes,
-                actual: bytes.len() as u64,
-            });
+        match entry.stored.check(&bytes, None) {
+            Ok(()) => Ok((entry, path, bytes)),
+            Err(FileMismatch::Size { expected, actual }) => {
+                Err(StoreError::SizeMismatch { step, path, expected, actual })
+            }
+            Err(FileMismatch::Checksum { expected, actual }) => {
+                Err(StoreError::ChecksumMismatch { step, path, expected, actual })
+            }
+            Err(FileMismatch::Config { .. }) => unreachable!("no config hash was asked for"),
         }
-        let actual = sha256_hex(&bytes);
-        if actual != entry.sha256 {
-            return Err(StoreError::ChecksumMismatch {
-                step,
-                path,
-                expected: entry.sha256.clone(),
-                actual,
-            });
-        }
-        Ok((entry, path, bytes))
     }
 }
 
@@ -309,8 +299,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = CheckpointStore::open(dir.path(), "h1").unwrap();
         let entry = store.save(8, &weights(8), metrics(0.25), "rotated(rho=0.5)").unwrap();
-        assert_eq!(entry.file, "step-00000008.safetensors");
-        assert_eq!(entry.sha256, crate::file_sha256(&dir.path().join(&entry.file)).unwrap());
+        assert_eq!(entry.stored.file, "step-00000008.safetensors");
+        assert_eq!(
+            entry.stored.sha256,
+            crate::file_sha256(&dir.path().join(&entry.stored.file)).unwrap()
+        );
         store.save(0, &weights(0), metrics(1.0), "rotated(rho=0.5)").unwrap();
 
         let reopened = CheckpointStore::open(dir.path(), "h1").unwrap();

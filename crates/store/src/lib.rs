@@ -8,6 +8,9 @@
 //! - [`CheckpointStore`]: a folder of checkpoints with a [`Manifest`] (step, source task,
 //!   config hash, metrics, file, SHA-256 per checkpoint), verified loads, and
 //!   [`RetentionPolicy`] decisions kept apart from the file I/O.
+//! - [`RecordsManifest`]: the manifest of a folder of records files. Both manifests list
+//!   their files as [`StoredFile`]s (name, size, SHA-256, config hash), and a file is reused
+//!   only when [`StoredFile::check`] passes.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -41,10 +44,13 @@ mod atomic;
 mod checkpoint;
 mod error;
 mod hash;
+mod json_file;
 mod listing;
 mod manifest;
+mod records_manifest;
 mod retention;
 mod safetensors_file;
+mod stored_file;
 mod tensor;
 
 pub use atomic::{remove_stale_temp_files, write_atomic};
@@ -52,9 +58,11 @@ pub use checkpoint::{Checkpoint, CheckpointStore, MANIFEST_FILE};
 pub use error::StoreError;
 pub use hash::{file_sha256, sha256_hex};
 pub use manifest::{CheckpointEntry, Manifest, MANIFEST_FORMAT_VERSION};
+pub use records_manifest::RecordsManifest;
 pub use retention::{Goal, RetentionDecision, RetentionPolicy};
 pub use safetensors_file::{
     decode_safetensors, encode_safetensors, read_safetensors, write_safetensors,
     SafetensorsContents,
 };
+pub use stored_file::{FileMismatch, StoredFile};
 pub use tensor::NamedTensor;

@@ -58,9 +58,9 @@ impl CheckpointStore {
                 "{:>10}  {:<16}  {:<28}  {:>10}  {:<12}{}  {}",
                 entry.step,
                 entry.source,
-                entry.file,
-                entry.bytes,
-                entry.sha256.get(..12).unwrap_or(&entry.sha256),
+                entry.stored.file,
+                entry.stored.bytes,
+                entry.stored.sha256.get(..12).unwrap_or(&entry.stored.sha256),
                 status,
                 metrics.join(" ")
             );

@@ -1,6 +1,6 @@
 //! The manifest of a checkpoint folder: one JSON file (`manifest.json`, written atomically)
-//! recording the config hash and, per checkpoint, its step, source task, metrics, file name,
-//! size and SHA-256.
+//! recording the config hash and, per checkpoint, its step, source task and metrics, and its
+//! file as a [`StoredFile`] (name, size, SHA-256, config hash).
 //!
 //! ```json
 //! {
@@ -22,7 +22,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{write_atomic, StoreError};
+use crate::json_file::{read_json, write_json};
+use crate::{StoreError, StoredFile};
 
 /// The manifest format this crate writes.
 pub const MANIFEST_FORMAT_VERSION: u32 = 1;
@@ -45,17 +46,12 @@ pub struct CheckpointEntry {
     pub step: usize,
     /// The source task it was trained on (free-form, e.g. `rotated(rho=0.5)`).
     pub source: String,
-    /// The hash of the configuration it comes from.
-    pub config_hash: String,
     /// Metrics at this step (loss, overlap, norm, ...).
     #[serde(with = "metric_map")]
     pub metrics: BTreeMap<String, f64>,
-    /// The file name, relative to the store's folder.
-    pub file: String,
-    /// The file's size in bytes.
-    pub bytes: u64,
-    /// The file's SHA-256, lowercase hex.
-    pub sha256: String,
+    /// The file (relative to the store's folder), its size, SHA-256 and config hash.
+    #[serde(flatten)]
+    pub stored: StoredFile,
 }
 
 impl Manifest {
@@ -70,23 +66,14 @@ impl Manifest {
 
     /// Reads a manifest; `Ok(None)` when the file does not exist.
     pub fn read(path: &Path) -> Result<Option<Self>, StoreError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError::io("read", path)(e)),
-        };
-        let mut manifest: Self = serde_json::from_slice(&bytes)
-            .map_err(|source| StoreError::Json { path: path.to_path_buf(), source })?;
+        let Some(mut manifest) = read_json::<Self>(path)? else { return Ok(None) };
         manifest.checkpoints.sort_by_key(|e| e.step);
         Ok(Some(manifest))
     }
 
     /// Writes the manifest atomically, as pretty-printed JSON.
     pub fn write(&self, path: &Path) -> Result<(), StoreError> {
-        let mut bytes = serde_json::to_vec_pretty(self)
-            .map_err(|source| StoreError::Json { path: path.to_path_buf(), source })?;
-        bytes.push(b'\n');
-        write_atomic(path, &bytes)
+        write_json(path, self)
     }
 
     /// The entry for `step`, if any.
@@ -173,11 +160,13 @@ mod tests {
         CheckpointEntry {
             step,
             source: "teacher".into(),
-            config_hash: "abc".into(),
             metrics: BTreeMap::from([("loss".into(), loss)]),
-            file: format!("step-{step:08}.safetensors"),
-            bytes: 10,
-            sha256: "00".into(),
+            stored: StoredFile {
+                file: format!("step-{step:08}.safetensors"),
+                bytes: 10,
+                sha256: "00".into(),
+                config_hash: "abc".into(),
+            },
         }
     }
 

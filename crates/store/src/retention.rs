@@ -171,11 +171,13 @@ mod tests {
         CheckpointEntry {
             step,
             source: "s".into(),
-            config_hash: "h".into(),
             metrics: loss.map(|l| BTreeMap::from([("loss".to_string(), l)])).unwrap_or_default(),
-            file: format!("{step}"),
-            bytes: 0,
-            sha256: String::new(),
+            stored: crate::StoredFile {
+                file: format!("{step}"),
+                bytes: 0,
+                sha256: String::new(),
+                config_hash: "h".into(),
+            },
         }
     }
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use goldilocks_theory::rng::SplitMix64;
 
-use crate::finetune::{mean_interval, FinetuneRun, MeanInterval};
+use crate::finetune::{mean_interval, FinetuneOutcome, MeanInterval};
 
 /// Bootstrap resamples of the seeds.
 const RESAMPLES: usize = 2000;
@@ -67,21 +67,21 @@ pub struct Goldilocks {
 
 /// The Goldilocks checkpoint of every (source, method) in `runs`, in order of first
 /// appearance. Only seeds present at every checkpoint of a (source, method) are used.
-pub fn find_goldilocks(runs: &[FinetuneRun]) -> Vec<Goldilocks> {
+pub fn find_goldilocks<R: FinetuneOutcome>(runs: &[R]) -> Vec<Goldilocks> {
     let mut order: Vec<(String, String)> = Vec::new();
     let mut table: BTreeMap<(String, String), BTreeMap<usize, BTreeMap<u64, f64>>> =
         BTreeMap::new();
     for run in runs {
-        let key = (run.source.clone(), run.method.clone());
+        let key = (run.source().to_string(), run.method().to_string());
         if !order.contains(&key) {
             order.push(key.clone());
         }
         table
             .entry(key)
             .or_default()
-            .entry(run.checkpoint_step)
+            .entry(run.checkpoint_step())
             .or_default()
-            .insert(run.seed, run.steps_or_budget());
+            .insert(run.seed(), run.steps_or_budget());
     }
     order
         .into_iter()
@@ -177,6 +177,7 @@ fn argmin(values: &[f64]) -> usize {
 mod tests {
     use super::*;
     use crate::finetune::summary::tests::run;
+    use crate::records::FinetuneRun;
 
     fn runs_from(table: &[(usize, [usize; 4])]) -> Vec<FinetuneRun> {
         table

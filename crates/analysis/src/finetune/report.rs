@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use goldilocks_theory::format::trimmed;
 
-use crate::finetune::{CheckpointSummary, FinetuneRow, Goldilocks};
+use crate::finetune::{verdict_section, CheckpointSummary, FinetuneRow, Goldilocks};
 
 /// Everything the report shows.
 #[derive(Debug, Clone, Copy)]
@@ -28,31 +28,6 @@ pub struct PretrainReportInput<'a> {
     pub commands: &'a str,
 }
 
-/// One sentence on whether more pre-training slows fine-tuning at some point.
-pub fn slowdown_sentence(g: &Goldilocks) -> String {
-    match g.slowdown {
-        None => "No: fine-tuning never gets slower with more pre-training (on average over seeds).".to_string(),
-        Some(rise) if rise.is_significant() => format!(
-            "Yes: from step {} to step {} of pre-training, fine-tuning slows from {} to {} steps (+{}, paired 95% interval [{}, {}]).",
-            rise.from.0,
-            rise.to.0,
-            trimmed(rise.from.1, 1),
-            trimmed(rise.to.1, 1),
-            trimmed(rise.difference.mean, 1),
-            trimmed(rise.difference.low(), 1),
-            trimmed(rise.difference.high(), 1)
-        ),
-        Some(rise) => format!(
-            "Not established: the largest rise, from step {} to step {} (+{} steps), has a paired 95% interval [{}, {}] that includes 0.",
-            rise.from.0,
-            rise.to.0,
-            trimmed(rise.difference.mean, 1),
-            trimmed(rise.difference.low(), 1),
-            trimmed(rise.difference.high(), 1)
-        ),
-    }
-}
-
 /// Renders report.md.
 pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     let mut out = String::new();
@@ -60,57 +35,12 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     let _ = writeln!(out, "Fine-tuning time: the first step at which {}; a run that never gets there is censored and counted at its budget (so a mean with censored runs is a lower bound, marked with *). Intervals are 95% t intervals over seeds.\n", input.criterion);
     let _ = writeln!(out, "Reproduce with:\n\n```sh\n{}\n```\n", input.commands.trim());
     let _ = writeln!(out, "## Verdict\n");
-    let _ = writeln!(out, "| source | method | Goldilocks checkpoint | steps (95% interval) | fastest in resamples | 90% interval of the fastest checkpoint | does more pre-training slow it? | cheapest pre-training + fine-tuning |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-    for g in input.goldilocks {
-        let slower = match g.slowdown {
-            None => "no".to_string(),
-            Some(rise) => format!(
-                "{}: steps {} -> {}, +{} [{}, {}]",
-                if rise.is_significant() { "yes" } else { "not significant" },
-                rise.from.0,
-                rise.to.0,
-                trimmed(rise.difference.mean, 1),
-                trimmed(rise.difference.low(), 1),
-                trimmed(rise.difference.high(), 1)
-            ),
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | step {} | {} [{}, {}] | {}% | steps {} to {} | {} | step {} ({} steps in all) |",
-            g.source,
-            g.method,
-            g.step,
-            trimmed(g.steps.mean, 1),
-            trimmed(g.steps.low(), 1),
-            trimmed(g.steps.high(), 1),
-            trimmed(100.0 * g.share, 0),
-            g.step_interval.0,
-            g.step_interval.1,
-            slower,
-            g.cheapest_total.0,
-            trimmed(g.cheapest_total.1, 1)
-        );
-    }
-    let _ = writeln!(out);
+    out.push_str(&verdict_section(input.goldilocks));
     let mut sources: Vec<&str> = Vec::new();
     for g in input.goldilocks {
         if !sources.contains(&g.source.as_str()) {
             sources.push(&g.source);
         }
-    }
-    for source in &sources {
-        let _ = writeln!(out, "Source `{source}`:\n");
-        for g in input.goldilocks.iter().filter(|g| g.source == *source) {
-            let _ = writeln!(
-                out,
-                "- {}: fastest from the checkpoint at step {}. Does more pre-training slow it? {}",
-                g.method,
-                g.step,
-                slowdown_sentence(g)
-            );
-        }
-        let _ = writeln!(out);
     }
     if !input.plots.is_empty() {
         let _ = writeln!(out, "## Plots\n");
@@ -166,9 +96,9 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
                             let mark = if r.censored > 0 { "*" } else { "" };
                             format!(
                                 "{}{mark} [{}, {}]",
-                                trimmed(r.mean_steps, 1),
-                                trimmed(r.low, 1),
-                                trimmed(r.high, 1)
+                                trimmed(r.steps.mean, 1),
+                                trimmed(r.steps.low(), 1),
+                                trimmed(r.steps.high(), 1)
                             )
                         })
                         .unwrap_or_else(|| "-".into())
@@ -184,7 +114,7 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finetune::{MeanInterval, Rise};
+    use crate::finetune::{slowdown_sentence, MeanInterval, Rise};
 
     #[test]
     fn the_verdict_names_the_checkpoint_and_the_slowdown() {
@@ -213,9 +143,8 @@ mod tests {
             initial_loss: 0.05,
             seeds: 4,
             censored: 1,
-            mean_steps: 40.0,
-            low: 35.0,
-            high: 45.0,
+            steps: MeanInterval { mean: 40.0, half_width: 5.0, n: 4 },
+            seconds: None,
             max_steps: 500,
         };
         let checkpoint = CheckpointSummary {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::finetune::{mean_interval, CheckpointSummary, FinetuneRun};
+use crate::finetune::{mean_interval, CheckpointSummary, FinetuneOutcome, MeanInterval};
 
 /// One line of the fine-tuning table.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,33 +23,30 @@ pub struct FinetuneRow {
     pub seeds: usize,
     /// Seeds that never reached the target (counted at the budget).
     pub censored: usize,
-    /// Mean steps to the target (censored runs at their budget: then a lower bound).
-    pub mean_steps: f64,
-    /// 95% t interval of the mean.
-    pub low: f64,
-    /// Upper end.
-    pub high: f64,
+    /// Mean steps to the target with its 95% t interval (censored runs at their budget: then
+    /// a lower bound).
+    pub steps: MeanInterval,
+    /// Mean training wall seconds to the target, counted the same way; None unless every run
+    /// was timed.
+    pub seconds: Option<MeanInterval>,
     /// Step budget.
     pub max_steps: usize,
 }
 
 /// The table: one row per (source, method, checkpoint), in the order sources and methods
 /// first appear in `runs`, checkpoints ascending.
-pub fn summarize_finetuning(
-    runs: &[FinetuneRun],
+pub fn summarize_finetuning<R: FinetuneOutcome>(
+    runs: &[R],
     checkpoints: &[CheckpointSummary],
 ) -> Vec<FinetuneRow> {
     let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: BTreeMap<(String, String, usize), Vec<&FinetuneRun>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, usize), Vec<&R>> = BTreeMap::new();
     for run in runs {
-        let key = (run.source.clone(), run.method.clone());
+        let key = (run.source().to_string(), run.method().to_string());
         if !order.contains(&key) {
-            order.push(key);
+            order.push(key.clone());
         }
-        groups
-            .entry((run.source.clone(), run.method.clone(), run.checkpoint_step))
-            .or_default()
-            .push(run);
+        groups.entry((key.0, key.1, run.checkpoint_step())).or_default().push(run);
     }
     let mut rows = Vec::new();
     for (source, method) in order {
@@ -57,7 +54,7 @@ pub fn summarize_finetuning(
             (source.clone(), method.clone(), 0)..=(source.clone(), method.clone(), usize::MAX),
         ) {
             let steps: Vec<f64> = members.iter().map(|r| r.steps_or_budget()).collect();
-            let interval = mean_interval(&steps).expect("a group has runs");
+            let seconds: Option<Vec<f64>> = members.iter().map(|r| r.seconds_or_budget()).collect();
             let checkpoint = checkpoints.iter().find(|c| c.source == source && c.step == *step);
             rows.push(FinetuneRow {
                 source: source.clone(),
@@ -67,11 +64,10 @@ pub fn summarize_finetuning(
                 norm: checkpoint.map_or(f64::NAN, |c| c.norm),
                 initial_loss: checkpoint.map_or(f64::NAN, |c| c.target_test_loss),
                 seeds: members.len(),
-                censored: members.iter().filter(|r| r.censored).count(),
-                mean_steps: interval.mean,
-                low: interval.low(),
-                high: interval.high(),
-                max_steps: members.iter().map(|r| r.max_steps).max().unwrap_or(0),
+                censored: members.iter().filter(|r| r.censored()).count(),
+                steps: mean_interval(&steps).expect("a group has runs"),
+                seconds: seconds.as_deref().and_then(mean_interval),
+                max_steps: members.iter().map(|r| r.max_steps()).max().unwrap_or(0),
             });
         }
     }
@@ -81,6 +77,7 @@ pub fn summarize_finetuning(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::records::FinetuneRun;
 
     /// A run that reached the target after `steps` steps (None: censored at 100).
     pub(crate) fn run(
@@ -127,11 +124,12 @@ pub(crate) mod tests {
         let rows = summarize_finetuning(&runs, &checkpoints);
         assert_eq!(rows.len(), 3);
         assert_eq!((rows[0].method.as_str(), rows[0].checkpoint_step), ("full", 0));
-        assert_eq!(rows[0].mean_steps, 65.0);
+        assert_eq!(rows[0].steps.mean, 65.0);
         assert_eq!(rows[0].censored, 1);
         assert!(rows[0].overlap.is_nan());
-        assert_eq!((rows[1].checkpoint_step, rows[1].mean_steps, rows[1].overlap), (4, 12.0, 0.5));
-        assert!(rows[1].low < 12.0 && rows[1].high > 12.0);
+        assert_eq!((rows[1].checkpoint_step, rows[1].steps.mean, rows[1].overlap), (4, 12.0, 0.5));
+        assert!(rows[1].steps.low() < 12.0 && rows[1].steps.high() > 12.0);
+        assert_eq!(rows[0].seconds, None);
         assert_eq!((rows[2].method.as_str(), rows[2].seeds), ("lora-r1", 1));
     }
 }

@@ -41,9 +41,9 @@ pub fn write_finetune_csv<W: Write>(rows: &[FinetuneRow], out: W) -> Result<(), 
             trimmed(row.initial_loss, 6),
             row.seeds.to_string(),
             row.censored.to_string(),
-            trimmed(row.mean_steps, 4),
-            trimmed(row.low, 4),
-            trimmed(row.high, 4),
+            trimmed(row.steps.mean, 4),
+            trimmed(row.steps.low(), 4),
+            trimmed(row.steps.high(), 4),
             row.max_steps.to_string(),
         ])?;
     }
@@ -54,6 +54,7 @@ pub fn write_finetune_csv<W: Write>(rows: &[FinetuneRow], out: W) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finetune::MeanInterval;
 
     #[test]
     fn writes_the_header_and_one_line_per_row() {
@@ -66,9 +67,8 @@ mod tests {
             initial_loss: 0.25,
             seeds: 4,
             censored: 1,
-            mean_steps: 120.125,
-            low: 100.0,
-            high: 140.25,
+            steps: MeanInterval { mean: 120.125, half_width: 20.125, n: 4 },
+            seconds: None,
             max_steps: 2000,
         };
         let mut out = Vec::new();

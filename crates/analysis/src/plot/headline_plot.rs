@@ -43,8 +43,9 @@ pub fn headline_plot(
     let steps = || rows.iter().map(|r| r.checkpoint_step).chain(checkpoints.iter().map(|c| c.step));
     let x_lo = STEP_ZERO / 1.5;
     let x_hi = steps().map(step_x).fold(2.0, f64::max) * 1.5;
-    let y_lo = rows.iter().map(|r| r.low.max(0.5)).fold(f64::INFINITY, f64::min).min(1e12) / 1.5;
-    let y_hi = rows.iter().map(|r| r.high).fold(y_lo * 10.0, f64::max) * 1.5;
+    let y_lo =
+        rows.iter().map(|r| r.steps.low().max(0.5)).fold(f64::INFINITY, f64::min).min(1e12) / 1.5;
+    let y_hi = rows.iter().map(|r| r.steps.high()).fold(y_lo * 10.0, f64::max) * 1.5;
     let mut methods: Vec<&str> = Vec::new();
     for row in rows {
         if !methods.contains(&row.method.as_str()) {
@@ -71,7 +72,7 @@ pub fn headline_plot(
             let style = color(i);
             let mine: Vec<&FinetuneRow> = rows.iter().filter(|r| r.method == *method).collect();
             let line: Vec<(f64, f64)> =
-                mine.iter().map(|r| (step_x(r.checkpoint_step), r.mean_steps.max(y_lo))).collect();
+                mine.iter().map(|r| (step_x(r.checkpoint_step), r.steps.mean.max(y_lo))).collect();
             chart
                 .draw_series(LineSeries::new(line, style.stroke_width(2)))
                 .map_err(&err)?
@@ -83,14 +84,14 @@ pub fn headline_plot(
                 .draw_series(mine.iter().map(|r| {
                     let x = step_x(r.checkpoint_step);
                     PathElement::new(
-                        vec![(x, r.low.max(y_lo)), (x, r.high.max(y_lo))],
+                        vec![(x, r.steps.low().max(y_lo)), (x, r.steps.high().max(y_lo))],
                         style.stroke_width(1),
                     )
                 }))
                 .map_err(&err)?;
             chart
                 .draw_series(mine.iter().map(|r| {
-                    let point = (step_x(r.checkpoint_step), r.mean_steps.max(y_lo));
+                    let point = (step_x(r.checkpoint_step), r.steps.mean.max(y_lo));
                     let fill = if r.censored > 0 { style.stroke_width(2) } else { style.filled() };
                     Circle::new(point, 4, fill)
                 }))
@@ -137,6 +138,7 @@ pub fn headline_plot(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finetune::MeanInterval;
 
     fn row(method: &str, step: usize, mean: f64, censored: usize) -> FinetuneRow {
         FinetuneRow {
@@ -148,9 +150,8 @@ mod tests {
             initial_loss: 0.3,
             seeds: 3,
             censored,
-            mean_steps: mean,
-            low: mean * 0.8,
-            high: mean * 1.2,
+            steps: MeanInterval { mean, half_width: mean * 0.2, n: 4 },
+            seconds: None,
             max_steps: 1000,
         }
     }

@@ -23,9 +23,9 @@ use crate::escape::ensemble_setup::{
     align_with_gradient, build_setup, freeze_u_at_one, initial_lora, Setup,
 };
 use crate::escape::plan::EnsemblePlan;
-use crate::escape::record::{GridRecord, RunRecord};
 use crate::escape::{EscapeConfig, InputSampling, ModelConfig};
 use crate::{EnsembleProgress, ExperimentError};
+use goldilocks_analysis::{GridRecord, RunRecord};
 
 /// Steps between transfers of m_V to the host (and checks of the stopping rule).
 const SYNC_EVERY: usize = 50;

@@ -9,8 +9,8 @@ use goldilocks_model::SingleIndexEnsemble;
 
 use crate::escape::ensemble_setup::{learning_rate, Setup};
 use crate::escape::plan::EnsemblePlan;
-use crate::escape::record::{GridRecord, RunRecord};
 use crate::escape::EscapeConfig;
+use goldilocks_analysis::{GridRecord, RunRecord};
 
 /// The values of a float tensor on the host, as f64, in row-major order.
 pub(super) fn to_f64<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f64> {

@@ -5,12 +5,12 @@
 //!
 //! An [`EscapeConfig`] is planned into ensembles ([`plan_ensembles`]: one per rank and
 //! starting condition), each ensemble runs as one batched tensor program on any burn backend
-//! ([`run_ensemble`]), its per-run records ([`RunRecord`]) are stored atomically, and the
+//! ([`run_ensemble`]), its per-run records ([`goldilocks_analysis::RunRecord`]) are stored atomically, and the
 //! analysis turns them into `summary.csv`, SVG plots and `report.md`.
 //!
 //! Files: `config.rs` (the config) and `validate.rs` (its checks), `plan.rs`, `ensemble.rs`
 //! (the batched SGD loop and its stopping rule) with `ensemble_setup.rs` and
-//! `ensemble_records.rs`, `record.rs`, `run.rs` (the whole experiment), `outputs.rs`
+//! `ensemble_records.rs`, `run.rs` (the whole experiment), `outputs.rs`
 //! (summary, plots, report) with the theory beside it (`theory_curves.rs`, `ode_curves.rs`).
 
 mod config;
@@ -20,7 +20,6 @@ mod ensemble_setup;
 mod ode_curves;
 mod outputs;
 mod plan;
-mod record;
 pub(crate) mod run;
 mod theory_curves;
 mod validate;
@@ -32,6 +31,5 @@ pub use config::{
 pub use ensemble::{learning_rate, run_ensemble};
 pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
-pub use record::{GridRecord, RunRecord};
 pub use run::EscapeOutcome;
 pub use theory_curves::{tau_of, theory_curves};

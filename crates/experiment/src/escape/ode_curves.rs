@@ -10,9 +10,9 @@ use goldilocks_theory::ScalarActivation;
 use rayon::prelude::*;
 
 use crate::escape::ensemble::learning_rate;
-use crate::escape::record::RunRecord;
 use crate::escape::EscapeConfig;
 use crate::ExperimentError;
+use goldilocks_analysis::RunRecord;
 
 /// Why the dynamics does not describe the runs of `config`, naming the field; `None` when it does.
 pub fn ode_inapplicable(config: &EscapeConfig) -> Option<ExperimentError> {
@@ -203,8 +203,8 @@ fn is_piecewise_linear(activation: Activation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::escape::record::GridRecord;
     use crate::ExperimentKind;
+    use goldilocks_analysis::GridRecord;
 
     const CONFIG: &str = r#"
 name = "ode-check"

@@ -10,11 +10,11 @@ use goldilocks_analysis::{
 };
 
 use crate::escape::ode_curves::ode_section;
-use crate::escape::record::RunRecord;
 use crate::escape::theory_curves::theory_curves;
 use crate::escape::EscapeConfig;
 use crate::results_folder::write;
 use crate::ExperimentError;
+use goldilocks_analysis::RunRecord;
 
 /// How summaries are computed for `config`.
 pub fn summary_params(config: &EscapeConfig) -> SummaryParams {

@@ -47,8 +47,20 @@ impl EnsemblePlan {
     }
 
     /// A file-name key that changes whenever anything that affects the ensemble's records
-    /// changes: `r<rank>-<start>-<hash>`.
+    /// changes: `r<rank>-<start>-<hash>`, the hash cut to 12 digits.
     pub fn key(&self, config: &EscapeConfig) -> String {
+        let hash = self.identity_hash(config);
+        let start: String = self
+            .start
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        format!("r{}-{}-{}", self.rank, start, &hash[..12])
+    }
+
+    /// SHA-256 (hex) of everything that affects the ensemble's records.
+    pub fn identity_hash(&self, config: &EscapeConfig) -> String {
         #[derive(Serialize)]
         struct Identity<'a> {
             format: u32,
@@ -69,14 +81,7 @@ impl EnsemblePlan {
             plan: self,
         };
         let json = serde_json::to_string(&identity).expect("plans serialize");
-        let hash = goldilocks_store::sha256_hex(json.as_bytes());
-        let start: String = self
-            .start
-            .name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
-            .collect();
-        format!("r{}-{}-{}", self.rank, start, &hash[..12])
+        goldilocks_store::sha256_hex(json.as_bytes())
     }
 }
 

@@ -9,11 +9,11 @@ use goldilocks_analysis::SummaryRow;
 
 use crate::escape::outputs::write_outputs;
 use crate::escape::plan::plan_ensembles;
-use crate::escape::record::RunRecord;
 use crate::escape::{run_ensemble, EscapeConfig};
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
 use crate::{ExperimentError, ExperimentKind, RunOptions};
+use goldilocks_analysis::RunRecord;
 
 /// What a finished escape experiment produced.
 #[derive(Debug, Clone)]
@@ -93,6 +93,7 @@ pub(crate) fn run_ensembles<B: Backend>(
             index,
             count: plans.len(),
             path: dir.join("runs").join(format!("{key}.jsonl")),
+            config_hash: plan.identity_hash(config),
             label: key,
             records: plan.run_count(),
             budget: config.training.max_steps,

@@ -2,32 +2,24 @@
 
 use goldilocks_lora::LoraInit;
 
-use crate::config_file::validate_name;
 use crate::escape::EscapeConfig;
+use crate::field_checks::{at_least_one, positive_number, unit_fraction, validate_name};
 use crate::ExperimentError;
 
 /// Checks every field of `config`, naming the first one at fault.
 pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
     validate_name(&config.name)?;
     let model = &config.model;
-    if model.input_dim == 0 {
-        return Err(ExperimentError::invalid("model.input_dim", "must be at least 1, got 0"));
-    }
-    if model.width == 0 {
-        return Err(ExperimentError::invalid("model.width", "must be at least 1, got 0"));
-    }
+    at_least_one("model.input_dim", model.input_dim)?;
+    at_least_one("model.width", model.width)?;
     if model.width > model.input_dim {
         return Err(ExperimentError::invalid(
             "model.width",
             format!("must be at most model.input_dim = {}, got {}", model.input_dim, model.width),
         ));
     }
-    if model.batch == 0 {
-        return Err(ExperimentError::invalid("model.batch", "must be at least 1, got 0"));
-    }
-    if model.test_size == 0 {
-        return Err(ExperimentError::invalid("model.test_size", "must be at least 1, got 0"));
-    }
+    at_least_one("model.batch", model.batch)?;
+    at_least_one("model.test_size", model.test_size)?;
     if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
         return Err(ExperimentError::invalid(
             "model.label_noise",
@@ -43,18 +35,9 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
         ));
     }
     let training = &config.training;
-    if !(training.learning_rate.is_finite() && training.learning_rate > 0.0) {
-        return Err(ExperimentError::invalid(
-            "training.learning_rate",
-            format!("must be a positive number, got {}", training.learning_rate),
-        ));
-    }
-    if training.max_steps == 0 {
-        return Err(ExperimentError::invalid("training.max_steps", "must be at least 1, got 0"));
-    }
-    if training.settle_steps == 0 {
-        return Err(ExperimentError::invalid("training.settle_steps", "must be at least 1, got 0"));
-    }
+    positive_number("training.learning_rate", training.learning_rate)?;
+    at_least_one("training.max_steps", training.max_steps)?;
+    at_least_one("training.settle_steps", training.settle_steps)?;
     let sweep = &config.sweep;
     if sweep.activations.is_empty() {
         return Err(ExperimentError::invalid(
@@ -103,9 +86,7 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
                 format!("{:?} is used twice", start.name),
             ));
         }
-        if start.seeds == 0 {
-            return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
-        }
+        at_least_one(&field("seeds"), start.seeds)?;
         if start.initial_overlap.is_some() && config.lora.init == LoraInit::Gradient {
             return Err(ExperimentError::invalid(
                 field("initial_overlap"),
@@ -122,21 +103,14 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
         }
     }
     let record = &config.record;
-    if !(record.threshold > 0.0 && record.threshold <= 1.0) {
-        return Err(ExperimentError::invalid(
-            "record.threshold",
-            format!("must be in (0, 1], got {}", record.threshold),
-        ));
-    }
+    unit_fraction("record.threshold", record.threshold)?;
     if !(record.band > 0.0 && record.band < 1.0) {
         return Err(ExperimentError::invalid(
             "record.band",
             format!("must be in (0, 1), got {}", record.band),
         ));
     }
-    if record.subset_size == 0 {
-        return Err(ExperimentError::invalid("record.subset_size", "must be at least 1, got 0"));
-    }
+    at_least_one("record.subset_size", record.subset_size)?;
     record.grid.validate().map_err(|e| ExperimentError::invalid("record.grid", e.to_string()))?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use goldilocks_store::RetentionPolicy;
 use serde::{Deserialize, Serialize};
 
 use crate::escape::AdapterConfig;
+use crate::field_checks::{at_least_one, positive_number, validate_name};
 use crate::pretrain::PretrainOutcome;
 use crate::pretrain::SourceTask;
 use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
@@ -152,12 +153,12 @@ impl ExperimentKind for PretrainConfig {
     }
 
     fn validate(&self) -> Result<(), ExperimentError> {
-        crate::config_file::validate_name(&self.name)?;
+        validate_name(&self.name)?;
         let model = &self.model;
         let n = model.input_dim;
-        positive_count("model.input_dim", n)?;
-        positive_count("model.batch", model.batch)?;
-        positive_count("model.test_size", model.test_size)?;
+        at_least_one("model.input_dim", n)?;
+        at_least_one("model.batch", model.batch)?;
+        at_least_one("model.test_size", model.test_size)?;
         if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
             return Err(ExperimentError::invalid(
                 "model.label_noise",
@@ -188,7 +189,7 @@ impl ExperimentKind for PretrainConfig {
                 ));
             }
         }
-        positive_count("pretraining.steps", pre.steps)?;
+        at_least_one("pretraining.steps", pre.steps)?;
         pre.learning_rate
             .init()
             .map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
@@ -241,28 +242,11 @@ impl ExperimentKind for PretrainConfig {
         positive_number("finetuning.learning_rate", fine.learning_rate)?;
         positive_number("finetuning.full_learning_rate", fine.full_learning_rate)?;
         positive_number("finetuning.target_loss", fine.target_loss)?;
-        positive_count("finetuning.seeds", fine.seeds)?;
-        positive_count("finetuning.max_steps", fine.max_steps)?;
+        at_least_one("finetuning.seeds", fine.seeds)?;
+        at_least_one("finetuning.max_steps", fine.max_steps)?;
         fine.grid
             .validate()
             .map_err(|e| ExperimentError::invalid("finetuning.grid", e.to_string()))?;
         Ok(())
     }
-}
-
-fn positive_count(field: &str, value: usize) -> Result<(), ExperimentError> {
-    if value == 0 {
-        return Err(ExperimentError::invalid(field, "must be at least 1, got 0"));
-    }
-    Ok(())
-}
-
-fn positive_number(field: &str, value: f64) -> Result<(), ExperimentError> {
-    if !(value.is_finite() && value > 0.0) {
-        return Err(ExperimentError::invalid(
-            field,
-            format!("must be a positive number, got {value}"),
-        ));
-    }
-    Ok(())
 }

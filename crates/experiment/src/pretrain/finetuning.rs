@@ -24,11 +24,22 @@ use crate::{EnsembleProgress, ExperimentError, FinetuneMethod};
 /// Steps between transfers of the test losses to the host (and checks of the stopping rule).
 const SYNC_EVERY: usize = 25;
 
-/// A file-name key for the records of `method` from `checkpoints`: it changes whenever
-/// anything that affects them changes (including the checkpoints' contents).
+/// A file-name key for the records of `method` from `checkpoints`:
+/// `<source>-<method>-<hash>`, the hash of [`ensemble_hash`] cut to 12 digits.
 pub fn ensemble_key(
     config: &PretrainConfig,
     source: &SourceTask,
+    method: FinetuneMethod,
+    checkpoints: &[CheckpointWeight],
+) -> String {
+    let hash = ensemble_hash(config, method, checkpoints);
+    format!("{}-{}-{}", source.name(), method.name(), &hash[..12])
+}
+
+/// SHA-256 (hex) of everything that affects the records of `method` from `checkpoints`
+/// (including the checkpoints' contents).
+pub fn ensemble_hash(
+    config: &PretrainConfig,
     method: FinetuneMethod,
     checkpoints: &[CheckpointWeight],
 ) -> String {
@@ -58,10 +69,9 @@ pub fn ensemble_key(
         method,
         checkpoints: checkpoints.iter().map(|c| (c.step, c.sha256.as_str())).collect(),
     };
-    let hash = goldilocks_store::sha256_hex(
+    goldilocks_store::sha256_hex(
         serde_json::to_string(&identity).expect("keys serialize").as_bytes(),
-    );
-    format!("{}-{}-{}", source.name(), method.name(), &hash[..12])
+    )
 }
 
 /// The weights being trained.

@@ -138,7 +138,7 @@ pub fn pretrain_source<B: Backend>(
         let weight = checkpoint
             .tensor(WEIGHT_TENSOR)
             .ok_or_else(|| ExperimentError::Checkpoint {
-                origin: dir.join(&entry.file).display().to_string(),
+                origin: dir.join(&entry.stored.file).display().to_string(),
                 message: format!("has no tensor {WEIGHT_TENSOR:?}"),
             })?
             .data
@@ -146,7 +146,7 @@ pub fn pretrain_source<B: Backend>(
         checkpoints.push(CheckpointWeight {
             step: entry.step,
             weight,
-            sha256: entry.sha256.clone(),
+            sha256: entry.stored.sha256.clone(),
             metrics: entry.metrics.clone(),
         });
     }
@@ -268,7 +268,7 @@ fn train<B: Backend>(
             let values =
                 checkpoint.tensor(WEIGHT_TENSOR).map(|t| t.data.clone()).unwrap_or_default();
             if values.len() != n {
-                let origin = dir.join(&checkpoint.entry.file).display().to_string();
+                let origin = dir.join(&checkpoint.entry.stored.file).display().to_string();
                 return Err(ExperimentError::Checkpoint {
                     origin,
                     message: format!(

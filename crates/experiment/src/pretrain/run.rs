@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
 
-use crate::pretrain::finetuning::{ensemble_key, finetune_from_checkpoints};
+use crate::pretrain::finetuning::{ensemble_hash, ensemble_key, finetune_from_checkpoints};
 use crate::pretrain::outputs::write_pretrain_outputs;
 use crate::pretrain::pretraining::pretrain_source;
 use crate::pretrain::PretrainConfig;
@@ -87,6 +87,7 @@ pub(crate) fn run<B: Backend>(
                 index: s * methods.len() + m,
                 count: total,
                 path: dir.join("runs").join(format!("{key}.jsonl")),
+                config_hash: ensemble_hash(config, method, &pretrained.checkpoints),
                 label: key,
                 records: config.finetuning.seeds * pretrained.checkpoints.len(),
                 budget: config.finetuning.max_steps,

@@ -16,6 +16,7 @@ use crate::escape::{
     ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig,
     SweepConfig, TrainingConfig,
 };
+use crate::field_checks::{at_least_one, unit_fraction, validate_name};
 use crate::scaling::ScalingOutcome;
 use crate::{ExperimentError, ExperimentKind, RunOptions};
 
@@ -213,13 +214,8 @@ impl ExperimentKind for ScalingConfig {
     }
 
     fn validate(&self) -> Result<(), ExperimentError> {
-        crate::config_file::validate_name(&self.name)?;
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(ExperimentError::invalid(
-                "threshold",
-                format!("must be in (0, 1], got {}", self.threshold),
-            ));
-        }
+        validate_name(&self.name)?;
+        unit_fraction("threshold", self.threshold)?;
         if self.targets.is_empty() {
             return Err(ExperimentError::invalid("targets", "must list at least one target"));
         }
@@ -268,9 +264,7 @@ impl ExperimentKind for ScalingConfig {
             if let Some(law) = &target.initial_overlap {
                 law.validate(&field("initial_overlap"), false)?;
             }
-            if target.seeds == 0 {
-                return Err(ExperimentError::invalid(field("seeds"), "must be at least 1, got 0"));
-            }
+            at_least_one(&field("seeds"), target.seeds)?;
             for &n in &target.sizes {
                 let learning_rate = target.learning_rate.at(n);
                 if !(learning_rate.is_finite() && learning_rate > 0.0) {

@@ -7,10 +7,11 @@ use burn::tensor::backend::Backend;
 use std::path::PathBuf;
 
 use goldilocks_lora::{LoraConfig, LoraError, TargetModules};
-use goldilocks_model::VitConfig;
+use goldilocks_model::VitShape;
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
+use crate::field_checks::{at_least_one, positive_number, unit_fraction, validate_name};
 use crate::vit::VitOutcome;
 use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 
@@ -26,7 +27,7 @@ pub struct VitExperimentConfig {
     /// The folder holding the Fashion-MNIST IDX files (default: Debian's package folder).
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// The shape of the ViT (the head's classes come from the tasks).
+    /// The shape of the ViT (the head's classes come from the tasks; images are 28 x 28).
     #[serde(default)]
     pub model: VitShape,
     /// The pre-training task.
@@ -41,50 +42,6 @@ pub struct VitExperimentConfig {
 
 fn default_data_dir() -> PathBuf {
     PathBuf::from(goldilocks_data::DEFAULT_FASHION_MNIST_DIR)
-}
-
-/// The ViT's shape without its number of classes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct VitShape {
-    /// Side of the square patches; must divide 28.
-    pub patch_size: usize,
-    /// Token width.
-    pub width: usize,
-    /// Attention heads; must divide `width`.
-    pub heads: usize,
-    /// Transformer blocks.
-    pub depth: usize,
-    /// Hidden width of the MLPs.
-    pub mlp_width: usize,
-}
-
-impl Default for VitShape {
-    fn default() -> Self {
-        let tiny = VitConfig::tiny(1);
-        Self {
-            patch_size: tiny.patch_size,
-            width: tiny.width,
-            heads: tiny.heads,
-            depth: tiny.depth,
-            mlp_width: tiny.mlp_width,
-        }
-    }
-}
-
-impl VitShape {
-    /// The model config with `classes` outputs.
-    pub fn with_classes(&self, classes: usize) -> VitConfig {
-        VitConfig {
-            image_size: 28,
-            patch_size: self.patch_size,
-            width: self.width,
-            heads: self.heads,
-            depth: self.depth,
-            mlp_width: self.mlp_width,
-            classes,
-        }
-    }
 }
 
 /// A classification task: a subset of the ten classes, relabelled `0..n`.
@@ -193,8 +150,16 @@ impl ExperimentKind for VitExperimentConfig {
         fn invalid(field: impl Into<String>, message: impl Into<String>) -> ExperimentError {
             ExperimentError::invalid(field, message)
         }
-        if self.name.is_empty() || self.name.contains(['/', '\\']) {
-            return Err(invalid("name", "must be a non-empty folder name"));
+        validate_name(&self.name)?;
+        if self.model.image_size != goldilocks_data::IMAGE_SIDE {
+            return Err(invalid(
+                "model.image_size",
+                format!(
+                    "must be {} (Fashion-MNIST images are {0} x {0}), got {}",
+                    goldilocks_data::IMAGE_SIDE,
+                    self.model.image_size
+                ),
+            ));
         }
         self.model.with_classes(1).validate().map_err(|e| invalid("model", e.to_string()))?;
         for (field, task) in [("source", &self.source), ("target", &self.target)] {
@@ -212,8 +177,8 @@ impl ExperimentKind for VitExperimentConfig {
             }
         }
         let p = &self.pretrain;
-        positive("pretrain.batch", p.batch)?;
-        positive_real("pretrain.learning_rate", p.learning_rate)?;
+        at_least_one("pretrain.batch", p.batch)?;
+        positive_number("pretrain.learning_rate", p.learning_rate)?;
         p.checkpoints.validate().map_err(|e| invalid("pretrain.checkpoints", e.to_string()))?;
         if p.checkpoints.steps(p.steps).is_empty() {
             return Err(invalid(
@@ -241,34 +206,12 @@ impl ExperimentKind for VitExperimentConfig {
         if f.seeds.is_empty() {
             return Err(invalid("finetune.seeds", "must list at least one seed"));
         }
-        positive("finetune.batch", f.batch)?;
-        positive_real("finetune.lora_learning_rate", f.lora_learning_rate)?;
-        positive_real("finetune.full_learning_rate", f.full_learning_rate)?;
-        positive("finetune.max_steps", f.max_steps)?;
-        positive("finetune.eval_every", f.eval_every)?;
-        if !(f.target_accuracy > 0.0 && f.target_accuracy <= 1.0) {
-            return Err(invalid(
-                "finetune.target_accuracy",
-                format!("must be in (0, 1], got {}", f.target_accuracy),
-            ));
-        }
+        at_least_one("finetune.batch", f.batch)?;
+        positive_number("finetune.lora_learning_rate", f.lora_learning_rate)?;
+        positive_number("finetune.full_learning_rate", f.full_learning_rate)?;
+        at_least_one("finetune.max_steps", f.max_steps)?;
+        at_least_one("finetune.eval_every", f.eval_every)?;
+        unit_fraction("finetune.target_accuracy", f.target_accuracy)?;
         Ok(())
     }
-}
-
-fn positive(field: &str, value: usize) -> Result<(), ExperimentError> {
-    if value == 0 {
-        return Err(ExperimentError::invalid(field, "must be at least 1"));
-    }
-    Ok(())
-}
-
-fn positive_real(field: &str, value: f64) -> Result<(), ExperimentError> {
-    if !(value.is_finite() && value > 0.0) {
-        return Err(ExperimentError::invalid(
-            field,
-            format!("must be a positive number, got {value}"),
-        ));
-    }
-    Ok(())
 }

@@ -11,11 +11,11 @@ use goldilocks_lora::apply_lora;
 use goldilocks_model::Vit;
 use rand::SeedableRng;
 
-use crate::vit::record::FinetuneRecord;
 use crate::vit::task_data::{BatchSampler, TaskData};
 use crate::vit::train::{accuracy, train_step};
 use crate::vit::VitExperimentConfig;
 use crate::{ExperimentError, FinetuneMethod};
+use goldilocks_analysis::VitFinetuneRun;
 
 /// Where a run starts and what identifies it.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +38,7 @@ pub fn finetune<B: AutodiffBackend>(
     target: &TaskData,
     target_test: &TaskData,
     device: &B::Device,
-) -> Result<FinetuneRecord, ExperimentError> {
+) -> Result<VitFinetuneRun, ExperimentError> {
     let f = &config.finetune;
     // Distinct streams per (checkpoint, seed); the same for every method, so methods share
     // the head's init and the batch order.
@@ -59,7 +59,7 @@ pub fn finetune<B: AutodiffBackend>(
     let trainable_params = trainable(&model);
     let mut optimizer = AdamConfig::new().init::<B, Vit<B>>();
     let mut sampler = BatchSampler::new(target.len(), f.batch, stream);
-    let mut record = FinetuneRecord {
+    let mut record = VitFinetuneRun {
         config_hash: config_hash.to_string(),
         pretrain_step: spec.pretrain_step,
         method: spec.method.name(),
@@ -73,6 +73,7 @@ pub fn finetune<B: AutodiffBackend>(
         steps_to_target: None,
         seconds_to_target: None,
         steps_run: 0,
+        max_steps: f.max_steps,
     };
     let mut training_seconds = 0.0;
     let mut losses = Vec::new();

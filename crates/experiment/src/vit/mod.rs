@@ -5,7 +5,7 @@
 //!
 //! Results go to `<results_root>/<name>/`: `config.toml`, `checkpoints/` (a
 //! [`goldilocks_store::CheckpointStore`]), `runs/step-<step>.jsonl` (one
-//! [`FinetuneRecord`] per line), `summary.csv`, SVG plots and `report.md`. A rerun reuses
+//! [`goldilocks_analysis::VitFinetuneRun`] per line), `summary.csv`, SVG plots and `report.md`. A rerun reuses
 //! stored checkpoints and runs of the same config.
 //!
 //! ```no_run
@@ -23,19 +23,15 @@ mod config;
 mod finetune;
 mod outputs;
 mod pretrain;
-mod record;
 pub(crate) mod run;
 mod task_data;
 mod train;
 mod weights;
 
-pub use config::{
-    TaskConfig, VitExperimentConfig, VitFinetuningConfig, VitPretrainingConfig, VitShape,
-};
+pub use config::{TaskConfig, VitExperimentConfig, VitFinetuningConfig, VitPretrainingConfig};
 pub use finetune::{finetune, RunSpec};
-pub use outputs::{summarize, verdict, write_report, ReportContext, VitSummaryRow};
+pub use outputs::{write_report, ReportContext};
 pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainedVit};
-pub use record::FinetuneRecord;
 pub use run::{VitOutcome, VitTasks};
 pub use task_data::{BatchSampler, TaskData};
 pub use train::{accuracy, train_step};

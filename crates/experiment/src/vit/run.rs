@@ -7,14 +7,16 @@ use std::path::PathBuf;
 
 use burn::backend::Autodiff;
 use burn::tensor::backend::{AutodiffBackend, Backend};
+use goldilocks_analysis::{FinetuneRow, VitFinetuneRun};
 use goldilocks_data::FashionMnist;
 use goldilocks_store::CheckpointStore;
 
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
+use crate::vit::outputs::summarize;
 use crate::vit::{
-    ensure_checkpoints, finetune, load_checkpoint, summarize, write_report, FinetuneRecord,
-    ReportContext, RunSpec, TaskData, VitExperimentConfig, VitSummaryRow,
+    ensure_checkpoints, finetune, load_checkpoint, write_report, ReportContext, RunSpec, TaskData,
+    VitExperimentConfig,
 };
 use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
 
@@ -23,10 +25,10 @@ use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
 pub struct VitOutcome {
     /// The results folder.
     pub dir: PathBuf,
-    /// The summary rows.
-    pub rows: Vec<VitSummaryRow>,
+    /// The fine-tuning table, one row per (method, checkpoint).
+    pub rows: Vec<FinetuneRow>,
     /// Every fine-tuning run.
-    pub records: Vec<FinetuneRecord>,
+    pub records: Vec<VitFinetuneRun>,
     /// Fine-tuning runs computed now.
     pub computed_runs: usize,
     /// Fine-tuning runs reused from storage.
@@ -144,10 +146,11 @@ fn run_on<B: AutodiffBackend>(
             count: checkpoints.len(),
             label: format!("fine-tuning from checkpoint {step}"),
             path: dir.join("runs").join(format!("step-{step:08}.jsonl")),
+            config_hash: run_hash.clone(),
             records: per_checkpoint,
             budget: per_checkpoint * config.finetune.max_steps,
         };
-        let belongs = |record: &FinetuneRecord| record.config_hash == run_hash;
+        let belongs = |record: &VitFinetuneRun| record.config_hash == run_hash;
         let group = reuse_or_compute(&unit, reuse, belongs, |bar| {
             let mut group = Vec::new();
             let mut steps_done = 0;
@@ -184,13 +187,13 @@ fn run_on<B: AutodiffBackend>(
         }
         records.extend(group.records);
     }
-    let rows = summarize(config, &records, &pretrained.source_accuracy);
+    let rows = summarize(&records);
     let context = ReportContext {
         command: &options.command,
         pretrain_seconds: pretrained.seconds,
         computed_runs: computed,
         reused_runs: reused,
     };
-    let report = write_report(config, &dir, &rows, &records, &context)?;
+    let report = write_report(config, &dir, &records, &pretrained.source_accuracy, &context)?;
     Ok(VitOutcome { dir, rows, records, computed_runs: computed, reused_runs: reused, report })
 }

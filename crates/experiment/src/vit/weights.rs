@@ -109,12 +109,12 @@ impl<B: Backend> ModuleMapper<B> for Load<'_> {
 mod tests {
     use super::*;
     use burn::backend::NdArray;
-    use goldilocks_model::VitConfig;
+    use goldilocks_model::{VitConfig, VitShape};
 
     #[test]
     fn parameters_round_trip_by_name() {
         let device = Default::default();
-        let config = VitConfig { depth: 1, ..VitConfig::tiny(3) };
+        let config = VitShape { depth: 1, ..VitShape::default() }.with_classes(3);
         let a = config.init::<NdArray>(&device).unwrap();
         let tensors = module_tensors(&a);
         assert!(tensors

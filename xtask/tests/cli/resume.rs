@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::xtask;
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -18,7 +20,7 @@ fn tiny_config() -> PathBuf {
 }
 
 fn experiment(results: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    let mut command = xtask();
     command
         .args(["experiment", "--quiet", "--config"])
         .arg(tiny_config())
@@ -35,7 +37,7 @@ fn run_to_completion(results: &Path) -> String {
 }
 
 /// The finished files of an experiment folder and their inodes: checkpoints listed in a
-/// manifest, and fine-tuning records.
+/// checkpoint manifest, and fine-tuning records listed in the records manifest.
 fn finished_files(dir: &Path) -> BTreeMap<PathBuf, u64> {
     let mut files = BTreeMap::new();
     if let Ok(stores) = std::fs::read_dir(dir.join("checkpoints")) {
@@ -48,10 +50,10 @@ fn finished_files(dir: &Path) -> BTreeMap<PathBuf, u64> {
             }
         }
     }
-    if let Ok(runs) = std::fs::read_dir(dir.join("runs")) {
-        for path in
-            runs.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        {
+    if let Ok(text) = std::fs::read_to_string(dir.join("runs/manifest.json")) {
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for entry in manifest["files"].as_array().unwrap() {
+            let path = dir.join("runs").join(entry["file"].as_str().unwrap());
             files.insert(path.clone(), std::fs::metadata(&path).unwrap().ino());
         }
     }
@@ -143,11 +145,7 @@ fn checkpoints_are_listed_and_load_in_python_as_the_docs_show() {
     let results = root.path().join("results");
     run_to_completion(&results);
 
-    let listing = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["checkpoints", "--results"])
-        .arg(&results)
-        .output()
-        .unwrap();
+    let listing = xtask().args(["checkpoints", "--results"]).arg(&results).output().unwrap();
     let text = String::from_utf8_lossy(&listing.stdout);
     assert!(listing.status.success(), "{}", String::from_utf8_lossy(&listing.stderr));
     assert!(text.contains("step-00000064.safetensors") && text.contains("overlap="), "{text}");
@@ -156,7 +154,7 @@ fn checkpoints_are_listed_and_load_in_python_as_the_docs_show() {
         text.lines().filter(|l| l.contains(".safetensors")).all(|l| l.contains(" ok ")),
         "{text}"
     );
-    let absent = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let absent = xtask()
         .args(["checkpoints", "--experiment", "nothing", "--results"])
         .arg(&results)
         .output()

@@ -1,6 +1,7 @@
-//! Per-run records: what one run measured, written as JSON lines.
+//! What one escape-time run measured ([`RunRecord`], with its [`GridRecord`]), stored by the
+//! escape kind as JSON lines.
 
-use goldilocks_analysis::RunTrajectory;
+use crate::RunTrajectory;
 use serde::{Deserialize, Serialize};
 
 /// Observables recorded on the step grid.

@@ -1,5 +1,5 @@
-//! What one fine-tuning run from a pre-training checkpoint measured, and what the checkpoint
-//! itself was.
+//! What one fine-tuning run of the single-index model from a pre-training checkpoint
+//! measured ([`FinetuneRun`]), stored by the pretrain kind as JSON lines.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,28 +34,4 @@ pub struct FinetuneRun {
     pub curve_steps: Vec<usize>,
     /// Test loss at those steps.
     pub curve_test_loss: Vec<f64>,
-}
-
-impl FinetuneRun {
-    /// Steps to the target, counting a censored run at its budget (a lower bound).
-    pub fn steps_or_budget(&self) -> f64 {
-        self.steps_to_target.unwrap_or(self.max_steps) as f64
-    }
-}
-
-/// A pre-training checkpoint as the report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckpointSummary {
-    /// Source task.
-    pub source: String,
-    /// Pre-training step.
-    pub step: usize,
-    /// <w, w*>: overlap with the target teacher.
-    pub overlap: f64,
-    /// |w|.
-    pub norm: f64,
-    /// Test loss on the source task.
-    pub source_test_loss: f64,
-    /// Test loss on the target task (before fine-tuning).
-    pub target_test_loss: f64,
 }

@@ -1,10 +1,6 @@
 //! The xtask binary on bad input: one clear message, a non-zero exit, nothing written.
 
-use std::process::Command;
-
-fn xtask() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-}
+use crate::xtask;
 
 #[test]
 fn a_bad_config_fails_cleanly() {

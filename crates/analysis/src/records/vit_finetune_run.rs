@@ -1,10 +1,11 @@
-//! What one fine-tuning run measured, stored as JSON lines.
+//! What one fine-tuning run of the ViT from a pre-training checkpoint measured
+//! ([`VitFinetuneRun`]), stored by the vit kind as JSON lines.
 
 use serde::{Deserialize, Serialize};
 
 /// One fine-tuning run: from one checkpoint, one method (LoRA rank or full), one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FinetuneRecord {
+pub struct VitFinetuneRun {
     /// Hash of the config the run belongs to; stored runs of another config are recomputed.
     pub config_hash: String,
     /// The pre-training step of the checkpoint it started from (0: random initialisation).
@@ -31,4 +32,6 @@ pub struct FinetuneRecord {
     pub seconds_to_target: Option<f64>,
     /// Steps trained.
     pub steps_run: usize,
+    /// Step budget.
+    pub max_steps: usize,
 }

@@ -1,0 +1,12 @@
+//! The xtask binary as a user runs it, as one test binary: bad input ([`command_line`]) and
+//! crash safety with resume ([`resume`]).
+
+mod command_line;
+mod resume;
+
+use std::process::Command;
+
+/// The xtask binary built for these tests.
+fn xtask() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+}
