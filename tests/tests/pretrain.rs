@@ -20,6 +20,7 @@ fn options(root: &Path) -> RunOptions {
         fresh: false,
         show_progress: false,
         command: "cargo xtask experiment --config tests/data/pretrain-tiny.toml".into(),
+        wait_for_folder: true,
     }
 }
 

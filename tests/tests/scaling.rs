@@ -19,6 +19,7 @@ fn options(root: &Path) -> RunOptions {
         fresh: false,
         show_progress: false,
         command: "cargo xtask experiment --config tests/data/scaling-tiny.toml".into(),
+        wait_for_folder: true,
     }
 }
 

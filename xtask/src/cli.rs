@@ -89,6 +89,10 @@ pub struct ExperimentArgs {
     /// Print no progress.
     #[arg(long)]
     pub quiet: bool,
+    /// When another process is writing the same results folder, fail at once instead of
+    /// waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
     /// Data folder of experiments on real data (ViT configs: overrides `data_dir`).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,

@@ -35,6 +35,7 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         fresh: args.fresh,
         show_progress: !args.quiet,
         command,
+        wait_for_folder: !args.no_wait,
     };
     let name = config.name().to_string();
     eprintln!(

@@ -29,6 +29,18 @@ pub enum ExperimentError {
         /// What is wrong with it.
         message: String,
     },
+    /// Another process holds the results folder's lock (and this one was told not to wait).
+    #[error(
+        "{} is in use by another run (process {holder}); wait for it to finish, or run \
+         without --no-wait to wait for it",
+        dir.display()
+    )]
+    Busy {
+        /// The results folder.
+        dir: PathBuf,
+        /// The process id in the lock file.
+        holder: String,
+    },
     /// A results file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {

@@ -13,6 +13,9 @@ pub struct RunOptions {
     pub show_progress: bool,
     /// The command line that reproduces the run, for the report.
     pub command: String,
+    /// When another process is writing the same results folder: wait for it (true) or fail
+    /// at once with [`crate::ExperimentError::Busy`].
+    pub wait_for_folder: bool,
 }
 
 impl RunOptions {
@@ -23,6 +26,7 @@ impl RunOptions {
             fresh: false,
             show_progress: true,
             command: "cargo xtask experiment".into(),
+            wait_for_folder: true,
         }
     }
 }

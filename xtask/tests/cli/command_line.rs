@@ -96,3 +96,53 @@ fn a_data_folder_for_a_synthetic_config_fails_cleanly() {
     assert!(stderr.contains("--data applies only"), "stderr: {stderr}");
     assert!(!results.exists());
 }
+
+/// Holds the lock of `<results>/pretrain/` as a running experiment would: the folder's
+/// `.lock` file, locked, holding this process's id.
+fn hold_folder(results: &std::path::Path) -> std::fs::File {
+    let folder = results.join("pretrain");
+    std::fs::create_dir_all(&folder).unwrap();
+    let lock = std::fs::File::create(folder.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    std::fs::write(folder.join(".lock"), format!("{}\n", std::process::id())).unwrap();
+    lock
+}
+
+#[test]
+fn a_second_writer_of_a_results_folder_refuses_or_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/pretrain-tiny.toml");
+    let run = |extra: &[&str]| {
+        let mut command = xtask();
+        command
+            .args(["experiment", "--quiet", "--config"])
+            .arg(&config)
+            .arg("--results")
+            .arg(&results)
+            .args(extra);
+        command
+    };
+    let held = hold_folder(&results);
+    let refused = run(&["--no-wait"]).output().unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("in use by another run")
+            && stderr.contains(&std::process::id().to_string()),
+        "stderr: {stderr}"
+    );
+    assert!(!results.join("pretrain/config.toml").exists(), "nothing written while refused");
+
+    let mut waiting = run(&[]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(waiting.try_wait().unwrap().is_none(), "the second writer waits");
+    assert!(!results.join("pretrain/config.toml").exists(), "nothing written while waiting");
+    drop(held);
+    let output = waiting.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(stderr.contains("waiting for process"), "stderr: {stderr}");
+    assert!(results.join("pretrain/finetune.csv").is_file());
+}

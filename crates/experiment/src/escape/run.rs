@@ -10,6 +10,7 @@ use goldilocks_analysis::SummaryRow;
 use crate::escape::outputs::write_outputs;
 use crate::escape::plan::plan_ensembles;
 use crate::escape::{run_ensemble, EscapeConfig};
+use crate::lock_results_folder;
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
 use crate::{ExperimentError, ExperimentKind, RunOptions};
@@ -52,6 +53,7 @@ pub(crate) fn run<B: Backend>(
 ) -> Result<EscapeOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
+    let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     let ensembles = run_ensembles::<B>(config, &dir, options, device)?;
     let (rows, report) = write_outputs(config, &dir, &ensembles.records, &options.command)?;
     Ok(EscapeOutcome {

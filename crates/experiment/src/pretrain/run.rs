@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
 
+use crate::lock_results_folder;
 use crate::pretrain::finetuning::{ensemble_hash, ensemble_key, finetune_from_checkpoints};
 use crate::pretrain::outputs::write_pretrain_outputs;
 use crate::pretrain::pretraining::pretrain_source;
@@ -56,6 +57,7 @@ pub(crate) fn run<B: Backend>(
 ) -> Result<PretrainOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
+    let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     remove_stale_temp_files(&dir, &["runs", "plots"])?;
     write_config(&dir, config)?;
     let methods = config.finetuning.methods();

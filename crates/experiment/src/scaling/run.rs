@@ -9,6 +9,7 @@ use goldilocks_analysis::{GrowthFit, ScalingPoint};
 
 use crate::escape::learning_rate;
 use crate::escape::run::run_ensembles;
+use crate::lock_results_folder;
 use crate::results_folder::write_config;
 use crate::scaling::outputs::write_scaling_outputs;
 use crate::scaling::ScalingConfig;
@@ -52,6 +53,7 @@ pub(crate) fn run<B: Backend>(
 ) -> Result<ScalingOutcome, ExperimentError> {
     config.validate()?;
     let dir = options.results_root.join(&config.name);
+    let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     write_config(&dir, config)?;
     let all = config.points();
     let (mut points, mut reused, mut computed) = (Vec::new(), 0, 0);

@@ -11,6 +11,7 @@ use goldilocks_analysis::{FinetuneRow, VitFinetuneRun};
 use goldilocks_data::FashionMnist;
 use goldilocks_store::CheckpointStore;
 
+use crate::lock_results_folder;
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
 use crate::vit::outputs::summarize;
@@ -106,6 +107,7 @@ fn run_on<B: AutodiffBackend>(
     config.validate()?;
     let tasks = VitTasks::load(config)?;
     let dir = options.results_root.join(&config.name);
+    let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     if options.fresh {
         for sub in ["checkpoints", "runs"] {
             let _ = std::fs::remove_dir_all(dir.join(sub));
