@@ -4,5 +4,6 @@ mod bad_input;
 mod configs;
 mod end_to_end;
 mod pretrain;
+mod readers;
 mod scaling;
 mod tidy;
