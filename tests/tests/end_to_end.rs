@@ -20,6 +20,7 @@ fn options(root: &Path) -> RunOptions {
         show_progress: false,
         command: "cargo xtask experiment --config tests/data/tiny.toml".into(),
         wait_for_folder: true,
+        memory_limit: goldilocks_experiment::default_memory_limit(),
     }
 }
 
@@ -143,6 +144,34 @@ fn an_edited_records_file_that_still_parses_is_named_verified_and_recomputed() {
     assert_eq!(second.records, first.records);
     assert_eq!(read(edited), text);
     assert_eq!(read(&dir.join("summary.csv")), summary);
+}
+
+#[test]
+fn an_ensemble_over_the_memory_limit_runs_in_chunks_with_the_same_results() {
+    let config = tiny();
+    let whole_root = tempfile::tempdir().unwrap();
+    let whole = config.run::<NdArray>(&options(whole_root.path()), &Default::default()).unwrap();
+    // A limit that fits one variant (all its seeds) of the larger start, not two.
+    let plans = plan_ensembles(&config);
+    let largest = plans.iter().map(|p| p.seeds.len()).max().unwrap();
+    let one = goldilocks_experiment::escape::ensemble_bytes(&config, 1, largest, 1);
+    let two = goldilocks_experiment::escape::ensemble_bytes(&config, 1, largest, 2);
+    assert!(one < two);
+    let chunked_root = tempfile::tempdir().unwrap();
+    let chunked_options =
+        RunOptions { memory_limit: one as u64 + 1, ..options(chunked_root.path()) };
+    let chunked = config.run::<NdArray>(&chunked_options, &Default::default()).unwrap();
+    assert_eq!(chunked.records, whole.records);
+    for file in ["summary.csv", "report.md"] {
+        assert_eq!(
+            read(&chunked_root.path().join("tiny").join(file)),
+            read(&whole_root.path().join("tiny").join(file)),
+            "{file}"
+        );
+    }
+    let refused = RunOptions { memory_limit: one as u64 / 2, ..options(chunked_root.path()) };
+    let error = config.run::<NdArray>(&refused, &Default::default()).unwrap_err().to_string();
+    assert!(error.contains("model.input_dim = 64") && error.contains("memory limit"), "{error}");
 }
 
 /// A run's trajectory is the same whether it runs alone or inside a larger ensemble.

@@ -20,6 +20,7 @@ fn options(root: &Path) -> RunOptions {
         show_progress: false,
         command: "cargo xtask experiment --config tests/data/scaling-tiny.toml".into(),
         wait_for_folder: true,
+        memory_limit: goldilocks_experiment::default_memory_limit(),
     }
 }
 

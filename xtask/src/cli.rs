@@ -93,6 +93,11 @@ pub struct ExperimentArgs {
     /// waiting for it.
     #[arg(long)]
     pub no_wait: bool,
+    /// Memory an ensemble may use, e.g. 8GiB, 500MB or a number of bytes (default: three
+    /// quarters of the available memory). Larger ensembles run in chunks; a config whose
+    /// smallest chunk does not fit is refused before anything is allocated.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
     /// Data folder of experiments on real data (ViT configs: overrides `data_dir`).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -162,6 +167,28 @@ pub struct TauArgs {
     /// Also print the exit time tau ln(R / eps) for this R / eps.
     #[arg(long, value_name = "R_OVER_EPS", default_value_t = 1000.0)]
     pub ratio: f64,
+}
+
+/// Parses a size: a number of bytes, or a number with a unit (K, M, G, T with or without
+/// "iB"/"B"; all binary: 1K = 1024 bytes).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a size such as 8GiB"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown unit {other:?} in {text:?} (use K, M, G or T)")),
+    };
+    let bytes = value * scale as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("{text:?} is not a positive size"));
+    }
+    Ok(bytes as u64)
 }
 
 #[cfg(test)]
@@ -255,5 +282,15 @@ mod tests {
         };
         assert_eq!(args.config, vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]);
         assert_eq!(args.results, PathBuf::from("results"));
+    }
+
+    #[test]
+    fn sizes_read_with_binary_units_and_bad_ones_are_named() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("8GiB"), Ok(8 << 30));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_size("500MB"), Ok(500 << 20));
+        assert!(parse_size("8 parsecs").unwrap_err().contains("parsecs"));
+        assert!(parse_size("0").is_err() && parse_size("lots").is_err());
     }
 }

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 use burn::tensor::backend::Backend;
 use goldilocks_experiment::escape::EscapeConfig;
-use goldilocks_experiment::{AnyConfig, RunOptions};
+use goldilocks_experiment::{default_memory_limit, AnyConfig, RunOptions};
 
 use crate::backend::{dispatch, rerun_with_feature, BackendTask};
 use crate::cli::ExperimentArgs;
@@ -36,6 +36,7 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         show_progress: !args.quiet,
         command,
         wait_for_folder: !args.no_wait,
+        memory_limit: args.memory_limit.unwrap_or_else(default_memory_limit),
     };
     let name = config.name().to_string();
     eprintln!(

@@ -41,6 +41,21 @@ pub enum ExperimentError {
         /// The process id in the lock file.
         holder: String,
     },
+    /// An ensemble that would not fit the memory limit even one variant at a time.
+    #[error(
+        "{what} needs about {}, over the memory limit of {}; lower model.input_dim, \
+         model.batch, model.test_size or the seeds, or raise --memory-limit",
+        crate::escape::human_bytes(*estimate),
+        crate::escape::human_bytes(*limit as f64)
+    )]
+    TooBig {
+        /// Estimated peak bytes of the smallest chunk.
+        estimate: f64,
+        /// The limit in bytes.
+        limit: u64,
+        /// The smallest chunk and the fields that set its size.
+        what: String,
+    },
     /// A results file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {

@@ -52,5 +52,5 @@ pub use finetune_method::FinetuneMethod;
 pub use folder_lock::{lock_results_folder, FolderLock, LOCK_FILE};
 pub use kind::ExperimentKind;
 pub use progress::EnsembleProgress;
-pub use run_options::RunOptions;
+pub use run_options::{default_memory_limit, RunOptions};
 pub use stored_unit::{read_json_lines, to_json_lines};

@@ -16,6 +16,9 @@ pub struct RunOptions {
     /// When another process is writing the same results folder: wait for it (true) or fail
     /// at once with [`crate::ExperimentError::Busy`].
     pub wait_for_folder: bool,
+    /// Bytes an ensemble may use; larger ensembles run in chunks of variants, and a config
+    /// whose smallest chunk does not fit is refused before anything is allocated.
+    pub memory_limit: u64,
 }
 
 impl RunOptions {
@@ -27,6 +30,20 @@ impl RunOptions {
             show_progress: true,
             command: "cargo xtask experiment".into(),
             wait_for_folder: true,
+            memory_limit: default_memory_limit(),
         }
     }
+}
+
+/// Three quarters of the memory the operating system reports as available
+/// (`MemAvailable` in /proc/meminfo); no limit where that is unknown.
+pub fn default_memory_limit() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024 / 4 * 3)
+        })
+        .unwrap_or(u64::MAX)
 }

@@ -1,7 +1,8 @@
-//! The xtask binary as a user runs it, as one test binary: bad input ([`command_line`]) and
-//! crash safety with resume ([`resume`]).
+//! The xtask binary as a user runs it, as one test binary: bad input ([`command_line`]),
+//! memory planning ([`memory`]) and crash safety with resume ([`resume`]).
 
 mod command_line;
+mod memory;
 mod resume;
 
 use std::process::Command;

@@ -10,13 +10,14 @@
 //!
 //! Files: `config.rs` (the config) and `validate.rs` (its checks), `plan.rs`, `ensemble.rs`
 //! (the batched SGD loop and its stopping rule) with `ensemble_setup.rs` and
-//! `ensemble_records.rs`, `run.rs` (the whole experiment), `outputs.rs`
+//! `ensemble_records.rs`, `memory.rs` (the memory estimate and the split into chunks), `run.rs` (the whole experiment), `outputs.rs`
 //! (summary, plots, report) with the theory beside it (`theory_curves.rs`, `ode_curves.rs`).
 
 mod config;
 mod ensemble;
 mod ensemble_records;
 mod ensemble_setup;
+pub(crate) mod memory;
 mod ode_curves;
 mod outputs;
 mod plan;
@@ -29,6 +30,7 @@ pub use config::{
     StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG,
 };
 pub use ensemble::{learning_rate, run_ensemble};
+pub use memory::{ensemble_bytes, human_bytes};
 pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use run::EscapeOutcome;

@@ -7,13 +7,16 @@ use std::path::{Path, PathBuf};
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::SummaryRow;
 
+use crate::escape::memory::{check_fits, merge_chunks, split_for_memory};
 use crate::escape::outputs::write_outputs;
 use crate::escape::plan::plan_ensembles;
+use crate::escape::plan::EnsemblePlan;
 use crate::escape::{run_ensemble, EscapeConfig};
 use crate::lock_results_folder;
+use crate::progress::EnsembleBar;
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
-use crate::{ExperimentError, ExperimentKind, RunOptions};
+use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
 use goldilocks_analysis::RunRecord;
 
 /// What a finished escape experiment produced.
@@ -52,6 +55,7 @@ pub(crate) fn run<B: Backend>(
     device: &B::Device,
 ) -> Result<EscapeOutcome, ExperimentError> {
     config.validate()?;
+    check_fits(config, &plan_ensembles(config), options.memory_limit)?;
     let dir = options.results_root.join(&config.name);
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     let ensembles = run_ensembles::<B>(config, &dir, options, device)?;
@@ -74,6 +78,33 @@ pub(crate) struct EnsembleRecords {
     pub reused: usize,
     /// Ensembles computed now.
     pub computed: usize,
+}
+
+/// Runs `plan` as one ensemble, or in chunks of variants when it does not fit `limit`
+/// bytes; the records are those of the whole ensemble, in its order.
+fn run_in_chunks<B: Backend>(
+    config: &EscapeConfig,
+    plan: &EnsemblePlan,
+    limit: u64,
+    device: &B::Device,
+    bar: &mut EnsembleBar,
+) -> Result<Vec<RunRecord>, ExperimentError> {
+    let chunks = split_for_memory(config, plan, limit)?;
+    let mut done = 0;
+    let mut results = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.iter().enumerate() {
+        let first = i * chunks[0].variants.len();
+        let records = run_ensemble::<B>(config, chunk, device, &mut |p| {
+            bar.update(EnsembleProgress {
+                finished_runs: done + p.finished_runs,
+                runs: plan.run_count(),
+                ..p
+            })
+        })?;
+        done += records.len();
+        results.push((first, records));
+    }
+    Ok(merge_chunks(results, plan.seeds.len()))
 }
 
 /// Writes `dir/config.toml` and runs every ensemble of the (validated) `config`, reusing
@@ -105,7 +136,7 @@ pub(crate) fn run_ensembles<B: Backend>(
             reuse,
             |_: &RunRecord| true,
             |bar| {
-                let records = run_ensemble::<B>(config, plan, device, &mut |p| bar.update(p))?;
+                let records = run_in_chunks::<B>(config, plan, options.memory_limit, device, bar)?;
                 let censored = records.iter().filter(|r| r.censored).count();
                 let steps = records.iter().map(|r| r.steps_run).max().unwrap_or(0);
                 Ok((records, format!("{steps} steps, {censored} censored")))

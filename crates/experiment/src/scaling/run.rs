@@ -8,6 +8,8 @@ use burn::tensor::backend::Backend;
 use goldilocks_analysis::{GrowthFit, ScalingPoint};
 
 use crate::escape::learning_rate;
+use crate::escape::memory::check_fits;
+use crate::escape::plan_ensembles;
 use crate::escape::run::run_ensembles;
 use crate::lock_results_folder;
 use crate::results_folder::write_config;
@@ -52,6 +54,10 @@ pub(crate) fn run<B: Backend>(
     device: &B::Device,
 ) -> Result<ScalingOutcome, ExperimentError> {
     config.validate()?;
+    for &(t, n) in &config.points() {
+        let point = config.point_config(t, n);
+        check_fits(&point, &plan_ensembles(&point), options.memory_limit)?;
+    }
     let dir = options.results_root.join(&config.name);
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     write_config(&dir, config)?;

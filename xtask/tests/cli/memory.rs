@@ -1,0 +1,108 @@
+//! Memory planned before allocation: the estimate of an ensemble's peak memory against the
+//! measured peak resident memory of a run, and a size that could never fit refused at once.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use goldilocks_experiment::escape::{ensemble_bytes, EscapeConfig};
+use goldilocks_experiment::ExperimentKind;
+
+use crate::xtask;
+
+/// An escape config of 6 seeds x 2 variants at `input_dim` N, 30 steps.
+fn config(input_dim: usize) -> String {
+    format!(
+        "name = \"memory\"\n[model]\ninput_dim = {input_dim}\nbatch = 128\ntest_size = 256\n\
+         [training]\nlearning_rate = 0.2\nmax_steps = 30\nsettle_steps = 10\n\
+         [sweep]\nactivations = [\"linear\"]\nmu = [0.2, 0.6]\n\
+         [[starts]]\nname = \"random-start\"\nseeds = 6\n\
+         [record]\ngrid = {{ kind = \"log\", points = 5, include_zero = true }}\n"
+    )
+}
+
+/// Runs the experiment of `text` and returns the peak resident bytes of the process
+/// (VmHWM, read until it exits).
+fn peak_resident_bytes(dir: &Path, name: &str, text: &str) -> f64 {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    let mut child = xtask()
+        .args(["experiment", "--quiet", "--config"])
+        .arg(&path)
+        .arg("--results")
+        .arg(dir.join(name))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0.0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            if let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:")) {
+                peak_kib = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(child.wait().unwrap().success());
+    peak_kib * 1024.0
+}
+
+/// The estimate is an upper bound of what a run adds to the process, and not a loose one:
+/// measured, N = 10 000 adds about 100 MiB over N = 64 and the estimate says about 210 MiB.
+#[test]
+fn the_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("skipping: no /proc to read the peak resident memory from");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = peak_resident_bytes(dir.path(), "small", &config(64));
+    let big = peak_resident_bytes(dir.path(), "big", &config(10_000));
+    let measured = big - baseline;
+    let estimate_of = |n| {
+        let parsed = EscapeConfig::from_toml(&config(n), "memory").unwrap();
+        ensemble_bytes(&parsed, 1, 6, 2)
+    };
+    let estimate = estimate_of(10_000) - estimate_of(64);
+    assert!(
+        measured <= estimate && estimate <= 4.0 * measured,
+        "measured {:.1} MiB, estimated {:.1} MiB",
+        measured / 1048576.0,
+        estimate / 1048576.0
+    );
+}
+
+#[test]
+fn an_input_dimension_that_cannot_fit_is_refused_at_once_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/default.toml"),
+    )
+    .unwrap()
+    .replace("input_dim = 1000 ", "input_dim = 100000000000 ");
+    assert!(text.contains("100000000000"));
+    std::fs::write(&path, text).unwrap();
+    let results = dir.path().join("results");
+    let started = Instant::now();
+    let output = xtask()
+        .args(["experiment", "--quiet", "--memory-limit", "16GiB", "--config"])
+        .arg(&path)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("model.input_dim = 100000000000")
+            && stderr.contains("memory limit of 16.0 GiB"),
+        "stderr: {stderr}"
+    );
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "stderr: {stderr}");
+    assert!(!results.exists(), "nothing written");
+    // Refused from the plan alone: no tensor is allocated (a generous bound for slow CI).
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+}
