@@ -174,6 +174,48 @@ fn an_ensemble_over_the_memory_limit_runs_in_chunks_with_the_same_results() {
     assert!(error.contains("model.input_dim = 64") && error.contains("memory limit"), "{error}");
 }
 
+#[test]
+fn diverged_runs_are_data_and_the_other_runs_go_on_unchanged() {
+    // At learning rate 1, He3 runs (lr 1/18 by the Hermite rule) blow up at mu = 0.6 while
+    // the linear runs beside them in the same ensembles stay finite.
+    let mixed_text = TINY
+        .replace("learning_rate = 0.2", "learning_rate = 1")
+        .replace("activations = [\"linear\", \"relu\"]", "activations = [\"linear\", \"he3\"]");
+    let mixed = EscapeConfig::from_toml(&mixed_text, "mixed").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let outcome = mixed.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    let diverged: Vec<_> = outcome.records.iter().filter(|r| r.diverged_at.is_some()).collect();
+    assert!(!diverged.is_empty(), "some He3 run diverges at this rate");
+    for run in &diverged {
+        assert_eq!(run.activation, "he3");
+        assert!(!run.censored && run.m_v.iter().all(|v| v.is_finite()));
+        assert_eq!(run.steps_run, run.m_v.len());
+        assert!(run.m_v.len() < run.diverged_at.unwrap());
+    }
+    let row = outcome.rows.iter().find(|r| r.activation == "he3" && r.mu == 0.6).unwrap();
+    assert!(row.diverged > 0 && row.paper_time.is_none(), "{row:?}");
+    let summary = read(&root.path().join("tiny/summary.csv"));
+    assert!(summary.lines().next().unwrap().contains(",censored,diverged,"), "{summary}");
+    let report = read(&root.path().join("tiny/report.md"));
+    assert!(report.contains("## Diverged runs") && report.contains("runs diverged)"), "{report}");
+    // The stored records read back (no NaN left to become JSON null) and are reused.
+    let again = mixed.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    assert_eq!((again.reused_ensembles, again.records), (2, outcome.records.clone()));
+
+    // The linear runs are the same as in an experiment without the diverging He3 runs.
+    let linear = EscapeConfig::from_toml(
+        &mixed_text.replace("[\"linear\", \"he3\"]", "[\"linear\"]"),
+        "linear",
+    )
+    .unwrap();
+    let alone_root = tempfile::tempdir().unwrap();
+    let alone = linear.run::<NdArray>(&options(alone_root.path()), &Default::default()).unwrap();
+    let beside: Vec<_> =
+        outcome.records.iter().filter(|r| r.activation == "linear").cloned().collect();
+    let alone_linear: Vec<_> = alone.records;
+    assert_eq!(beside, alone_linear);
+}
+
 /// A run's trajectory is the same whether it runs alone or inside a larger ensemble.
 #[test]
 fn a_run_does_not_depend_on_its_ensemble() {

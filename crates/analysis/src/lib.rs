@@ -21,7 +21,7 @@
 //!
 //! let run = RunTrajectory {
 //!     activation: "linear".into(), mu: 0.5, rank: 1, start: "random-start".into(),
-//!     initial_overlap: None, seed: 0, m_v, max_steps: 100,
+//!     initial_overlap: None, seed: 0, m_v, max_steps: 100, diverged: false,
 //! };
 //! let rows = summarize(&[run], &SummaryParams::paper()).unwrap();
 //! assert_eq!(rows[0].median_escape, Some(50.0));

@@ -13,6 +13,7 @@
 //! `censored`; `view` holds the ordered rows and what the sections share.
 
 mod censored;
+mod diverged;
 mod header;
 mod ode;
 mod overlap;
@@ -61,6 +62,7 @@ pub fn render_report(input: &ReportInput) -> String {
     view.write_ode(&mut out);
     view.write_plots(&mut out);
     view.write_censored(&mut out);
+    view.write_diverged(&mut out);
     out
 }
 
@@ -95,6 +97,7 @@ mod tests {
             escape_lo: escape.map(|e| e.0),
             escape_hi: escape.map(|e| e.1),
             censored,
+            diverged: 0,
             max_steps: 3000,
         }
     }

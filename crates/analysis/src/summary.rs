@@ -90,6 +90,10 @@ pub struct SummaryRow {
     pub escape_hi: Option<usize>,
     /// Number of censored runs (never reached the threshold within their budget).
     pub censored: usize,
+    /// Number of diverged runs (stopped when their state became non-finite; counted as not
+    /// escaped in the median unless they escaped first). The paper's statistic, a mean over
+    /// the seeds' curves, is undefined when any run diverged.
+    pub diverged: usize,
     /// Step budget of the runs (the largest one if they differ).
     pub max_steps: usize,
 }
@@ -186,15 +190,21 @@ fn summarize_group(
     let steps: Vec<Option<usize>> =
         group.iter().map(|r| escape_step(&r.m_v, params.threshold)).collect();
     let uncensored = steps.iter().flatten();
-    let interval = subset_interval(
-        &curves,
-        first.mu,
-        params.half_width,
-        params.subset_size,
-        SUBSET_QUANTILES,
-        params.max_subsets,
-        params.subset_seed,
-    );
+    let diverged = group.iter().filter(|r| r.diverged).count();
+    let defined = diverged == 0;
+    let interval = defined
+        .then(|| {
+            subset_interval(
+                &curves,
+                first.mu,
+                params.half_width,
+                params.subset_size,
+                SUBSET_QUANTILES,
+                params.max_subsets,
+                params.subset_seed,
+            )
+        })
+        .flatten();
     Ok(SummaryRow {
         activation: first.activation.clone(),
         start: first.start.clone(),
@@ -202,13 +212,14 @@ fn summarize_group(
         rank: first.rank,
         initial_overlap: first.initial_overlap,
         seeds: group.len(),
-        paper_time: paper_time(&curves, first.mu, params.half_width),
+        paper_time: defined.then(|| paper_time(&curves, first.mu, params.half_width)).flatten(),
         paper_time_lo: interval.map(|i| i.0),
         paper_time_hi: interval.map(|i| i.1),
         median_escape: median_escape(&steps),
         escape_lo: uncensored.clone().min().copied(),
         escape_hi: uncensored.max().copied(),
-        censored: steps.iter().filter(|s| s.is_none()).count(),
+        censored: steps.iter().zip(group).filter(|(s, r)| s.is_none() && !r.diverged).count(),
+        diverged,
         max_steps: group.iter().map(|r| r.max_steps).max().unwrap_or(0),
     })
 }
@@ -235,6 +246,7 @@ mod tests {
             seed,
             m_v: (0..len).map(|i| ((i + 1) as f64 / rise).min(1.0)).collect(),
             max_steps: len,
+            diverged: false,
         }
     }
 

@@ -1,7 +1,8 @@
 //! summary.csv: writing and reading [`SummaryRow`]s.
 //!
 //! Columns, in this order: activation, start, mu, rank, initial_overlap, seeds, paper_time,
-//! paper_time_lo, paper_time_hi, median_escape, escape_lo, escape_hi, censored, max_steps.
+//! paper_time_lo, paper_time_hi, median_escape, escape_lo, escape_hi, censored, diverged,
+//! max_steps.
 //! An undefined value is an empty field. The inputs mu and initial_overlap are written
 //! exactly (shortest form that reads back to the same number); computed times with at most
 //! 4 decimals, trailing zeros trimmed, so the file is deterministic.
@@ -16,7 +17,7 @@ use crate::error::AnalysisError;
 use crate::summary::SummaryRow;
 
 /// Column names of summary.csv, in order.
-pub const SUMMARY_COLUMNS: [&str; 14] = [
+pub const SUMMARY_COLUMNS: [&str; 15] = [
     "activation",
     "start",
     "mu",
@@ -30,6 +31,7 @@ pub const SUMMARY_COLUMNS: [&str; 14] = [
     "escape_lo",
     "escape_hi",
     "censored",
+    "diverged",
     "max_steps",
 ];
 
@@ -57,6 +59,7 @@ pub fn write_summary_csv<W: Write>(rows: &[SummaryRow], out: W) -> Result<(), An
             count(row.escape_lo),
             count(row.escape_hi),
             row.censored.to_string(),
+            row.diverged.to_string(),
             row.max_steps.to_string(),
         ])?;
     }
@@ -92,7 +95,8 @@ pub fn read_summary_csv<R: Read>(input: R) -> Result<Vec<SummaryRow>, AnalysisEr
             escape_lo: fields.optional(10)?,
             escape_hi: fields.optional(11)?,
             censored: fields.required(12)?,
-            max_steps: fields.required(13)?,
+            diverged: fields.required(13)?,
+            max_steps: fields.required(14)?,
         });
     }
     Ok(rows)
@@ -162,6 +166,7 @@ mod tests {
                 escape_lo: Some(29),
                 escape_hi: Some(35),
                 censored: 0,
+                diverged: 0,
                 max_steps: 400,
             },
             SummaryRow {
@@ -178,6 +183,7 @@ mod tests {
                 escape_lo: None,
                 escape_hi: None,
                 censored: 12,
+                diverged: 0,
                 max_steps: 1000,
             },
             SummaryRow {
@@ -194,6 +200,7 @@ mod tests {
                 escape_lo: Some(90),
                 escape_hi: None,
                 censored: 1,
+                diverged: 0,
                 max_steps: 1000,
             },
         ]
@@ -212,9 +219,9 @@ mod tests {
         let mut buf = Vec::new();
         write_summary_csv(&rows()[..2], &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
-        let expected = "activation,start,mu,rank,initial_overlap,seeds,paper_time,paper_time_lo,paper_time_hi,median_escape,escape_lo,escape_hi,censored,max_steps\n\
-            linear,published-start,0.1,1,0.038,3,9.5,9.5,9.5,31,29,35,0,400\n\
-            sign->tanh,random-start,0.7,2,,12,,,,,,,12,1000\n";
+        let expected = "activation,start,mu,rank,initial_overlap,seeds,paper_time,paper_time_lo,paper_time_hi,median_escape,escape_lo,escape_hi,censored,diverged,max_steps\n\
+            linear,published-start,0.1,1,0.038,3,9.5,9.5,9.5,31,29,35,0,0,400\n\
+            sign->tanh,random-start,0.7,2,,12,,,,,,,12,0,1000\n";
         assert_eq!(text, expected);
     }
 

@@ -22,7 +22,11 @@ pub struct RunTrajectory {
     /// Seed of the run.
     pub seed: u64,
     /// Order parameter m_V after every SGD step: index i holds the value after i + 1 steps.
+    /// A diverged run's curve ends before its first non-finite value.
     pub m_v: Vec<f64>,
+    /// Whether the run diverged (its state became non-finite) and was stopped there.
+    #[serde(default)]
+    pub diverged: bool,
     /// Step budget of the run (a run whose m_v never reaches the threshold is censored at this budget).
     pub max_steps: usize,
 }
@@ -49,6 +53,7 @@ mod tests {
             seed: 7,
             m_v: vec![0.1, 0.3, 0.6],
             max_steps: 3,
+            diverged: false,
         };
         assert_eq!(run.escape_step(0.5), Some(3));
         assert_eq!(run.escape_step(0.7), None);

@@ -240,6 +240,7 @@ mod tests {
             escape_lo: None,
             escape_hi: None,
             censored: 0,
+            diverged: 0,
             max_steps: 1000,
         }
     }

@@ -205,6 +205,7 @@ mod tests {
             seed,
             m_v: (0..2000).map(|i| 1.0 / (1.0 + (-(i as f64 - delay) / 10.0).exp())).collect(),
             max_steps: 2000,
+            diverged: false,
         }
     }
 

@@ -51,9 +51,16 @@ pub struct RunRecord {
     pub steps_run: usize,
     /// First step at which m_V reached the threshold; None when censored.
     pub escape_step: Option<usize>,
-    /// Whether the run never reached the threshold within the steps run.
+    /// Whether the run never reached the threshold within the steps run (and did not
+    /// diverge).
     pub censored: bool,
-    /// m_V = max_j |<V_j, w*>| / |V_j| after every step (index i: after i + 1 steps).
+    /// The step at which the run's state was first non-finite: it was stopped there and its
+    /// curves end before it. None for a run that stayed finite (the field is then left out
+    /// of the stored line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<usize>,
+    /// m_V = max_j |<V_j, w*>| / |V_j| after every step (index i: after i + 1 steps), up to
+    /// the divergence of a diverged run.
     pub m_v: Vec<f32>,
     /// Observables on the step grid.
     pub grid: GridRecord,
@@ -71,6 +78,7 @@ impl RunRecord {
             seed: self.seed,
             m_v: self.m_v.iter().map(|&x| f64::from(x)).collect(),
             max_steps: self.max_steps,
+            diverged: self.diverged_at.is_some(),
         }
     }
 }

@@ -58,6 +58,9 @@ impl View<'_> {
 /// The measured paper_time with its spread over seed subsets.
 fn measured(row: &SummaryRow) -> String {
     match (row.paper_time, row.paper_time_lo, row.paper_time_hi) {
+        (None, _, _) if row.diverged > 0 => {
+            format!("undefined ({} of {} runs diverged)", row.diverged, row.seeds)
+        }
         (None, _, _) => "undefined (the seed average never lies in the band)".to_string(),
         (Some(t), Some(lo), Some(hi)) => {
             format!("{} [{}, {}]", trimmed(t, 1), trimmed(lo, 1), trimmed(hi, 1))
@@ -75,6 +78,7 @@ fn median(row: &SummaryRow) -> String {
     match row.median_escape {
         Some(m) => format!("{}{range}", trimmed(m, 1)),
         None if row.censored > 0 => format!("censored (> {}){range}", row.max_steps),
+        None if row.diverged > 0 => format!("diverged{range}"),
         None => "-".to_string(),
     }
 }

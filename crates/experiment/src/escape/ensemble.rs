@@ -4,7 +4,9 @@
 //! inputs and test set) and a run axis R (one per variant). Every random quantity of a run is
 //! drawn from an address made of its seed, so a run's trajectory does not depend on which
 //! other runs share its ensemble. Under the stopping rule a variant leaves the tensors once
-//! every seed's run of it has finished. The tensors a run starts from are built in
+//! every seed's run of it has finished. A run whose state becomes non-finite (m_V, or a
+//! quantity of the record grid) is diverged: its records end there, it counts as finished,
+//! and the others go on (its values stay in its own slice of the tensors). The tensors a run starts from are built in
 //! `ensemble_setup.rs`, its records in `ensemble_records.rs`.
 
 use std::collections::BTreeSet;
@@ -67,16 +69,21 @@ pub fn run_ensemble<B: Backend>(
     let mut m_v: Vec<Vec<f32>> = vec![Vec::new(); groups * runs];
     let mut above: Vec<usize> = vec![0; groups * runs];
     let mut steps_run: Vec<usize> = vec![0; groups * runs];
+    // The step at which a run's state was first seen non-finite: it is stopped there.
+    let mut diverged_at: Vec<Option<usize>> = vec![None; groups * runs];
     let mut grids: Vec<GridRecord> = vec![GridRecord::default(); groups * runs];
     let mut pending: Vec<Tensor<B, 2>> = Vec::new();
     // The variants still trained, as indices into plan.variants.
     let mut live: Vec<usize> = (0..runs).collect();
-    let finished = |above: &[usize], run: usize| above[run] >= config.training.settle_steps;
+    let finished = |above: &[usize], diverged_at: &[Option<usize>], run: usize| {
+        above[run] >= config.training.settle_steps || diverged_at[run].is_some()
+    };
 
     if grid.contains(&0) {
         let weights = lora.effective_weight(&setup.frozen);
         record_grid(
             &mut grids,
+            &mut diverged_at,
             &run_indices(groups, runs, &live),
             0,
             None,
@@ -107,6 +114,7 @@ pub fn run_ensemble<B: Backend>(
             let weights = lora.effective_weight(&setup.frozen);
             record_grid(
                 &mut grids,
+                &mut diverged_at,
                 &run_indices(groups, runs, &live),
                 step,
                 Some(loss),
@@ -124,15 +132,25 @@ pub fn run_ensemble<B: Backend>(
                 .expect("m_V is float");
             let indices = run_indices(groups, runs, &live);
             let width = chunk.len() / indices.len();
+            let first_step = step + 1 - width;
             for (&run, values) in indices.iter().zip(chunk.chunks(width)) {
                 let level = finish_levels[run % runs];
-                for &value in values {
+                for (offset, &value) in values.iter().enumerate() {
+                    let at = first_step + offset;
+                    if diverged_at[run].is_some_and(|d| at >= d) {
+                        break;
+                    }
+                    if !value.is_finite() {
+                        diverged_at[run] = Some(at);
+                        break;
+                    }
                     above[run] = if f64::from(value) >= level { above[run] + 1 } else { 0 };
+                    m_v[run].push(value);
                 }
-                m_v[run].extend_from_slice(values);
-                steps_run[run] = step;
+                steps_run[run] = m_v[run].len();
             }
-            let finished_runs = (0..groups * runs).filter(|&run| finished(&above, run)).count();
+            let finished_runs =
+                (0..groups * runs).filter(|&run| finished(&above, &diverged_at, run)).count();
             progress(EnsembleProgress { steps: step, finished_runs, runs: groups * runs });
             if config.training.stop_when_finished {
                 // A variant leaves the ensemble once every seed's run of it has finished, so the
@@ -140,7 +158,9 @@ pub fn run_ensemble<B: Backend>(
                 let still_running: Vec<usize> = live
                     .iter()
                     .copied()
-                    .filter(|&variant| (0..groups).any(|g| !finished(&above, g * runs + variant)))
+                    .filter(|&variant| {
+                        (0..groups).any(|g| !finished(&above, &diverged_at, g * runs + variant))
+                    })
                     .collect();
                 if still_running.is_empty() {
                     break;
@@ -171,7 +191,7 @@ pub fn run_ensemble<B: Backend>(
             }
         }
     }
-    Ok(assemble_records(config, plan, &lora_config, m_v, grids, steps_run))
+    Ok(assemble_records(config, plan, &lora_config, m_v, grids, steps_run, diverged_at))
 }
 
 /// The plan indices (group-major) of the runs of the live variants, in ensemble order.

@@ -19,10 +19,12 @@ pub(super) fn to_f64<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f6
 
 /// Appends the grid quantities of step `step` to the grid records of the ensemble's runs,
 /// `indices` naming each run's record (group-major, as the run axis is laid out); the
-/// training loss is that of the step's batch, none at step 0.
+/// training loss is that of the step's batch, none at step 0. A run with a non-finite
+/// quantity is marked diverged at `step`, and a diverged run records nothing more.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn record_grid<B: Backend>(
     grids: &mut [GridRecord],
+    diverged_at: &mut [Option<usize>],
     indices: &[usize],
     step: usize,
     train_loss: Option<Tensor<B, 2>>,
@@ -39,6 +41,17 @@ pub(super) fn record_grid<B: Backend>(
     let along = to_f64(first_row_along_teacher(lora.delta(), &setup.teacher));
     let overlap = to_f64(first_row_along_teacher(weights.clone(), &setup.teacher));
     for (run, &index) in indices.iter().enumerate() {
+        if diverged_at[index].is_some() {
+            continue;
+        }
+        let values = [test_loss[run], u_norm[run], along[run], overlap[run]];
+        let finite = values.iter().all(|v| v.is_finite())
+            && train_loss.as_ref().is_none_or(|loss| loss[run].is_finite())
+            && rows[run * rank..(run + 1) * rank].iter().all(|v| v.is_finite());
+        if !finite {
+            diverged_at[index] = Some(step);
+            continue;
+        }
         let grid = &mut grids[index];
         grid.step.push(step);
         grid.test_loss.push(test_loss[run]);
@@ -50,8 +63,8 @@ pub(super) fn record_grid<B: Backend>(
     }
 }
 
-/// The record of every run of `plan` (group-major) from its m_V curve, grid records and the
-/// number of steps it ran.
+/// The record of every run of `plan` (group-major) from its m_V curve, grid records, the
+/// number of steps it ran and where it diverged.
 pub(super) fn assemble_records(
     config: &EscapeConfig,
     plan: &EnsemblePlan,
@@ -59,6 +72,7 @@ pub(super) fn assemble_records(
     m_v: Vec<Vec<f32>>,
     grids: Vec<GridRecord>,
     steps_run: Vec<usize>,
+    diverged_at: Vec<Option<usize>>,
 ) -> Vec<RunRecord> {
     let runs = plan.variants.len();
     m_v.into_iter()
@@ -81,7 +95,8 @@ pub(super) fn assemble_records(
                 max_steps: config.training.max_steps,
                 steps_run: steps_run[index],
                 escape_step: escape,
-                censored: escape.is_none(),
+                censored: escape.is_none() && diverged_at[index].is_none(),
+                diverged_at: diverged_at[index],
                 m_v,
                 grid,
             }

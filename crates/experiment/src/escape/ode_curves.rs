@@ -257,6 +257,7 @@ seeds = 2
             steps_run: 300,
             escape_step: Some(100),
             censored: false,
+            diverged_at: None,
             m_v,
             grid: GridRecord {
                 step: vec![0, 300],
