@@ -13,6 +13,7 @@ mod theory;
 mod verify;
 
 use clap::Parser;
+use goldilocks_experiment::{interrupt_requested, request_interrupt, ExperimentError};
 
 /// Tensors of several MB are allocated and freed at every training step; mimalloc reuses their
 /// memory, and runs the large online ensembles 1.6x to 1.8x faster than the system allocator
@@ -22,9 +23,29 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = cli::Cli::parse();
+    stop_on_signals();
     if let Err(error) = run(cli) {
         eprintln!("error: {error:#}");
-        std::process::exit(1);
+        let interrupted =
+            matches!(error.downcast_ref::<ExperimentError>(), Some(ExperimentError::Interrupted));
+        std::process::exit(if interrupted { 130 } else { 1 });
+    }
+}
+
+/// SIGINT, SIGTERM (and SIGHUP): the first asks the running experiment to stop at its next
+/// check, keeping every finished unit; a second one ends the process at once (files are
+/// written atomically, so even that leaves no partial file).
+fn stop_on_signals() {
+    let handler = ctrlc::set_handler(|| {
+        if interrupt_requested() {
+            eprintln!("\nsecond interrupt: stopping now");
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupt: stopping after the current step; interrupt again to stop now");
+        request_interrupt();
+    });
+    if let Err(error) = handler {
+        eprintln!("warning: no interrupt handler ({error}); an interrupt stops at once");
     }
 }
 

@@ -56,6 +56,9 @@ pub enum ExperimentError {
         /// The smallest chunk and the fields that set its size.
         what: String,
     },
+    /// A stop was requested (SIGINT or SIGTERM); finished units are kept.
+    #[error("interrupted; rerun to resume (every finished unit is kept)")]
+    Interrupted,
     /// A results file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {

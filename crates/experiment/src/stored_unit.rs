@@ -12,6 +12,7 @@ use goldilocks_store::{RecordsManifest, StoredFile};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::interrupt::check_interrupt;
 use crate::progress::EnsembleBar;
 use crate::results_folder::write;
 use crate::ExperimentError;
@@ -79,6 +80,7 @@ where
             return Ok(UnitRecords { records, reused: true });
         }
     }
+    check_interrupt()?;
     let mut bar = EnsembleBar::new(
         reuse.show_progress,
         unit.index,

@@ -118,6 +118,47 @@ fn killed_at_any_moment_it_resumes_to_the_same_results() {
     assert!(stray.is_empty(), "temporary files left behind: {stray:?}");
 }
 
+/// SIGTERM mid-run: the process stops at its next check with "interrupted; rerun to
+/// resume" and exit status 130, keeping every finished unit; the rerun gives the results of
+/// an uninterrupted run.
+#[test]
+fn sigterm_stops_cleanly_and_the_rerun_gives_the_same_results() {
+    let root = tempfile::tempdir().unwrap();
+    let reference = root.path().join("reference");
+    run_to_completion(&reference);
+    let uninterrupted = std::fs::read_to_string(reference.join("pretrain/finetune.csv")).unwrap();
+
+    let results = root.path().join("terminated");
+    let dir = results.join("pretrain");
+    let mut interrupted = 0;
+    for delay_ms in [40u64, 120, 250, 400, 600, 900, 1300] {
+        let child =
+            experiment(&results).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let before = finished_files(&dir);
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() {
+            break;
+        }
+        assert_eq!(output.status.code(), Some(130), "stderr: {stderr}");
+        assert!(stderr.contains("interrupted; rerun to resume"), "stderr: {stderr}");
+        interrupted += 1;
+        for (path, inode) in &before {
+            assert_eq!(finished_files(&dir).get(path), Some(inode), "{} was lost", path.display());
+        }
+    }
+    assert!(interrupted >= 1, "the experiment finished before SIGTERM reached it");
+    run_to_completion(&results);
+    assert_eq!(std::fs::read_to_string(dir.join("finetune.csv")).unwrap(), uninterrupted);
+    let stray: Vec<_> = walk(&dir)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(stray.is_empty(), "temporary files left behind: {stray:?}");
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {

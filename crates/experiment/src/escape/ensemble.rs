@@ -26,6 +26,7 @@ use crate::escape::ensemble_setup::{
 };
 use crate::escape::plan::EnsemblePlan;
 use crate::escape::{EscapeConfig, InputSampling, ModelConfig};
+use crate::interrupt::check_interrupt;
 use crate::{EnsembleProgress, ExperimentError};
 use goldilocks_analysis::{GridRecord, RunRecord};
 
@@ -152,6 +153,7 @@ pub fn run_ensemble<B: Backend>(
             let finished_runs =
                 (0..groups * runs).filter(|&run| finished(&above, &diverged_at, run)).count();
             progress(EnsembleProgress { steps: step, finished_runs, runs: groups * runs });
+            check_interrupt()?;
             if config.training.stop_when_finished {
                 // A variant leaves the ensemble once every seed's run of it has finished, so the
                 // curves of one variant keep a common length (the seed-mean curve needs them all).

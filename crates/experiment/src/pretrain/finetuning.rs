@@ -17,6 +17,7 @@ use goldilocks_model::teacher::teacher_rows;
 use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
 use serde::Serialize;
 
+use crate::interrupt::check_interrupt;
 use crate::pretrain::pretraining::{row_tensor, test_inputs};
 use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
 use crate::{EnsembleProgress, ExperimentError, FinetuneMethod};
@@ -166,6 +167,7 @@ pub fn finetune_from_checkpoints<B: Backend>(
             }
             let finished_runs = reached.iter().filter(|r| r.is_some()).count();
             progress(EnsembleProgress { steps: step, finished_runs, runs: total });
+            check_interrupt()?;
             if finished_runs == total || step == fine.max_steps {
                 break;
             }

@@ -19,6 +19,7 @@ use goldilocks_schedule::LearningRateSchedule;
 use goldilocks_store::{CheckpointStore, NamedTensor};
 use serde::{Deserialize, Serialize};
 
+use crate::interrupt::check_interrupt;
 use crate::pretrain::{PretrainConfig, SourceTask};
 use crate::progress::EnsembleBar;
 use crate::{EnsembleProgress, ExperimentError};
@@ -328,6 +329,7 @@ fn train<B: Backend>(
         }
         if step % REPORT_EVERY == 0 || step == last {
             bar.update(EnsembleProgress { steps: step, finished_runs: 0, runs: 1 });
+            check_interrupt()?;
         }
     }
     bar.finish(&format!("{} steps, {} checkpoints saved", last - first_step, missing.len()));

@@ -11,6 +11,7 @@ use goldilocks_lora::apply_lora;
 use goldilocks_model::Vit;
 use rand::SeedableRng;
 
+use crate::interrupt::check_interrupt;
 use crate::vit::task_data::{BatchSampler, TaskData};
 use crate::vit::train::{accuracy, train_step};
 use crate::vit::VitExperimentConfig;
@@ -78,6 +79,7 @@ pub fn finetune<B: AutodiffBackend>(
     let mut training_seconds = 0.0;
     let mut losses = Vec::new();
     for step in 1..=f.max_steps {
+        check_interrupt()?;
         let started = Instant::now();
         let (next, loss) =
             train_step(model, &mut optimizer, learning_rate, target, &sampler.next_batch(), device);

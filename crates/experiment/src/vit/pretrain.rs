@@ -11,6 +11,7 @@ use burn::tensor::backend::AutodiffBackend;
 use goldilocks_model::Vit;
 use goldilocks_store::CheckpointStore;
 
+use crate::interrupt::check_interrupt;
 use crate::progress::EnsembleBar;
 use crate::vit::task_data::{BatchSampler, TaskData};
 use crate::vit::train::{accuracy, train_step};
@@ -125,6 +126,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             save(&model, step, &mut losses)?;
         }
         bar.update(EnsembleProgress { steps: step, finished_runs: 0, runs: 1 });
+        check_interrupt()?;
     }
     let seconds = started.elapsed().as_secs_f64();
     bar.finish(&format!(
