@@ -63,9 +63,7 @@ fn finished_files(dir: &Path) -> BTreeMap<PathBuf, u64> {
 #[test]
 fn killed_at_any_moment_it_resumes_to_the_same_results() {
     let root = tempfile::tempdir().unwrap();
-    let reference = root.path().join("reference");
-    run_to_completion(&reference);
-    let uninterrupted = std::fs::read_to_string(reference.join("pretrain/finetune.csv")).unwrap();
+    let uninterrupted = uninterrupted_finetune_csv(root.path());
 
     let results = root.path().join("killed");
     let dir = results.join("pretrain");
@@ -111,11 +109,7 @@ fn killed_at_any_moment_it_resumes_to_the_same_results() {
         );
     }
     assert_eq!(std::fs::read_to_string(dir.join("finetune.csv")).unwrap(), uninterrupted);
-    let stray: Vec<_> = walk(&dir)
-        .into_iter()
-        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
-        .collect();
-    assert!(stray.is_empty(), "temporary files left behind: {stray:?}");
+    assert_no_temporary_files(&dir);
 }
 
 /// SIGTERM mid-run: the process stops at its next check with "interrupted; rerun to
@@ -124,9 +118,7 @@ fn killed_at_any_moment_it_resumes_to_the_same_results() {
 #[test]
 fn sigterm_stops_cleanly_and_the_rerun_gives_the_same_results() {
     let root = tempfile::tempdir().unwrap();
-    let reference = root.path().join("reference");
-    run_to_completion(&reference);
-    let uninterrupted = std::fs::read_to_string(reference.join("pretrain/finetune.csv")).unwrap();
+    let uninterrupted = uninterrupted_finetune_csv(root.path());
 
     let results = root.path().join("terminated");
     let dir = results.join("pretrain");
@@ -152,7 +144,18 @@ fn sigterm_stops_cleanly_and_the_rerun_gives_the_same_results() {
     assert!(interrupted >= 1, "the experiment finished before SIGTERM reached it");
     run_to_completion(&results);
     assert_eq!(std::fs::read_to_string(dir.join("finetune.csv")).unwrap(), uninterrupted);
-    let stray: Vec<_> = walk(&dir)
+    assert_no_temporary_files(&dir);
+}
+
+/// finetune.csv of a run to completion, uninterrupted, under `root/reference/`.
+fn uninterrupted_finetune_csv(root: &Path) -> String {
+    let reference = root.join("reference");
+    run_to_completion(&reference);
+    std::fs::read_to_string(reference.join("pretrain/finetune.csv")).unwrap()
+}
+
+fn assert_no_temporary_files(dir: &Path) {
+    let stray: Vec<_> = walk(dir)
         .into_iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
         .collect();
