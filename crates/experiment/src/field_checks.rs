@@ -38,6 +38,30 @@ pub(crate) fn positive_number(field: &str, value: f64) -> Result<(), ExperimentE
     Ok(())
 }
 
+/// Checks that a number is finite and at least 0.
+pub(crate) fn non_negative_number(field: &str, value: f64) -> Result<(), ExperimentError> {
+    if !(value.is_finite() && value >= 0.0) {
+        return Err(ExperimentError::invalid(
+            field,
+            format!("must be a non-negative number, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a list holds at least one item; `item` names one in the message ("must list
+/// at least one rank").
+pub(crate) fn lists_at_least_one(
+    field: &str,
+    len: usize,
+    item: &str,
+) -> Result<(), ExperimentError> {
+    if len == 0 {
+        return Err(ExperimentError::invalid(field, format!("must list at least one {item}")));
+    }
+    Ok(())
+}
+
 /// Checks that a fraction lies in (0, 1].
 pub(crate) fn unit_fraction(field: &str, value: f64) -> Result<(), ExperimentError> {
     if !(value > 0.0 && value <= 1.0) {
@@ -73,5 +97,11 @@ mod tests {
         let above = unit_fraction("threshold", 1.5).unwrap_err().to_string();
         assert!(above.contains("`threshold`") && above.contains("1.5"), "{above}");
         assert!(unit_fraction("threshold", 0.0).is_err());
+        assert!(non_negative_number("noise", 0.0).is_ok());
+        assert!(non_negative_number("noise", -0.5).unwrap_err().to_string().contains("-0.5"));
+        assert!(non_negative_number("noise", f64::NAN).is_err());
+        assert!(lists_at_least_one("sweep.mu", 1, "strength").is_ok());
+        let empty = lists_at_least_one("sweep.mu", 0, "strength").unwrap_err().to_string();
+        assert!(empty.contains("`sweep.mu` must list at least one strength"), "{empty}");
     }
 }

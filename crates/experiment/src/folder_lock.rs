@@ -6,7 +6,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::ExperimentError;
 
@@ -57,7 +57,7 @@ pub fn lock_results_folder(dir: &Path, wait: bool) -> Result<FolderLock, Experim
 }
 
 /// The process id written by the lock's holder ("unknown" when unreadable).
-fn holder_of(path: &PathBuf) -> String {
+fn holder_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let pid = text.trim();
     if pid.is_empty() {

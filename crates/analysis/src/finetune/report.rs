@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use goldilocks_theory::format::trimmed;
 
+use crate::finetune::verdict::sources_of;
 use crate::finetune::{verdict_section, CheckpointSummary, FinetuneRow, Goldilocks};
 
 /// Everything the report shows.
@@ -36,12 +37,7 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
     let _ = writeln!(out, "Reproduce with:\n\n```sh\n{}\n```\n", input.commands.trim());
     let _ = writeln!(out, "## Verdict\n");
     out.push_str(&verdict_section(input.goldilocks));
-    let mut sources: Vec<&str> = Vec::new();
-    for g in input.goldilocks {
-        if !sources.contains(&g.source.as_str()) {
-            sources.push(&g.source);
-        }
-    }
+    let sources = sources_of(input.goldilocks);
     if !input.plots.is_empty() {
         let _ = writeln!(out, "## Plots\n");
         for (caption, path) in input.plots {

@@ -70,12 +70,7 @@ pub fn verdict_section(goldilocks: &[Goldilocks]) -> String {
         );
     }
     let _ = writeln!(out);
-    let mut sources: Vec<&str> = Vec::new();
-    for g in goldilocks {
-        if !sources.contains(&g.source.as_str()) {
-            sources.push(&g.source);
-        }
-    }
+    let sources = sources_of(goldilocks);
     for source in &sources {
         let _ = writeln!(out, "Source `{source}`:\n");
         for g in goldilocks.iter().filter(|g| g.source == *source) {
@@ -90,4 +85,15 @@ pub fn verdict_section(goldilocks: &[Goldilocks]) -> String {
         let _ = writeln!(out);
     }
     out
+}
+
+/// The sources of `goldilocks`, in order of first appearance.
+pub(crate) fn sources_of(goldilocks: &[Goldilocks]) -> Vec<&str> {
+    let mut sources: Vec<&str> = Vec::new();
+    for g in goldilocks {
+        if !sources.contains(&g.source.as_str()) {
+            sources.push(&g.source);
+        }
+    }
+    sources
 }

@@ -3,7 +3,10 @@
 use goldilocks_lora::LoraInit;
 
 use crate::escape::EscapeConfig;
-use crate::field_checks::{at_least_one, positive_number, unit_fraction, validate_name};
+use crate::field_checks::{
+    at_least_one, lists_at_least_one, non_negative_number, positive_number, unit_fraction,
+    validate_name,
+};
 use crate::ExperimentError;
 
 /// Checks every field of `config`, naming the first one at fault.
@@ -20,12 +23,7 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
     }
     at_least_one("model.batch", model.batch)?;
     at_least_one("model.test_size", model.test_size)?;
-    if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
-        return Err(ExperimentError::invalid(
-            "model.label_noise",
-            format!("must be a non-negative number, got {}", model.label_noise),
-        ));
-    }
+    non_negative_number("model.label_noise", model.label_noise)?;
     model.source.validate().map_err(|e| ExperimentError::invalid("model.source", e.to_string()))?;
     config.lora.validate("lora")?;
     if config.lora.train_only_v && config.lora.init != LoraInit::Paper {
@@ -39,20 +37,13 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
     at_least_one("training.max_steps", training.max_steps)?;
     at_least_one("training.settle_steps", training.settle_steps)?;
     let sweep = &config.sweep;
-    if sweep.activations.is_empty() {
-        return Err(ExperimentError::invalid(
-            "sweep.activations",
-            "must list at least one activation",
-        ));
-    }
+    lists_at_least_one("sweep.activations", sweep.activations.len(), "activation")?;
     for (i, spec) in sweep.activations.iter().enumerate() {
         spec.pair().validate().map_err(|e| {
             ExperimentError::invalid(format!("sweep.activations[{i}]"), e.to_string())
         })?;
     }
-    if sweep.mu.is_empty() {
-        return Err(ExperimentError::invalid("sweep.mu", "must list at least one strength"));
-    }
+    lists_at_least_one("sweep.mu", sweep.mu.len(), "strength")?;
     for (i, &mu) in sweep.mu.iter().enumerate() {
         if !(0.0..=1.0).contains(&mu) {
             return Err(ExperimentError::invalid(
@@ -61,20 +52,13 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
             ));
         }
     }
-    if sweep.ranks.is_empty() {
-        return Err(ExperimentError::invalid("sweep.ranks", "must list at least one rank"));
-    }
+    lists_at_least_one("sweep.ranks", sweep.ranks.len(), "rank")?;
     for (i, &rank) in sweep.ranks.iter().enumerate() {
         config.lora.lora_config(rank).validate_rank(model.input_dim).map_err(|e| {
             ExperimentError::invalid(format!("sweep.ranks[{i}]"), format!("{e} (model.input_dim)"))
         })?;
     }
-    if config.starts.is_empty() {
-        return Err(ExperimentError::invalid(
-            "starts",
-            "must list at least one starting condition",
-        ));
-    }
+    lists_at_least_one("starts", config.starts.len(), "starting condition")?;
     for (i, start) in config.starts.iter().enumerate() {
         let field = |name: &str| format!("starts[{i}].{name}");
         if start.name.is_empty() {

@@ -9,7 +9,9 @@ use goldilocks_store::RetentionPolicy;
 use serde::{Deserialize, Serialize};
 
 use crate::escape::AdapterConfig;
-use crate::field_checks::{at_least_one, positive_number, validate_name};
+use crate::field_checks::{
+    at_least_one, lists_at_least_one, non_negative_number, positive_number, validate_name,
+};
 use crate::pretrain::PretrainOutcome;
 use crate::pretrain::SourceTask;
 use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
@@ -159,12 +161,7 @@ impl ExperimentKind for PretrainConfig {
         at_least_one("model.input_dim", n)?;
         at_least_one("model.batch", model.batch)?;
         at_least_one("model.test_size", model.test_size)?;
-        if !(model.label_noise.is_finite() && model.label_noise >= 0.0) {
-            return Err(ExperimentError::invalid(
-                "model.label_noise",
-                format!("must be a non-negative number, got {}", model.label_noise),
-            ));
-        }
+        non_negative_number("model.label_noise", model.label_noise)?;
         if model.activation == Activation::Sign {
             return Err(ExperimentError::invalid(
                 "model.activation",
@@ -172,12 +169,7 @@ impl ExperimentKind for PretrainConfig {
             ));
         }
         let pre = &self.pretraining;
-        if pre.sources.is_empty() {
-            return Err(ExperimentError::invalid(
-                "pretraining.sources",
-                "must list at least one source task",
-            ));
-        }
+        lists_at_least_one("pretraining.sources", pre.sources.len(), "source task")?;
         for (i, source) in pre.sources.iter().enumerate() {
             source.validate().map_err(|message| {
                 ExperimentError::invalid(format!("pretraining.sources[{i}]"), message)
@@ -193,12 +185,7 @@ impl ExperimentKind for PretrainConfig {
         pre.learning_rate
             .init()
             .map_err(|e| ExperimentError::invalid("pretraining.learning_rate", e.to_string()))?;
-        if !(pre.init_norm.is_finite() && pre.init_norm >= 0.0) {
-            return Err(ExperimentError::invalid(
-                "pretraining.init_norm",
-                format!("must be a non-negative number, got {}", pre.init_norm),
-            ));
-        }
+        non_negative_number("pretraining.init_norm", pre.init_norm)?;
         pre.checkpoints
             .validate()
             .map_err(|e| ExperimentError::invalid("pretraining.checkpoints", e.to_string()))?;

@@ -16,7 +16,7 @@ use crate::escape::{
     ActivationSpec, AdapterConfig, InputSampling, ModelConfig, RecordConfig, StartConfig,
     SweepConfig, TrainingConfig,
 };
-use crate::field_checks::{at_least_one, unit_fraction, validate_name};
+use crate::field_checks::{at_least_one, lists_at_least_one, unit_fraction, validate_name};
 use crate::scaling::ScalingOutcome;
 use crate::{ExperimentError, ExperimentKind, RunOptions};
 
@@ -216,9 +216,7 @@ impl ExperimentKind for ScalingConfig {
     fn validate(&self) -> Result<(), ExperimentError> {
         validate_name(&self.name)?;
         unit_fraction("threshold", self.threshold)?;
-        if self.targets.is_empty() {
-            return Err(ExperimentError::invalid("targets", "must list at least one target"));
-        }
+        lists_at_least_one("targets", self.targets.len(), "target")?;
         for (t, target) in self.targets.iter().enumerate() {
             let field = |name: &str| format!("targets[{t}].{name}");
             if target.information_exponent().is_none() {

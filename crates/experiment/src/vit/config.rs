@@ -11,7 +11,9 @@ use goldilocks_model::VitShape;
 use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
-use crate::field_checks::{at_least_one, positive_number, unit_fraction, validate_name};
+use crate::field_checks::{
+    at_least_one, lists_at_least_one, positive_number, unit_fraction, validate_name,
+};
 use crate::vit::VitOutcome;
 use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 
@@ -163,9 +165,7 @@ impl ExperimentKind for VitExperimentConfig {
         }
         self.model.with_classes(1).validate().map_err(|e| invalid("model", e.to_string()))?;
         for (field, task) in [("source", &self.source), ("target", &self.target)] {
-            if task.classes.is_empty() {
-                return Err(invalid(format!("{field}.classes"), "must list at least one class"));
-            }
+            lists_at_least_one(&format!("{field}.classes"), task.classes.len(), "class")?;
             if let Some(c) = task.classes.iter().find(|&&c| c > 9) {
                 return Err(invalid(
                     format!("{field}.classes"),
@@ -203,9 +203,7 @@ impl ExperimentKind for VitExperimentConfig {
             LoraError::Alpha(_) => invalid("finetune.lora_alpha", e.to_string()),
             _ => invalid("finetune", e.to_string()),
         })?;
-        if f.seeds.is_empty() {
-            return Err(invalid("finetune.seeds", "must list at least one seed"));
-        }
+        lists_at_least_one("finetune.seeds", f.seeds.len(), "seed")?;
         at_least_one("finetune.batch", f.batch)?;
         positive_number("finetune.lora_learning_rate", f.lora_learning_rate)?;
         positive_number("finetune.full_learning_rate", f.full_learning_rate)?;
