@@ -162,7 +162,7 @@ fn each_bad_scaling_field_is_named() {
         (tiny_with("seeds = 2", "seeds = 0"), "targets[0].seeds"),
         (tiny_with("activation = \"he1\"", "activation = \"relu\""), "targets[0].activation"),
         (tiny_with("activation = \"he1\"", "activation = \"he3\""), "targets[1].activation"),
-        (tiny_with("activation = \"he1\"", "activation = \"he9\""), "he9"),
+        (tiny_with("activation = \"he1\"", "activation = \"he31\""), "he31"),
         (tiny_with("threshold = 0.5", "threshold = 1.5"), "threshold"),
         (tiny_with("name = \"scaling-tiny\"", "name = \"a/b\""), "name"),
         (tiny_with("threshold = 0.5", "threshold = 0.5\nsizes = [8]"), "sizes"),

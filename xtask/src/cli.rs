@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::BackendKind;
+use goldilocks_theory::TauVariant;
 
 /// Goldilocks: how much pre-training is too much before LoRA fine-tuning.
 #[derive(Debug, Parser)]
@@ -158,7 +159,11 @@ pub struct TauArgs {
     /// Pre-training strengths, comma separated, each in (0, 1).
     #[arg(long, value_delimiter = ',', required = true)]
     pub mu: Vec<f64>,
-    /// Hermite truncation k_max.
+    /// Which A(mu), B(mu): `corrected` (the linearised flow in closed form) or `published`
+    /// (the authors' sums, truncated at --k-max).
+    #[arg(long, default_value = "corrected")]
+    pub variant: TauVariant,
+    /// Hermite truncation k_max of the published sums.
     #[arg(long, default_value_t = 10)]
     pub k_max: usize,
     /// Gauss-Hermite nodes.

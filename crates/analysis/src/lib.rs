@@ -32,8 +32,10 @@
 pub mod comparison;
 pub mod error;
 pub mod escape;
+pub mod fastest_strength;
 pub mod finetune;
 pub mod interval;
+pub mod no_fit;
 pub mod ode_comparison;
 pub mod paper_statistic;
 pub mod plot;
@@ -50,11 +52,13 @@ pub mod trajectory;
 pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};
+pub use fastest_strength::{fastest_strengths, FastestStrength, SpeedStatistic};
 pub use finetune::{
     find_goldilocks, summarize_finetuning, CheckpointSummary, FinetuneOutcome, FinetuneRow,
     Goldilocks,
 };
 pub use interval::{mean_interval, t_975, MeanInterval};
+pub use no_fit::{compare_no_fit, NoFitComparison, NoFitPoint, NoFitPrediction};
 pub use ode_comparison::{OdeComparison, OdeOverlay, OdeSection};
 pub use paper_statistic::{paper_time, seed_average};
 pub use plot::{

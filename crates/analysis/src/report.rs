@@ -14,6 +14,7 @@
 
 mod censored;
 mod diverged;
+mod fastest;
 mod header;
 mod ode;
 mod overlap;
@@ -22,6 +23,8 @@ mod results;
 mod theory;
 mod view;
 
+use crate::fastest_strength::FastestStrength;
+use crate::no_fit::NoFitComparison;
 use crate::ode_comparison::OdeSection;
 use crate::published::PublishedNumbers;
 use crate::summary::{SummaryParams, SummaryRow};
@@ -45,7 +48,11 @@ pub struct ReportInput<'a> {
     pub plots: &'a [(String, String)],
     /// Shell commands that reproduce the experiment.
     pub commands: &'a str,
-    /// Theory curves fitted to the measured times (empty: no theory section).
+    /// The fastest strength of each (activation, start, rank) with three or more strengths.
+    pub fastest: &'a [FastestStrength],
+    /// The no-fit theory predictions beside the measured times.
+    pub no_fit: &'a [NoFitComparison],
+    /// Theory curves fitted to the measured times (no theory section when both are empty).
     pub theory: &'a [TheoryFit],
     /// The deterministic dynamics beside the measured m_V (empty: no such section).
     pub ode: &'a OdeSection,
@@ -58,6 +65,7 @@ pub fn render_report(input: &ReportInput) -> String {
     view.write_header(&mut out);
     view.write_results(&mut out);
     view.write_overlap_section(&mut out);
+    view.write_fastest(&mut out);
     view.write_theory(&mut out);
     view.write_ode(&mut out);
     view.write_plots(&mut out);
@@ -184,6 +192,8 @@ mod tests {
             params,
             plots,
             commands: "cargo xtask experiment --config configs/tiny.toml",
+            fastest: &[],
+            no_fit: &[],
             theory: &[],
             ode: &NO_ODE,
         }

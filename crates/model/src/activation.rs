@@ -2,7 +2,7 @@
 //!
 //! The same activation can be evaluated on burn tensors (training) and on `f64` scalars
 //! (theory, tests). Names follow shared conventions: `linear`, `square`, `erf`, `sigmoid`,
-//! `relu`, `tanh`, `sign` (teacher only), probabilists' Hermite `he1` ... `he6`, and sums
+//! `relu`, `tanh`, `sign` (teacher only), probabilists' Hermite `he1` ... `he30`, and sums
 //! `heK+heL` (K < L).
 //!
 //! ```
@@ -21,8 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
 
-/// Highest Hermite degree accepted.
-const MAX_HERMITE_DEGREE: u32 = 6;
+/// Highest Hermite degree accepted: He_k is evaluated by its three-term recurrence for any k,
+/// but beyond 30 the learning-rate divisor k! k (above 1e33) and the polynomial's values leave
+/// the range where f32 training means anything.
+pub const MAX_HERMITE_DEGREE: u32 = 30;
 
 /// A scalar activation function applied elementwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -42,9 +44,9 @@ pub enum Activation {
     Tanh,
     /// sign(x); teacher only, since it has no useful derivative.
     Sign,
-    /// Probabilists' Hermite polynomial He_k, k in 1..=6.
+    /// Probabilists' Hermite polynomial He_k, k in 1..=30.
     Hermite(u32),
-    /// He_k + He_l with k < l <= 6.
+    /// He_k + He_l with k < l <= 30.
     HermiteSum(u32, u32),
 }
 
@@ -81,6 +83,15 @@ impl Activation {
             Activation::Hermite(k) => k % 2 == 1,
             Activation::HermiteSum(k, l) => k % 2 == 1 && l % 2 == 1,
             Activation::Square | Activation::Sigmoid | Activation::Relu => false,
+        }
+    }
+
+    /// The jump `f(0+) - f(0-)` at 0: 2 for sign, 0 for every continuous activation.
+    pub fn jump_at_zero(self) -> f64 {
+        if self == Activation::Sign {
+            2.0
+        } else {
+            0.0
         }
     }
 
@@ -337,6 +348,7 @@ mod tests {
     fn all() -> Vec<Activation> {
         let mut list = Activation::NAMED.to_vec();
         list.extend((1..=6).map(Activation::Hermite));
+        list.extend([9, 12].map(Activation::Hermite));
         list.push(Activation::HermiteSum(2, 4));
         list.push(Activation::HermiteSum(1, 3));
         list
@@ -348,9 +360,32 @@ mod tests {
             let parsed: Activation = activation.to_string().parse().unwrap();
             assert_eq!(parsed, activation);
         }
-        assert!(matches!("he7".parse::<Activation>(), Err(ModelError::UnknownActivation(_))));
+        assert_eq!("he30".parse::<Activation>().unwrap(), Activation::Hermite(30));
+        assert!(matches!("he31".parse::<Activation>(), Err(ModelError::UnknownActivation(_))));
+        assert!(matches!("he0".parse::<Activation>(), Err(ModelError::UnknownActivation(_))));
         assert!(matches!("he3+he2".parse::<Activation>(), Err(ModelError::UnknownActivation(_))));
         assert!(matches!("gelu".parse::<Activation>(), Err(ModelError::UnknownActivation(_))));
+    }
+
+    /// High degrees follow the orthogonality E[He_j He_k] = k! delta_jk (a fine midpoint sum
+    /// under the Gaussian weight).
+    #[test]
+    fn high_hermite_degrees_are_orthogonal() {
+        let (n, h) = (40_000, 24.0 / 40_000.0);
+        let weight = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let inner = |j: u32, k: u32| -> f64 {
+            (0..n)
+                .map(|i| {
+                    let z = -12.0 + (i as f64 + 0.5) * h;
+                    hermite_scalar(j, z) * hermite_scalar(k, z) * weight(z) * h
+                })
+                .sum()
+        };
+        let factorial = |k: u32| (1..=k).map(f64::from).product::<f64>();
+        for k in [7, 10, 13] {
+            assert!((inner(k, k) / factorial(k) - 1.0).abs() < 1e-6, "He{k}");
+            assert!(inner(k, k - 2).abs() < 1e-6 * factorial(k), "He{k} against He{}", k - 2);
+        }
     }
 
     #[test]
@@ -389,9 +424,14 @@ mod tests {
                 activation.apply_derivative(tensor.clone()).into_data().to_vec::<f32>().unwrap();
             for (i, &x) in xs.iter().enumerate() {
                 let x = f64::from(x);
-                assert!((f64::from(values[i]) - activation.value(x)).abs() < 1e-4, "{activation}");
+                let (value, slope) = (activation.value(x), activation.derivative(x));
+                // f32 keeps about 7 digits: relative for the large values of high degrees.
                 assert!(
-                    (f64::from(slopes[i]) - activation.derivative(x)).abs() < 1e-4,
+                    (f64::from(values[i]) - value).abs() < 1e-4 * (1.0 + value.abs()),
+                    "{activation}"
+                );
+                assert!(
+                    (f64::from(slopes[i]) - slope).abs() < 1e-4 * (1.0 + slope.abs()),
                     "{activation}'"
                 );
             }

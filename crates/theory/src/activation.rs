@@ -20,17 +20,21 @@ pub struct ScalarActivation<'a> {
     /// polynomials whose top degree is `k`, `None` for every other activation. For a
     /// student, `A(mu)` and `B(mu)` are divided by `k! * k`.
     pub hermite_degree: Option<u32>,
+    /// The jump `sigma(0+) - sigma(0-)` of the function at 0 (2 for sign, 0 for continuous
+    /// functions): in the sense of distributions the derivative is `derivative` plus this
+    /// jump times a Dirac delta at 0, which the corrected `B(mu)` integrates against.
+    pub jump_at_zero: f64,
 }
 
 impl<'a> ScalarActivation<'a> {
     /// A smooth, non-Hermite activation (linear, erf, tanh, sigmoid, square, ...).
     pub fn smooth(value: &'a dyn Fn(f64) -> f64, derivative: &'a dyn Fn(f64) -> f64) -> Self {
-        Self { value, derivative, non_smooth: false, hermite_degree: None }
+        Self { value, derivative, non_smooth: false, hermite_degree: None, jump_at_zero: 0.0 }
     }
 
     /// An activation with a kink or jump at 0 (relu, sign), integrated adaptively.
     pub fn non_smooth(value: &'a dyn Fn(f64) -> f64, derivative: &'a dyn Fn(f64) -> f64) -> Self {
-        Self { value, derivative, non_smooth: true, hermite_degree: None }
+        Self { value, derivative, non_smooth: true, hermite_degree: None, jump_at_zero: 0.0 }
     }
 
     /// A Hermite activation (`He_k`, or a sum with top degree `k = degree`).
@@ -39,7 +43,21 @@ impl<'a> ScalarActivation<'a> {
         derivative: &'a dyn Fn(f64) -> f64,
         degree: u32,
     ) -> Self {
-        Self { value, derivative, non_smooth: false, hermite_degree: Some(degree) }
+        Self {
+            value,
+            derivative,
+            non_smooth: false,
+            hermite_degree: Some(degree),
+            jump_at_zero: 0.0,
+        }
+    }
+}
+
+impl ScalarActivation<'_> {
+    /// The same activation with a jump of `jump` at 0 (sign: 2).
+    pub fn with_jump_at_zero(mut self, jump: f64) -> Self {
+        self.jump_at_zero = jump;
+        self
     }
 }
 
@@ -49,6 +67,7 @@ impl std::fmt::Debug for ScalarActivation<'_> {
             .field("value(1)", &(self.value)(1.0))
             .field("non_smooth", &self.non_smooth)
             .field("hermite_degree", &self.hermite_degree)
+            .field("jump_at_zero", &self.jump_at_zero)
             .finish_non_exhaustive()
     }
 }

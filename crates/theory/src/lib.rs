@@ -29,7 +29,9 @@
 //!   expectations choosing between them;
 //! - [`activation`]: [`ScalarActivation`], an activation as the theory sees it;
 //! - [`coefficients`]: the Hermite coefficients `s_k`, `s_k^r`, `b_k^r`;
-//! - [`tau`](mod@tau): `A(mu)`, `B(mu)`, `tau(mu)`, the exit time and the linear closed form;
+//! - [`tau`](mod@tau): `A(mu)`, `B(mu)` (published and corrected, [`TauVariant`]), `tau(mu)`,
+//!   the exit time and the linear closed form;
+//! - [`search_time`]: the SGD steps predicted from tau with no fitted constant;
 //! - [`error`]: the error type, [`TheoryError`].
 //!
 //! # The large-N dynamics and the growth laws
@@ -55,6 +57,7 @@ pub mod hermite;
 pub mod quadrature;
 pub mod rng;
 pub mod scaling_law;
+pub mod search_time;
 pub mod tau;
 
 #[cfg(test)]
@@ -69,6 +72,8 @@ pub use quadrature::{
     GaussHermite, Integral,
 };
 pub use scaling_law::GrowthLaw;
+pub use search_time::{predicted_steps, StartingOverlap};
 pub use tau::{
     exit_time, tau, tau_coefficients, tau_linear_closed_form, TauCoefficients, TauOptions,
+    TauVariant,
 };

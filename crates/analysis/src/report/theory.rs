@@ -1,5 +1,5 @@
-//! "Theory beside measurement": the constant c fitted to each theory curve, and the curve
-//! beside the measured times.
+//! "Theory beside measurement": the no-fit prediction of tau(mu) beside the measured paper_time
+//! and escape step, and, secondary, the constant c fitted to each theory curve.
 
 use std::fmt::Write as _;
 
@@ -8,52 +8,87 @@ use goldilocks_theory::format::trimmed;
 use crate::report::view::View;
 
 impl View<'_> {
-    /// "Theory beside measurement" (nothing without theory fits).
+    /// "Theory beside measurement" (nothing without predictions or fits).
     pub(super) fn write_theory(&self, out: &mut String) {
-        if self.input.theory.is_empty() {
+        let (no_fit, fits) = (self.input.no_fit, self.input.theory);
+        if no_fit.is_empty() && fits.is_empty() {
             return;
         }
         let _ = writeln!(out, "## Theory beside measurement\n");
-        let _ = writeln!(
-            out,
-            "The theory predicts the escape time as tau(mu) ln(R / eps) up to a constant, so for each \
-             activation and starting condition a constant c (steps per unit of tau) is fitted in log \
-             space to the measured paper_time; the log-RMS deviation says how well the shapes agree \
-             (0.1: typically a factor of 1.11 between measurement and fitted curve).\n"
-        );
-        let _ = writeln!(out, "| activation | start | c | log-RMS deviation | strengths |");
-        let _ = writeln!(out, "|---|---|---:|---:|---:|");
-        for fit in self.input.theory {
+        if !no_fit.is_empty() {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
-                fit.activation,
-                fit.start,
-                trimmed(fit.scale, 2),
-                trimmed(fit.log_rms, 3),
-                fit.points.len()
+                "With no fitted constant, the linearised search phase (corrected tau(mu), \
+                 docs/theory.md) predicts the paper's statistic as (tau / lr) ln(mu / (kappa m0)) \
+                 and the escape step as (tau / lr) ln(threshold / (kappa m0)), with \
+                 kappa = (sqrt(D) - B) / (2 sqrt(D)), D = B^2 + 4 A^2, lr the rate the runs used and, \
+                 from a random V, ln m0 averaged over its law at N. The log-RMS deviation says how \
+                 far the measurement is from it (0.1: typically a factor of 1.11).\n"
             );
-        }
-        let _ = writeln!(out);
-        for fit in self.input.theory {
             let _ = writeln!(
                 out,
-                "**{}, {}** (c = {}):\n",
-                fit.activation,
-                fit.start,
-                trimmed(fit.scale, 2)
+                "| activation | start | log-RMS, paper_time | log-RMS, escape step | strengths |"
             );
-            let _ = writeln!(out, "| mu | tau(mu) | c tau(mu) | measured | measured / (c tau) |");
-            let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
-            for p in &fit.points {
+            let _ = writeln!(out, "|---|---|---:|---:|---:|");
+            let rms = |v: Option<f64>| v.map_or("-".to_string(), |v| trimmed(v, 3));
+            for c in no_fit {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} |",
-                    trimmed(p.mu, 4),
-                    trimmed(p.tau, 4),
-                    trimmed(p.predicted, 1),
-                    trimmed(p.measured, 1),
-                    trimmed(p.measured / p.predicted, 2)
+                    c.activation,
+                    c.start,
+                    rms(c.paper_time_log_rms),
+                    rms(c.escape_log_rms),
+                    c.points.len()
+                );
+            }
+            let _ = writeln!(out);
+            for c in no_fit {
+                let _ = writeln!(out, "**{}, {}** (no fitted constant):\n", c.activation, c.start);
+                let _ = writeln!(
+                    out,
+                    "| mu | predicted paper_time | measured | measured / predicted | predicted escape | measured median escape | measured / predicted |"
+                );
+                let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|");
+                let value = |v: Option<f64>| v.map_or("-".to_string(), |v| trimmed(v, 1));
+                let ratio = |m: Option<f64>, p: f64| {
+                    m.filter(|_| p > 0.0).map_or("-".to_string(), |m| trimmed(m / p, 2))
+                };
+                for p in &c.points {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} | {} | {} | {} |",
+                        trimmed(p.mu, 4),
+                        trimmed(p.predicted_paper_time, 1),
+                        value(p.measured_paper_time),
+                        ratio(p.measured_paper_time, p.predicted_paper_time),
+                        trimmed(p.predicted_escape, 1),
+                        value(p.measured_escape),
+                        ratio(p.measured_escape, p.predicted_escape)
+                    );
+                }
+                let _ = writeln!(out);
+            }
+        }
+        if !fits.is_empty() {
+            let _ = writeln!(
+                out,
+                "Secondary: a constant c (steps per unit of tau) fitted in log space to the measured \
+                 paper_time, which tests the shape of tau(mu) alone.\n"
+            );
+            let _ =
+                writeln!(out, "| activation | start | rank | c | log-RMS deviation | strengths |");
+            let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
+            for fit in fits {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    fit.activation,
+                    fit.start,
+                    fit.rank,
+                    trimmed(fit.scale, 2),
+                    trimmed(fit.log_rms, 3),
+                    fit.points.len()
                 );
             }
             let _ = writeln!(out);

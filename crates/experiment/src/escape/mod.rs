@@ -34,4 +34,4 @@ pub use memory::{ensemble_bytes, human_bytes};
 pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use run::EscapeOutcome;
-pub use theory_curves::{tau_of, theory_curves};
+pub use theory_curves::{coefficients_of, no_fit_predictions, tau_of, theory_curves};

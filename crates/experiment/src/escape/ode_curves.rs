@@ -6,10 +6,10 @@ use goldilocks_analysis::{OdeComparison, OdeOverlay, OdeSection};
 use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 use goldilocks_theory::dynamics::{LoraDynamics, OdeOptions};
-use goldilocks_theory::ScalarActivation;
 use rayon::prelude::*;
 
 use crate::escape::ensemble::learning_rate;
+use crate::escape::theory_curves::scalar_activation;
 use crate::escape::EscapeConfig;
 use crate::ExperimentError;
 use goldilocks_analysis::RunRecord;
@@ -170,15 +170,9 @@ fn compare(
     let (teacher, student) = (pair.teacher, pair.student);
     let (phi, dphi) = (move |x| teacher.value(x), move |x| teacher.derivative(x));
     let (sigma, dsigma) = (move |x| student.value(x), move |x| student.derivative(x));
-    let scalar = |activation: Activation, value, slope| ScalarActivation {
-        value,
-        derivative: slope,
-        non_smooth: !activation.is_smooth(),
-        hermite_degree: activation.hermite_degree(),
-    };
     let mut dynamics = LoraDynamics::new(
-        scalar(teacher, &phi, &dphi),
-        scalar(student, &sigma, &dsigma),
+        scalar_activation(teacher, &phi, &dphi),
+        scalar_activation(student, &sigma, &dsigma),
         mu,
         learning_rate(config, student),
         config.model.input_dim,

@@ -4,17 +4,20 @@
 use std::path::{Path, PathBuf};
 
 use goldilocks_analysis::{
-    escape_time_plot, fit_theory, overlap_curves_with_ode_plot, render_report, summarize,
-    theory_fit_plot, write_summary_csv, PublishedNumbers, ReportInput, RunTrajectory,
-    SummaryParams, SummaryRow,
+    compare_no_fit, escape_time_plot, fastest_strengths, fit_theory, overlap_curves_with_ode_plot,
+    render_report, summarize, theory_fit_plot, write_summary_csv, PublishedNumbers, ReportInput,
+    RunTrajectory, SummaryParams, SummaryRow,
 };
 
 use crate::escape::ode_curves::ode_section;
-use crate::escape::theory_curves::theory_curves;
+use crate::escape::theory_curves::{no_fit_predictions, theory_curves};
 use crate::escape::EscapeConfig;
 use crate::results_folder::write;
 use crate::ExperimentError;
 use goldilocks_analysis::RunRecord;
+
+/// Bootstrap resamples behind the interval of the fastest strength.
+const FASTEST_RESAMPLES: usize = 1000;
 
 /// How summaries are computed for `config`.
 pub fn summary_params(config: &EscapeConfig) -> SummaryParams {
@@ -93,17 +96,31 @@ pub fn write_outputs(
     }
 
     let theory = fit_theory(&rows, &theory_curves(config));
-    if !theory.is_empty() {
+    let no_fit = compare_no_fit(&rows, &no_fit_predictions(config));
+    for start in &config.starts {
+        let start_no_fit: Vec<_> =
+            no_fit.iter().filter(|c| c.start == start.name).cloned().collect();
+        let start_fits: Vec<_> = theory.iter().filter(|f| f.start == start.name).cloned().collect();
+        if start_no_fit.is_empty() && start_fits.is_empty() {
+            continue;
+        }
         let svg = theory_fit_plot(
-            &theory,
-            &format!("{}: measured escape time and fitted c tau(mu)", config.name),
+            &start_no_fit,
+            &start_fits,
+            &format!("{}, {}: measured escape time beside the theory", config.name, start.name),
         )?;
-        write(&dir.join("plots/theory.svg"), svg.as_bytes())?;
+        let file = format!("plots/theory-{}.svg", file_safe(&start.name));
+        write(&dir.join(&file), svg.as_bytes())?;
         plots.push((
-            "Measured paper_time (points) beside the fitted theory c tau(mu) (dashed)".into(),
-            "plots/theory.svg".into(),
+            format!(
+                "{}: measured paper_time (points) beside the no-fit prediction (solid) and the \
+                 fitted c tau(mu) (dashed)",
+                start.name
+            ),
+            file,
         ));
     }
+    let fastest = fastest_strengths(&trajectories, &params, FASTEST_RESAMPLES, 0);
 
     let report = render_report(&ReportInput {
         experiment: &config.name,
@@ -113,6 +130,8 @@ pub fn write_outputs(
         params: &params,
         plots: &plots,
         commands: command,
+        fastest: &fastest,
+        no_fit: &no_fit,
         theory: &theory,
         ode: &ode,
     });

@@ -1,24 +1,19 @@
-//! tau(mu) of the theory for the activation pairs of an experiment.
+//! The theory beside an experiment's activation pairs: tau(mu) (corrected variant) and the
+//! escape statistics it predicts with no fitted constant.
 
-use goldilocks_analysis::TheoryCurve;
+use goldilocks_analysis::{NoFitPrediction, TheoryCurve};
 use goldilocks_model::{Activation, ActivationPair};
-use goldilocks_theory::{tau, ScalarActivation, TauOptions, TheoryError};
+use goldilocks_theory::{
+    predicted_steps, tau_coefficients, ScalarActivation, StartingOverlap, TauCoefficients,
+    TauOptions, TheoryError,
+};
 
+use crate::escape::ensemble_setup::learning_rate;
 use crate::escape::EscapeConfig;
 
-/// tau(mu) for a teacher/student pair.
-pub fn tau_of(pair: ActivationPair, mu: f64, options: &TauOptions) -> Result<f64, TheoryError> {
-    let (teacher, student) = (pair.teacher, pair.student);
-    let (teacher_value, teacher_slope) =
-        (move |x| teacher.value(x), move |x| teacher.derivative(x));
-    let (student_value, student_slope) =
-        (move |x| student.value(x), move |x| student.derivative(x));
-    let phi = scalar(teacher, &teacher_value, &teacher_slope);
-    let sigma = scalar(student, &student_value, &student_slope);
-    tau(mu, &phi, &sigma, options)
-}
-
-fn scalar<'a>(
+/// An activation as the theory crate sees it: its value and derivative closures, whether it
+/// is smooth, its Hermite degree and its jump at 0.
+pub(crate) fn scalar_activation<'a>(
     activation: Activation,
     value: &'a dyn Fn(f64) -> f64,
     slope: &'a dyn Fn(f64) -> f64,
@@ -28,29 +23,99 @@ fn scalar<'a>(
         derivative: slope,
         non_smooth: !activation.is_smooth(),
         hermite_degree: activation.hermite_degree(),
+        jump_at_zero: activation.jump_at_zero(),
     }
 }
 
-/// The theory curve of every activation pair of `config` at its strengths in (0, 1), with the
-/// paper's truncation; strengths where the theory is undefined are left out.
+/// `A(mu)` and `B(mu)` for a teacher/student pair.
+pub fn coefficients_of(
+    pair: ActivationPair,
+    mu: f64,
+    options: &TauOptions,
+) -> Result<TauCoefficients, TheoryError> {
+    let (teacher, student) = (pair.teacher, pair.student);
+    let (teacher_value, teacher_slope) =
+        (move |x| teacher.value(x), move |x| teacher.derivative(x));
+    let (student_value, student_slope) =
+        (move |x| student.value(x), move |x| student.derivative(x));
+    let phi = scalar_activation(teacher, &teacher_value, &teacher_slope);
+    let sigma = scalar_activation(student, &student_value, &student_slope);
+    tau_coefficients(mu, &phi, &sigma, options)
+}
+
+/// tau(mu) for a teacher/student pair.
+pub fn tau_of(pair: ActivationPair, mu: f64, options: &TauOptions) -> Result<f64, TheoryError> {
+    let value = coefficients_of(pair, mu, options)?.tau();
+    if !value.is_finite() {
+        return Err(TheoryError::NonFinite { quantity: "tau(mu)", mu, value });
+    }
+    Ok(value)
+}
+
+/// The pairs of `config`, each once, in order of first appearance.
+fn distinct_pairs(config: &EscapeConfig) -> Vec<ActivationPair> {
+    let mut pairs: Vec<ActivationPair> = Vec::new();
+    for spec in &config.sweep.activations {
+        if !pairs.contains(&spec.pair()) {
+            pairs.push(spec.pair());
+        }
+    }
+    pairs
+}
+
+/// The strengths of `config` where the theory can be defined, 0 < mu < 1.
+fn interior_strengths(config: &EscapeConfig) -> impl Iterator<Item = f64> + '_ {
+    config.sweep.mu.iter().copied().filter(|&mu| mu > 0.0 && mu < 1.0)
+}
+
+/// The theory curve (corrected tau) of every activation pair of `config` at its strengths in
+/// (0, 1); strengths where the theory is undefined are left out.
 pub fn theory_curves(config: &EscapeConfig) -> Vec<TheoryCurve> {
     let options = TauOptions::default();
-    let mut curves: Vec<TheoryCurve> = Vec::new();
-    for spec in &config.sweep.activations {
-        let pair = spec.pair();
-        if curves.iter().any(|c| c.activation == pair.to_string()) {
-            continue;
+    distinct_pairs(config)
+        .into_iter()
+        .map(|pair| TheoryCurve {
+            activation: pair.to_string(),
+            points: interior_strengths(config)
+                .filter_map(|mu| tau_of(pair, mu, &options).ok().map(|t| (mu, t)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The no-fit prediction of the paper's statistic (overlap reaching mu) and of the escape step
+/// (overlap reaching the threshold) for every (pair, start, mu) of `config`, at the rate the
+/// runner uses; from a random V averaged over the law of the starting overlap at N.
+pub fn no_fit_predictions(config: &EscapeConfig) -> Vec<NoFitPrediction> {
+    let options = TauOptions::default();
+    let mut predictions = Vec::new();
+    for pair in distinct_pairs(config) {
+        let rate = learning_rate(config, pair.student);
+        for mu in interior_strengths(config) {
+            let Ok(coefficients) = coefficients_of(pair, mu, &options) else {
+                continue;
+            };
+            for start in &config.starts {
+                let overlap = match start.initial_overlap {
+                    Some(m0) => StartingOverlap::Fixed(m0),
+                    None => StartingOverlap::Random { input_dim: config.model.input_dim },
+                };
+                predictions.push(NoFitPrediction {
+                    activation: pair.to_string(),
+                    start: start.name.clone(),
+                    mu,
+                    paper_time: predicted_steps(&coefficients, rate, overlap, mu),
+                    escape_step: predicted_steps(
+                        &coefficients,
+                        rate,
+                        overlap,
+                        config.record.threshold,
+                    ),
+                });
+            }
         }
-        let points = config
-            .sweep
-            .mu
-            .iter()
-            .filter(|&&mu| mu > 0.0 && mu < 1.0)
-            .filter_map(|&mu| tau_of(pair, mu, &options).ok().map(|t| (mu, t)))
-            .collect();
-        curves.push(TheoryCurve { activation: pair.to_string(), points });
     }
-    curves
+    predictions
 }
 
 #[cfg(test)]
@@ -75,5 +140,27 @@ mod tests {
         assert_eq!(curves.len(), 2);
         assert_eq!(curves[1].activation, "relu");
         assert_eq!(curves[1].points.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0.3, 0.6]);
+    }
+
+    /// Linear, published start: (tau / lr) ln(mu / (kappa m0)) with A = 1 - mu, B = -1.
+    #[test]
+    fn predictions_follow_the_linear_closed_form() {
+        let config = EscapeConfig::default_config();
+        let predictions = no_fit_predictions(&config);
+        let row = predictions
+            .iter()
+            .find(|p| p.activation == "linear" && p.start == "published-start" && p.mu == 0.5)
+            .unwrap();
+        let d: f64 = 1.0 + 4.0 * 0.25;
+        let kappa = (d.sqrt() + 1.0) / (2.0 * d.sqrt());
+        let expected = tau_linear_closed_form(0.5) / 0.2 * (0.5f64 / (kappa * 0.038)).ln();
+        assert!((row.paper_time - expected).abs() < 1e-9 * expected);
+        // The random start begins lower (E ln|m0| at N = 1000 is below ln 0.038): slower.
+        let random = predictions
+            .iter()
+            .find(|p| p.activation == "linear" && p.start == "random-start" && p.mu == 0.5)
+            .unwrap();
+        assert!(random.paper_time > row.paper_time && random.escape_step > row.escape_step);
+        assert_eq!(predictions.len(), 2 * 8 * 2);
     }
 }
