@@ -24,6 +24,17 @@ fn each_bad_field_is_named() {
     let cases = [
         (tiny_with("[\"linear\", \"relu\"]", "[\"linear\", \"gelu\"]"), "gelu"),
         (tiny_with("[\"linear\", \"relu\"]", "[\"sign\"]"), "sweep.activations[0]"),
+        (
+            tiny_with(
+                "[\"linear\", \"relu\"]",
+                "[{ teacher = \"linear\", student = \"linear\", learning_rate = -0.1 }]",
+            ),
+            "sweep.activations[0].learning_rate",
+        ),
+        (
+            tiny_with("[\"linear\", \"relu\"]", "[\"linear\", \"relu\", \"linear\"]"),
+            "sweep.activations[2]",
+        ),
         (tiny_with("mu = [0.2, 0.6]", "mu = [0.2, 1.5]"), "sweep.mu[1]"),
         (tiny_with("mu = [0.2, 0.6]", "mu = [-0.1]"), "sweep.mu[0]"),
         (tiny_with("mu = [0.2, 0.6]", "mu = [0.2]\nranks = [0]"), "sweep.ranks[0]"),

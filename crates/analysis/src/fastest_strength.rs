@@ -9,7 +9,10 @@
 //! or the median run is censored) counts as slower than every defined one.
 //!
 //! The minimum is interior when mu* is neither the smallest nor the largest strength of the
-//! sweep and the interval excludes both.
+//! sweep and the interval excludes both. A median escape step is undefined only when the
+//! median run never escaped (censored, or diverged first), which is slow; the paper's statistic
+//! is also undefined when any run diverged, even after escaping, so a paper_time minimum counts
+//! as interior only when the statistic is defined at every strength.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +88,11 @@ pub struct FastestStrength {
     pub resamples: usize,
     /// The statistic at every strength of the sweep, in increasing mu (None: undefined).
     pub curve: Vec<(f64, Option<f64>)>,
-    /// Whether mu* and its interval lie strictly inside the swept range.
+    /// Strengths where the statistic is undefined over all seeds.
+    pub undefined: usize,
+    /// Whether mu* and its interval lie strictly inside the swept range (never when the
+    /// paper's statistic is undefined somewhere: a diverged run leaves it undefined, which says
+    /// nothing about speed).
     pub interior: bool,
 }
 
@@ -172,6 +179,8 @@ pub fn fastest_strengths(
                 (quantile(&draws, 0.05), quantile(&draws, 0.95))
             };
             let (first, last) = (mus[0], mus[mus.len() - 1]);
+            let undefined = curve.iter().filter(|(_, v)| v.is_none()).count();
+            let comparable = statistic == SpeedStatistic::MedianEscape || undefined == 0;
             results.push(FastestStrength {
                 activation: activation.into(),
                 start: start.into(),
@@ -183,7 +192,8 @@ pub fn fastest_strengths(
                 mu_star_hi: hi,
                 resamples: draws.len(),
                 curve,
-                interior: lo > first && hi < last,
+                undefined,
+                interior: comparable && lo > first && hi < last,
             });
         }
     }

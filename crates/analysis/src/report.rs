@@ -28,7 +28,7 @@ use crate::no_fit::NoFitComparison;
 use crate::ode_comparison::OdeSection;
 use crate::published::PublishedNumbers;
 use crate::summary::{SummaryParams, SummaryRow};
-use crate::theory_fit::TheoryFit;
+use crate::theory_fit::{TheoryCurve, TheoryFit};
 use view::View;
 
 /// Everything the report is made from.
@@ -54,6 +54,8 @@ pub struct ReportInput<'a> {
     pub no_fit: &'a [NoFitComparison],
     /// Theory curves fitted to the measured times (no theory section when both are empty).
     pub theory: &'a [TheoryFit],
+    /// tau(mu) of every described pair in both variants.
+    pub curves: &'a [TheoryCurve],
     /// The deterministic dynamics beside the measured m_V (empty: no such section).
     pub ode: &'a OdeSection,
 }
@@ -195,6 +197,7 @@ mod tests {
             fastest: &[],
             no_fit: &[],
             theory: &[],
+            curves: &[],
             ode: &NO_ODE,
         }
     }

@@ -16,12 +16,25 @@ use crate::summary::SummaryRow;
 pub struct TheoryCurve {
     /// Display name of the activation pair, as in [`SummaryRow::activation`].
     pub activation: String,
-    /// (mu, tau(mu)) pairs.
+    /// (mu, tau(mu)) pairs of the corrected variant, the one fitted and predicted from.
     pub points: Vec<(f64, f64)>,
+    /// (mu, tau(mu)) pairs of the published variant (the authors' sums, k_max = 10).
+    pub published: Vec<(f64, f64)>,
 }
 
 impl TheoryCurve {
-    /// tau at `mu` (matched to 1e-9), if the curve has it.
+    /// Whether the two variants differ anywhere by more than 1e-6 (relative): only pairs with
+    /// s_0 b_0^r != 0 (relu, squared teachers), up to the published truncation.
+    pub fn variants_differ(&self) -> bool {
+        self.points.iter().any(|&(mu, corrected)| {
+            self.published
+                .iter()
+                .find(|(m, _)| (m - mu).abs() < 1e-9)
+                .is_some_and(|&(_, published)| (published / corrected - 1.0).abs() > 1e-6)
+        })
+    }
+
+    /// Corrected tau at `mu` (matched to 1e-9), if the curve has it.
     pub fn tau(&self, mu: f64) -> Option<f64> {
         self.points.iter().find(|(m, _)| (m - mu).abs() < 1e-9).map(|&(_, t)| t)
     }
@@ -137,6 +150,7 @@ mod tests {
         let curve = TheoryCurve {
             activation: "linear".into(),
             points: vec![(0.1, 2.0), (0.5, 5.0), (0.9, 100.0)],
+            published: Vec::new(),
         };
         let rows = vec![row(0.1, Some(14.0)), row(0.5, Some(35.0)), row(0.9, Some(700.0))];
         let fits = fit_theory(&rows, &[curve]);
@@ -148,8 +162,11 @@ mod tests {
 
     #[test]
     fn the_deviation_measures_shape_mismatch() {
-        let curve =
-            TheoryCurve { activation: "linear".into(), points: vec![(0.1, 1.0), (0.5, 1.0)] };
+        let curve = TheoryCurve {
+            activation: "linear".into(),
+            points: vec![(0.1, 1.0), (0.5, 1.0)],
+            published: Vec::new(),
+        };
         // Measured 1 and e^2: c = e, deviations -1 and +1.
         let rows = vec![row(0.1, Some(1.0)), row(0.5, Some(std::f64::consts::E.powi(2)))];
         let fit = &fit_theory(&rows, &[curve])[0];
@@ -159,8 +176,11 @@ mod tests {
 
     #[test]
     fn groups_without_enough_points_or_curves_are_skipped() {
-        let curve =
-            TheoryCurve { activation: "linear".into(), points: vec![(0.1, 1.0), (0.5, 2.0)] };
+        let curve = TheoryCurve {
+            activation: "linear".into(),
+            points: vec![(0.1, 1.0), (0.5, 2.0)],
+            published: Vec::new(),
+        };
         let rows = vec![row(0.1, Some(3.0)), row(0.5, None)];
         assert!(fit_theory(&rows, &[curve]).is_empty());
         assert!(fit_theory(&[row(0.1, Some(1.0)), row(0.5, Some(2.0))], &[]).is_empty());

@@ -2,8 +2,8 @@
 //!
 //! The same activation can be evaluated on burn tensors (training) and on `f64` scalars
 //! (theory, tests). Names follow shared conventions: `linear`, `square`, `erf`, `sigmoid`,
-//! `relu`, `tanh`, `sign` (teacher only), probabilists' Hermite `he1` ... `he30`, and sums
-//! `heK+heL` (K < L).
+//! `relu`, `tanh`, `sign` (teacher only), probabilists' Hermite `he1` ... `he30`, sums
+//! `heK+heL` (K < L), and the squares `erf^2`, `relu^2`, `sigmoid^2`, `tanh^2`.
 //!
 //! ```
 //! use goldilocks_model::Activation;
@@ -48,6 +48,38 @@ pub enum Activation {
     Hermite(u32),
     /// He_k + He_l with k < l <= 30.
     HermiteSum(u32, u32),
+    /// phi(x)^2 for a bounded or piecewise-linear phi (`erf^2`, `relu^2`, `sigmoid^2`,
+    /// `tanh^2`): the paper's squared teachers (`square` is x^2).
+    SquareOf(SquaredBase),
+}
+
+/// The activations whose square is offered as [`Activation::SquareOf`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SquaredBase {
+    /// erf(x)^2
+    Erf,
+    /// max(x, 0)^2
+    Relu,
+    /// sigmoid(x)^2
+    Sigmoid,
+    /// tanh(x)^2
+    Tanh,
+}
+
+impl SquaredBase {
+    /// Every base, for listings and tests.
+    pub const ALL: [SquaredBase; 4] =
+        [SquaredBase::Erf, SquaredBase::Relu, SquaredBase::Sigmoid, SquaredBase::Tanh];
+
+    /// The activation that is squared.
+    pub fn activation(self) -> Activation {
+        match self {
+            SquaredBase::Erf => Activation::Erf,
+            SquaredBase::Relu => Activation::Relu,
+            SquaredBase::Sigmoid => Activation::Sigmoid,
+            SquaredBase::Tanh => Activation::Tanh,
+        }
+    }
 }
 
 impl Activation {
@@ -82,7 +114,10 @@ impl Activation {
             Activation::Linear | Activation::Erf | Activation::Tanh | Activation::Sign => true,
             Activation::Hermite(k) => k % 2 == 1,
             Activation::HermiteSum(k, l) => k % 2 == 1 && l % 2 == 1,
-            Activation::Square | Activation::Sigmoid | Activation::Relu => false,
+            Activation::Square
+            | Activation::Sigmoid
+            | Activation::Relu
+            | Activation::SquareOf(_) => false,
         }
     }
 
@@ -97,7 +132,10 @@ impl Activation {
 
     /// Whether the function has a kink or jump (at 0), which matters for quadrature.
     pub fn is_smooth(self) -> bool {
-        !matches!(self, Activation::Relu | Activation::Sign)
+        !matches!(
+            self,
+            Activation::Relu | Activation::Sign | Activation::SquareOf(SquaredBase::Relu)
+        )
     }
 
     /// The readout normalisation c of a width-K layer: sqrt(K) for odd activations, K otherwise.
@@ -137,6 +175,7 @@ impl Activation {
             }
             Activation::Hermite(k) => hermite_scalar(k, x),
             Activation::HermiteSum(k, l) => hermite_scalar(k, x) + hermite_scalar(l, x),
+            Activation::SquareOf(base) => base.activation().value(x).powi(2),
         }
     }
 
@@ -163,6 +202,10 @@ impl Activation {
             Activation::HermiteSum(k, l) => {
                 f64::from(k) * hermite_scalar(k - 1, x) + f64::from(l) * hermite_scalar(l - 1, x)
             }
+            Activation::SquareOf(base) => {
+                let base = base.activation();
+                2.0 * base.value(x) * base.derivative(x)
+            }
         }
     }
 
@@ -178,6 +221,10 @@ impl Activation {
             Activation::Sign => x.sign(),
             Activation::Hermite(k) => hermite_tensor(k, x),
             Activation::HermiteSum(k, l) => hermite_tensor(k, x.clone()) + hermite_tensor(l, x),
+            Activation::SquareOf(base) => {
+                let value = base.activation().apply(x);
+                value.clone() * value
+            }
         }
     }
 
@@ -203,6 +250,10 @@ impl Activation {
             Activation::HermiteSum(k, l) => {
                 hermite_tensor(k - 1, x.clone()).mul_scalar(f64::from(k))
                     + hermite_tensor(l - 1, x).mul_scalar(f64::from(l))
+            }
+            Activation::SquareOf(base) => {
+                let base = base.activation();
+                (base.apply(x.clone()) * base.apply_derivative(x)).mul_scalar(2.0)
             }
         }
     }
@@ -260,6 +311,10 @@ impl FromStr for Activation {
             "relu" => Activation::Relu,
             "tanh" => Activation::Tanh,
             "sign" => Activation::Sign,
+            "erf^2" => Activation::SquareOf(SquaredBase::Erf),
+            "relu^2" => Activation::SquareOf(SquaredBase::Relu),
+            "sigmoid^2" => Activation::SquareOf(SquaredBase::Sigmoid),
+            "tanh^2" => Activation::SquareOf(SquaredBase::Tanh),
             other => match other.split_once('+') {
                 Some((a, b)) => {
                     let (k, l) = (hermite(a).ok_or_else(unknown)?, hermite(b).ok_or_else(unknown)?);
@@ -286,6 +341,7 @@ impl fmt::Display for Activation {
             Activation::Sign => write!(f, "sign"),
             Activation::Hermite(k) => write!(f, "he{k}"),
             Activation::HermiteSum(k, l) => write!(f, "he{k}+he{l}"),
+            Activation::SquareOf(base) => write!(f, "{}^2", base.activation()),
         }
     }
 }
@@ -349,6 +405,7 @@ mod tests {
         let mut list = Activation::NAMED.to_vec();
         list.extend((1..=6).map(Activation::Hermite));
         list.extend([9, 12].map(Activation::Hermite));
+        list.extend(SquaredBase::ALL.map(Activation::SquareOf));
         list.push(Activation::HermiteSum(2, 4));
         list.push(Activation::HermiteSum(1, 3));
         list

@@ -4,7 +4,7 @@
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ModelError {
     /// An activation name that is not known.
-    #[error("unknown activation `{0}`: expected linear, square, erf, sigmoid, relu, tanh, sign, he1 ... he30, or a sum such as he2+he4")]
+    #[error("unknown activation `{0}`: expected linear, square, erf, sigmoid, relu, tanh, sign, he1 ... he30, a sum such as he2+he4, or erf^2, relu^2, sigmoid^2, tanh^2")]
     UnknownActivation(String),
     /// An activation that cannot be used by the student (no derivative).
     #[error("activation `{0}` has no derivative and can only be used by the teacher")]

@@ -42,7 +42,7 @@ pub mod teacher;
 pub mod vit;
 mod weight_source;
 
-pub use activation::{Activation, ActivationPair};
+pub use activation::{Activation, ActivationPair, SquaredBase};
 pub use error::ModelError;
 pub use lower_factor::LowerFactor;
 pub use projected_inputs::ProjectedInputs;

@@ -21,17 +21,20 @@ impl View<'_> {
             "mu* is the strength with the smallest statistic over all seeds; its interval is the \
              5%-95% range of the minimising mu over {resamples} bootstrap resamples of the seeds \
              (the same seeds at every mu). The minimum is interior when mu* and its interval lie \
-             strictly inside the swept range.\n"
+             strictly inside the swept range. \"undefined at\" counts the strengths where the \
+             statistic is undefined: for the median escape step the median run never escaped \
+             (slow); the paper's statistic is also undefined when any run diverged, even after \
+             escaping, so its minimum is called interior only when it is defined everywhere.\n"
         );
         let _ = writeln!(
             out,
-            "| activation | start | rank | statistic | mu* | steps at mu* | mu* interval | interior minimum |"
+            "| activation | start | rank | statistic | mu* | steps at mu* | mu* interval | undefined at | interior minimum |"
         );
-        let _ = writeln!(out, "|---|---|---:|---|---:|---:|---|---|");
+        let _ = writeln!(out, "|---|---|---:|---|---:|---:|---|---:|---|");
         for r in results {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | [{}, {}] | {} |",
+                "| {} | {} | {} | {} | {} | {} | [{}, {}] | {} | {} |",
                 r.activation,
                 r.start,
                 r.rank,
@@ -40,6 +43,7 @@ impl View<'_> {
                 trimmed(r.fastest, 1),
                 trimmed(r.mu_star_lo, 4),
                 trimmed(r.mu_star_hi, 4),
+                r.undefined,
                 if r.interior { "yes" } else { "no" }
             );
         }

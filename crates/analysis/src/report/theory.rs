@@ -70,6 +70,36 @@ impl View<'_> {
                 let _ = writeln!(out);
             }
         }
+        let differing: Vec<_> = self.input.curves.iter().filter(|c| c.variants_differ()).collect();
+        if !differing.is_empty() {
+            let _ = writeln!(
+                out,
+                "For these pairs s_0 b_0^r != 0, so the authors' published sums, which leave out \
+                 the k = 0 term of B, differ from the corrected tau(mu) used above:\n"
+            );
+            let _ = writeln!(
+                out,
+                "| activation | mu | tau, corrected | tau, published | published / corrected |"
+            );
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+            for curve in differing {
+                for &(mu, corrected) in &curve.points {
+                    let published = curve.published.iter().find(|(m, _)| (m - mu).abs() < 1e-9);
+                    let (value, ratio) = match published {
+                        Some(&(_, p)) => (trimmed(p, 4), trimmed(p / corrected, 3)),
+                        None => ("-".to_string(), "-".to_string()),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {value} | {ratio} |",
+                        curve.activation,
+                        trimmed(mu, 4),
+                        trimmed(corrected, 4)
+                    );
+                }
+            }
+            let _ = writeln!(out);
+        }
         if !fits.is_empty() {
             let _ = writeln!(
                 out,

@@ -188,12 +188,17 @@ pub struct SweepConfig {
 pub enum ActivationSpec {
     /// The same activation for teacher and student.
     Same(Activation),
-    /// Different activations.
+    /// A teacher and a student (the same or different), optionally with a learning rate of
+    /// their own.
     Pair {
         /// Teacher activation phi.
         teacher: Activation,
         /// Student activation sigma.
         student: Activation,
+        /// This pair's rate before the Hermite rule, in place of `training.learning_rate`
+        /// (the published He2 curve ran at 0.01 while the others ran at 0.2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        learning_rate: Option<f64>,
     },
 }
 
@@ -202,7 +207,20 @@ impl ActivationSpec {
     pub fn pair(&self) -> ActivationPair {
         match *self {
             ActivationSpec::Same(activation) => ActivationPair::matching(activation),
-            ActivationSpec::Pair { teacher, student } => ActivationPair { teacher, student },
+            ActivationSpec::Pair { teacher, student, .. } => ActivationPair { teacher, student },
+        }
+    }
+
+    /// The name of its rows (see [`row_label`](crate::escape::plan::row_label)).
+    pub fn label(&self) -> String {
+        crate::escape::plan::row_label(self.pair(), self.base_learning_rate())
+    }
+
+    /// The pair's own rate before the Hermite rule, if it has one.
+    pub fn base_learning_rate(&self) -> Option<f64> {
+        match *self {
+            ActivationSpec::Same(_) => None,
+            ActivationSpec::Pair { learning_rate, .. } => learning_rate,
         }
     }
 }

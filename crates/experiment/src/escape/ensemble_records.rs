@@ -83,7 +83,7 @@ pub(super) fn assemble_records(
             let curve: Vec<f64> = m_v.iter().map(|&x| f64::from(x)).collect();
             let escape = escape_step(&curve, config.record.threshold);
             RunRecord {
-                activation: variant.pair.to_string(),
+                activation: variant.label(),
                 teacher: variant.pair.teacher.to_string(),
                 student: variant.pair.student.to_string(),
                 mu: variant.mu,
@@ -91,7 +91,7 @@ pub(super) fn assemble_records(
                 start: plan.start.name.clone(),
                 initial_overlap: plan.start.initial_overlap,
                 seed: plan.seeds[index / runs],
-                learning_rate: learning_rate(config, variant.pair.student),
+                learning_rate: learning_rate(config, &variant),
                 max_steps: config.training.max_steps,
                 steps_run: steps_run[index],
                 escape_step: escape,

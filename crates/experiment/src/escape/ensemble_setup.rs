@@ -14,7 +14,7 @@ use goldilocks_model::{ProjectedInputs, SingleIndexEnsemble};
 
 use crate::escape::ensemble::with_label_noise;
 use crate::escape::ensemble_records::to_f64;
-use crate::escape::plan::EnsemblePlan;
+use crate::escape::plan::{EnsemblePlan, Variant};
 use crate::escape::{EscapeConfig, InputSampling};
 use crate::ExperimentError;
 
@@ -72,8 +72,7 @@ pub(super) fn build_setup<B: Backend>(
     let frozen =
         Tensor::<B, 4>::from_data(TensorData::new(frozen_values, [groups, runs, k, n]), device);
 
-    let rates: Vec<f32> =
-        plan.variants.iter().map(|v| learning_rate(config, v.pair.student) as f32).collect();
+    let rates: Vec<f32> = plan.variants.iter().map(|v| learning_rate(config, v) as f32).collect();
     let learning_rates = Tensor::<B, 4>::from_data(TensorData::new(rates, [1, runs, 1, 1]), device);
 
     let test_size = model.test_size;
@@ -89,10 +88,12 @@ pub(super) fn build_setup<B: Backend>(
     Setup { teacher, frozen, learning_rates, test_inputs, test_labels, fixed_span_rows }
 }
 
-/// The learning rate of a run: the configured one, divided by k! * k for a Hermite student of degree k.
-pub fn learning_rate(config: &EscapeConfig, student: goldilocks_model::Activation) -> f64 {
+/// The learning rate of a variant's runs: its own rate or the configured one, divided by
+/// k! * k for a Hermite student of degree k.
+pub fn learning_rate(config: &EscapeConfig, variant: &Variant) -> f64 {
+    let student = variant.pair.student;
     let divisor = if config.training.hermite_lr_rule { student.hermite_lr_divisor() } else { 1.0 };
-    config.training.learning_rate / divisor
+    variant.base_learning_rate.unwrap_or(config.training.learning_rate) / divisor
 }
 
 /// Initial factors of every run, group-major. They depend on the seed (and rank) only, so the

@@ -8,7 +8,6 @@ use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 use goldilocks_theory::dynamics::{LoraDynamics, OdeOptions};
 use rayon::prelude::*;
 
-use crate::escape::ensemble::learning_rate;
 use crate::escape::theory_curves::scalar_activation;
 use crate::escape::EscapeConfig;
 use crate::ExperimentError;
@@ -95,11 +94,15 @@ pub fn ode_section(config: &EscapeConfig, records: &[RunRecord]) -> OdeSection {
         ));
     }
     // Every (pair, start, mu) with runs, in sweep order; their curves are followed in parallel.
-    let mut groups: Vec<(ActivationPair, &crate::escape::StartConfig, f64, Vec<&RunRecord>)> =
-        Vec::new();
+    let mut groups: Vec<(
+        String,
+        ActivationPair,
+        &crate::escape::StartConfig,
+        f64,
+        Vec<&RunRecord>,
+    )> = Vec::new();
     for spec in &config.sweep.activations {
-        let pair = spec.pair();
-        let name = pair.to_string();
+        let (pair, name) = (spec.pair(), spec.label());
         for start in &config.starts {
             for &mu in &config.sweep.mu {
                 let selected: Vec<&RunRecord> = records
@@ -109,23 +112,23 @@ pub fn ode_section(config: &EscapeConfig, records: &[RunRecord]) -> OdeSection {
                     })
                     .collect();
                 if !selected.is_empty() {
-                    groups.push((pair, start, mu, selected));
+                    groups.push((name.clone(), pair, start, mu, selected));
                 }
             }
         }
     }
     let compared: Vec<(String, Result<OdeComparison, ExperimentError>)> = groups
         .par_iter()
-        .map(|(pair, start, mu, selected)| {
-            let label = format!("{pair}, {}, mu = {mu}", start.name);
+        .map(|(name, pair, start, mu, selected)| {
+            let label = format!("{name}, {}, mu = {mu}", start.name);
             let comparison = compare(config, selected, *pair, *mu, &label);
             (label, comparison)
         })
         .collect();
-    for ((pair, start, mu, _), (label, comparison)) in groups.iter().zip(compared) {
+    for ((name, _, start, mu, _), (label, comparison)) in groups.iter().zip(compared) {
         match comparison {
             Ok(comparison) => section.overlays.push(OdeOverlay {
-                activation: pair.to_string(),
+                activation: name.clone(),
                 start: start.name.clone(),
                 mu: *mu,
                 prescribed_start: start.initial_overlap.is_some(),
@@ -174,7 +177,7 @@ fn compare(
         scalar_activation(teacher, &phi, &dphi),
         scalar_activation(student, &sigma, &dsigma),
         mu,
-        learning_rate(config, student),
+        selected[0].learning_rate,
         config.model.input_dim,
         config.model.batch,
     )

@@ -95,7 +95,8 @@ pub fn write_outputs(
         seen.push(key);
     }
 
-    let theory = fit_theory(&rows, &theory_curves(config));
+    let curves = theory_curves(config);
+    let theory = fit_theory(&rows, &curves);
     let no_fit = compare_no_fit(&rows, &no_fit_predictions(config));
     for start in &config.starts {
         let start_no_fit: Vec<_> =
@@ -133,6 +134,7 @@ pub fn write_outputs(
         fastest: &fastest,
         no_fit: &no_fit,
         theory: &theory,
+        curves: &curves,
         ode: &ode,
     });
     let report_path = dir.join("report.md");

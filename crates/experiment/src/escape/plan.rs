@@ -18,6 +18,25 @@ pub struct Variant {
     pub pair: ActivationPair,
     /// Pre-training strength mu.
     pub mu: f64,
+    /// The pair's own rate before the Hermite rule (None: `training.learning_rate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_learning_rate: Option<f64>,
+}
+
+impl Variant {
+    /// The name of its rows (see [`row_label`]).
+    pub fn label(&self) -> String {
+        row_label(self.pair, self.base_learning_rate)
+    }
+}
+
+/// The name of a pair's rows: the pair (`relu`, `sign->tanh`), followed by its rate when it
+/// has its own (`he2 (lr 0.01)`), so that the same pair at two rates gives two rows.
+pub fn row_label(pair: ActivationPair, base_learning_rate: Option<f64>) -> String {
+    match base_learning_rate {
+        None => pair.to_string(),
+        Some(rate) => format!("{pair} (lr {rate})"),
+    }
 }
 
 fn serialize_pair<S: serde::Serializer>(
@@ -90,7 +109,11 @@ pub fn plan_ensembles(config: &EscapeConfig) -> Vec<EnsemblePlan> {
     let mut variants = Vec::new();
     for spec in &config.sweep.activations {
         for &mu in &config.sweep.mu {
-            variants.push(Variant { pair: spec.pair(), mu });
+            variants.push(Variant {
+                pair: spec.pair(),
+                mu,
+                base_learning_rate: spec.base_learning_rate(),
+            });
         }
     }
     let mut plans = Vec::new();

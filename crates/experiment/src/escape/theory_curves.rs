@@ -9,7 +9,7 @@ use goldilocks_theory::{
 };
 
 use crate::escape::ensemble_setup::learning_rate;
-use crate::escape::EscapeConfig;
+use crate::escape::{ode_inapplicable, ActivationSpec, EscapeConfig, Variant};
 
 /// An activation as the theory crate sees it: its value and derivative closures, whether it
 /// is smooth, its Hermite degree and its jump at 0.
@@ -52,15 +52,20 @@ pub fn tau_of(pair: ActivationPair, mu: f64, options: &TauOptions) -> Result<f64
     Ok(value)
 }
 
-/// The pairs of `config`, each once, in order of first appearance.
-fn distinct_pairs(config: &EscapeConfig) -> Vec<ActivationPair> {
-    let mut pairs: Vec<ActivationPair> = Vec::new();
+/// The activation entries of `config` the theory describes, each once, in order of first
+/// appearance: none unless the runs are the rank-1 flow the theory linearises (one neuron, the
+/// aligned source, no label noise, the paper's init with U trained: the conditions of the ODE).
+fn described_entries(config: &EscapeConfig) -> Vec<ActivationSpec> {
+    if ode_inapplicable(config).is_some() {
+        return Vec::new();
+    }
+    let mut entries: Vec<ActivationSpec> = Vec::new();
     for spec in &config.sweep.activations {
-        if !pairs.contains(&spec.pair()) {
-            pairs.push(spec.pair());
+        if !entries.iter().any(|e| e.label() == spec.label()) {
+            entries.push(*spec);
         }
     }
-    pairs
+    entries
 }
 
 /// The strengths of `config` where the theory can be defined, 0 < mu < 1.
@@ -68,17 +73,21 @@ fn interior_strengths(config: &EscapeConfig) -> impl Iterator<Item = f64> + '_ {
     config.sweep.mu.iter().copied().filter(|&mu| mu > 0.0 && mu < 1.0)
 }
 
-/// The theory curve (corrected tau) of every activation pair of `config` at its strengths in
-/// (0, 1); strengths where the theory is undefined are left out.
+/// The theory curve (corrected tau, and the published one beside it) of every activation
+/// pair of `config` at its strengths in (0, 1); strengths where the theory is undefined are
+/// left out.
 pub fn theory_curves(config: &EscapeConfig) -> Vec<TheoryCurve> {
-    let options = TauOptions::default();
-    distinct_pairs(config)
+    let values = |pair: ActivationPair, options: TauOptions| -> Vec<(f64, f64)> {
+        interior_strengths(config)
+            .filter_map(|mu| tau_of(pair, mu, &options).ok().map(|t| (mu, t)))
+            .collect()
+    };
+    described_entries(config)
         .into_iter()
-        .map(|pair| TheoryCurve {
-            activation: pair.to_string(),
-            points: interior_strengths(config)
-                .filter_map(|mu| tau_of(pair, mu, &options).ok().map(|t| (mu, t)))
-                .collect(),
+        .map(|spec| TheoryCurve {
+            activation: spec.label(),
+            points: values(spec.pair(), TauOptions::default()),
+            published: values(spec.pair(), TauOptions::published(10)),
         })
         .collect()
 }
@@ -89,19 +98,21 @@ pub fn theory_curves(config: &EscapeConfig) -> Vec<TheoryCurve> {
 pub fn no_fit_predictions(config: &EscapeConfig) -> Vec<NoFitPrediction> {
     let options = TauOptions::default();
     let mut predictions = Vec::new();
-    for pair in distinct_pairs(config) {
-        let rate = learning_rate(config, pair.student);
+    for spec in described_entries(config) {
+        let pair = spec.pair();
         for mu in interior_strengths(config) {
             let Ok(coefficients) = coefficients_of(pair, mu, &options) else {
                 continue;
             };
+            let variant = Variant { pair, mu, base_learning_rate: spec.base_learning_rate() };
+            let rate = learning_rate(config, &variant);
             for start in &config.starts {
                 let overlap = match start.initial_overlap {
                     Some(m0) => StartingOverlap::Fixed(m0),
                     None => StartingOverlap::Random { input_dim: config.model.input_dim },
                 };
                 predictions.push(NoFitPrediction {
-                    activation: pair.to_string(),
+                    activation: spec.label(),
                     start: start.name.clone(),
                     mu,
                     paper_time: predicted_steps(&coefficients, rate, overlap, mu),
@@ -140,6 +151,39 @@ mod tests {
         assert_eq!(curves.len(), 2);
         assert_eq!(curves[1].activation, "relu");
         assert_eq!(curves[1].points.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0.3, 0.6]);
+    }
+
+    #[test]
+    fn only_the_rank_one_aligned_flow_gets_theory() {
+        let mut config = EscapeConfig::default_config();
+        config.model.width = 4;
+        assert!(theory_curves(&config).is_empty() && no_fit_predictions(&config).is_empty());
+        let mut config = EscapeConfig::default_config();
+        config.model.source = goldilocks_model::FrozenWeightSource::Mixed;
+        assert!(theory_curves(&config).is_empty() && no_fit_predictions(&config).is_empty());
+    }
+
+    /// A pair with its own rate is predicted at that rate, under its own label.
+    #[test]
+    fn an_own_rate_is_used_and_named() {
+        let mut config = EscapeConfig::default_config();
+        config.sweep.activations = vec![
+            ActivationSpec::Same(Activation::Linear),
+            ActivationSpec::Pair {
+                teacher: Activation::Linear,
+                student: Activation::Linear,
+                learning_rate: Some(0.02),
+            },
+        ];
+        let predictions = no_fit_predictions(&config);
+        let at = |label: &str| {
+            predictions
+                .iter()
+                .find(|p| p.activation == label && p.start == "published-start" && p.mu == 0.5)
+                .unwrap()
+                .paper_time
+        };
+        assert!((at("linear (lr 0.02)") / at("linear") - 10.0).abs() < 1e-9);
     }
 
     /// Linear, published start: (tau / lr) ln(mu / (kappa m0)) with A = 1 - mu, B = -1.

@@ -2,7 +2,7 @@
 
 use goldilocks_lora::LoraInit;
 
-use crate::escape::EscapeConfig;
+use crate::escape::{ActivationSpec, EscapeConfig};
 use crate::field_checks::{
     at_least_one, lists_at_least_one, non_negative_number, positive_number, unit_fraction,
     validate_name,
@@ -42,6 +42,16 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
         spec.pair().validate().map_err(|e| {
             ExperimentError::invalid(format!("sweep.activations[{i}]"), e.to_string())
         })?;
+        if let Some(rate) = spec.base_learning_rate() {
+            positive_number(&format!("sweep.activations[{i}].learning_rate"), rate)?;
+        }
+    }
+    let labels: Vec<String> = sweep.activations.iter().map(ActivationSpec::label).collect();
+    if let Some(i) = (1..labels.len()).find(|&i| labels[..i].contains(&labels[i])) {
+        return Err(ExperimentError::invalid(
+            format!("sweep.activations[{i}]"),
+            format!("repeats {} (each pair and rate once)", labels[i]),
+        ));
     }
     lists_at_least_one("sweep.mu", sweep.mu.len(), "strength")?;
     for (i, &mu) in sweep.mu.iter().enumerate() {

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{GrowthFit, ScalingPoint};
 
-use crate::escape::learning_rate;
 use crate::escape::memory::check_fits;
 use crate::escape::plan_ensembles;
 use crate::escape::run::run_ensembles;
@@ -93,7 +92,7 @@ pub(crate) fn run<B: Backend>(
                 .information_exponent()
                 .expect("validated: a Hermite target"),
             n,
-            learning_rate: learning_rate(&point_config, target.activation),
+            learning_rate: ensembles.records[0].learning_rate,
             max_steps: point_config.training.max_steps,
             initial_overlap: point_config.starts[0].initial_overlap,
             escape_steps: ensembles.records.iter().map(|r| r.escape_step).collect(),
