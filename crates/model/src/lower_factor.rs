@@ -37,7 +37,6 @@ impl<B: Backend> LowerFactor<B> {
     pub fn of_gram(gram: &Tensor<B, 4>) -> Self {
         let [groups, runs, d, _] = gram.dims();
         let device = gram.device();
-        let tiny = f64::from(f32::MIN_POSITIVE);
         let mut columns: Vec<Tensor<B, 4>> = Vec::with_capacity(d);
         for j in 0..d {
             let mut column = gram.clone().narrow(3, j, 1);
@@ -46,9 +45,12 @@ impl<B: Backend> LowerFactor<B> {
             }
             let pivot = column.clone().narrow(2, j, 1);
             let diagonal = gram.clone().narrow(2, j, 1).narrow(3, j, 1);
-            let kept = pivot.clone().greater(diagonal.mul_scalar(DEPENDENT_PIVOT)).float();
+            let kept = pivot.clone().greater(diagonal.mul_scalar(DEPENDENT_PIVOT));
             let at_or_below = indicator::<B>(d, |i| i >= j, [1, 1, d, 1], &device);
-            columns.push(column * at_or_below / pivot.clamp_min(tiny).sqrt() * kept);
+            // A dependent row divides by 1 and is then zeroed: dividing by a vanishing pivot
+            // first could overflow to infinity, and infinity times 0 is NaN.
+            let divisor = pivot.mask_fill(kept.clone().bool_not(), 1.0).sqrt();
+            columns.push(column * at_or_below / divisor * kept.float());
         }
         // Forward substitution: row i of T is (e_i - sum_{j<i} L_ij T_j) / L_ii.
         let mut rows: Vec<Tensor<B, 4>> = Vec::with_capacity(d);
@@ -59,8 +61,9 @@ impl<B: Backend> LowerFactor<B> {
                 row = row - previous.clone() * columns[j].clone().narrow(2, i, 1);
             }
             let diagonal = columns[i].clone().narrow(2, i, 1);
-            let kept = diagonal.clone().greater_elem(0.0).float();
-            rows.push(row / diagonal.clamp_min(tiny) * kept);
+            let kept = diagonal.clone().greater_elem(0.0);
+            let divisor = diagonal.mask_fill(kept.clone().bool_not(), 1.0);
+            rows.push(row / divisor * kept.float());
         }
         Self { factor: Tensor::cat(columns, 3), orthonormalizer: Tensor::cat(rows, 2) }
     }
@@ -159,5 +162,25 @@ mod tests {
         assert!(l_values.iter().all(|x| x.is_finite()));
         assert_close(&l_values, &[0.0, 0.0, 0.0, 2.0], 1e-6);
         assert_close(&values(factor.orthonormalizer.matmul(rows)), &[0.0, 0.0, 0.0, 1.0], 1e-6);
+    }
+
+    /// A row that falls into the span of earlier rows whose orthonormalising map is large (a
+    /// LoRA row V that has converged into the span of the teacher and a frozen weight close to
+    /// it) is dropped with every entry finite. Dividing its row of T by a clamped zero pivot
+    /// overflowed to infinity, and zeroing it gave NaN.
+    #[test]
+    fn a_dependent_row_after_a_nearly_dependent_one_stays_finite() {
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        let rows = tensor(vec![1.0, 0.0, 0.0, 0.9, 0.02, 0.0, s * 0.99, s, 0.0], [1, 1, 3, 3]);
+        let factor = LowerFactor::of_gram(&gram(&rows));
+        let l_values = values(factor.factor.clone());
+        let t_values = values(factor.orthonormalizer.clone());
+        assert!(
+            l_values.iter().chain(&t_values).all(|x| x.is_finite()),
+            "{l_values:?} {t_values:?}"
+        );
+        assert!(t_values[6..9].iter().all(|&x| x == 0.0), "row 2 of T: {t_values:?}");
+        let q = factor.orthonormalizer.matmul(rows.clone());
+        assert_close(&values(factor.factor.matmul(q)), &values(rows), 1e-4);
     }
 }

@@ -1,43 +1,62 @@
-//! Measured escape times beside the theory: the no-fit prediction (solid) and the fitted
-//! c tau(mu) (dashed), one color per (activation, start), on a log axis.
+//! Measured escape times beside the theory: the no-fit prediction (solid) and, for the paper's
+//! statistic, the fitted c tau(mu) (dashed), one color per activation, on a log axis.
 
 use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
 use crate::error::AnalysisError;
+use crate::fastest_strength::SpeedStatistic;
 use crate::no_fit::NoFitComparison;
 use crate::plot::{chart_builder, color, draw_legend, plot_error, PLOT_SIZE};
 use crate::theory_fit::TheoryFit;
 
-/// SVG: for every (activation, start), the measured paper_time (filled circles), its no-fit
-/// prediction (a solid line) and the fitted c tau(mu) of rank 1 (a dashed line of the same
-/// color) against mu; fits of (activation, start) without a no-fit comparison are drawn too.
-/// Errors only when drawing fails.
+/// SVG of one statistic against mu: for every (activation, start) of `no_fit` (and of `fits`
+/// when the statistic is the paper's), the measured values (filled circles), the no-fit
+/// prediction (a solid line) and the fitted c tau(mu) of the lowest rank (a dashed line of
+/// the same color, paper_time only). The legend names each color once and the three styles
+/// once. Errors only when drawing fails.
 pub fn theory_fit_plot(
     no_fit: &[NoFitComparison],
     fits: &[TheoryFit],
+    statistic: SpeedStatistic,
     title: &str,
 ) -> Result<String, AnalysisError> {
     let err = plot_error("theory beside measurement");
-    let values = || {
-        let predicted = no_fit.iter().flat_map(|c| {
-            c.points.iter().flat_map(|p| [p.measured_paper_time, Some(p.predicted_paper_time)])
-        });
-        let fitted = fits
+    let fits: &[TheoryFit] = if statistic == SpeedStatistic::PaperTime { fits } else { &[] };
+    let measured_of = |c: &NoFitComparison| -> Vec<(f64, f64)> {
+        c.points
             .iter()
-            .flat_map(|f| f.points.iter().flat_map(|p| [Some(p.measured), Some(p.predicted)]));
-        predicted.chain(fitted).flatten().filter(|v| *v > 0.0)
+            .filter_map(|p| {
+                let value = match statistic {
+                    SpeedStatistic::PaperTime => p.measured_paper_time,
+                    SpeedStatistic::MedianEscape => p.measured_escape,
+                }?;
+                Some((p.mu, value))
+            })
+            .collect()
     };
-    let y_lo = values().fold(f64::INFINITY, f64::min).clamp(1e-3, 1e12) / 1.3;
-    let y_hi = values().fold(y_lo * 10.0, f64::max) * 1.3;
-    let mus = || {
-        no_fit
+    let predicted_of = |c: &NoFitComparison| -> Vec<(f64, f64)> {
+        c.points
             .iter()
-            .flat_map(|c| c.points.iter().map(|p| p.mu))
-            .chain(fits.iter().flat_map(|f| f.points.iter().map(|p| p.mu)))
+            .map(|p| match statistic {
+                SpeedStatistic::PaperTime => (p.mu, p.predicted_paper_time),
+                SpeedStatistic::MedianEscape => (p.mu, p.predicted_escape),
+            })
+            .collect()
     };
-    let x_lo = mus().fold(f64::INFINITY, f64::min).min(1.0) - 0.05;
-    let x_hi = mus().fold(f64::NEG_INFINITY, f64::max).max(x_lo + 0.1) + 0.05;
+    let mut all: Vec<(f64, f64)> = Vec::new();
+    for c in no_fit {
+        all.extend(measured_of(c));
+        all.extend(predicted_of(c));
+    }
+    for f in fits {
+        all.extend(f.points.iter().flat_map(|p| [(p.mu, p.measured), (p.mu, p.predicted)]));
+    }
+    all.retain(|&(_, v)| v > 0.0 && v.is_finite());
+    let y_lo = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).clamp(1e-3, 1e12) / 1.3;
+    let y_hi = all.iter().map(|p| p.1).fold(y_lo * 10.0, f64::max) * 1.3;
+    let x_lo = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min).min(1.0) - 0.05;
+    let x_hi = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max).max(x_lo + 0.1) + 0.05;
     let mut groups: Vec<(&str, &str)> =
         no_fit.iter().map(|c| (c.activation.as_str(), c.start.as_str())).collect();
     for fit in fits {
@@ -45,6 +64,7 @@ pub fn theory_fit_plot(
             groups.push((fit.activation.as_str(), fit.start.as_str()));
         }
     }
+    let one_start = groups.windows(2).all(|w| w[0].1 == w[1].1);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
@@ -55,7 +75,7 @@ pub fn theory_fit_plot(
         chart
             .configure_mesh()
             .x_desc("pre-training strength mu")
-            .y_desc("escape time (SGD steps)")
+            .y_desc(format!("{} (SGD steps)", statistic.name()))
             .x_label_formatter(&|x| trimmed(*x, 2))
             .y_label_formatter(&|y| trimmed(*y, 0))
             .draw()
@@ -68,41 +88,57 @@ pub fn theory_fit_plot(
                 .filter(|f| f.activation == activation && f.start == start)
                 .min_by_key(|f| f.rank);
             let measured: Vec<(f64, f64)> = match (comparison, fit) {
-                (Some(c), _) => {
-                    c.points.iter().filter_map(|p| Some((p.mu, p.measured_paper_time?))).collect()
-                }
+                (Some(c), _) => measured_of(c),
                 (None, Some(f)) => f.points.iter().map(|p| (p.mu, p.measured)).collect(),
                 (None, None) => Vec::new(),
             };
+            let name =
+                if one_start { activation.to_string() } else { format!("{activation}, {start}") };
             chart
                 .draw_series(measured.into_iter().map(|p| Circle::new(p, 4, style.filled())))
                 .map_err(&err)?
-                .label(format!("{activation}, {start}: measured"))
-                .legend(move |(x, y)| Circle::new((x + 10, y), 4, style.filled()));
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(3))
+                });
             if let Some(c) = comparison {
-                let line: Vec<(f64, f64)> =
-                    c.points.iter().map(|p| (p.mu, p.predicted_paper_time)).collect();
                 chart
-                    .draw_series(LineSeries::new(line, style.stroke_width(2)))
-                    .map_err(&err)?
-                    .label(format!("{activation}, {start}: no-fit prediction"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(2))
-                    });
+                    .draw_series(LineSeries::new(predicted_of(c), style.stroke_width(2)))
+                    .map_err(&err)?;
             }
             if let Some(f) = fit {
                 let line: Vec<(f64, f64)> = f.points.iter().map(|p| (p.mu, p.predicted)).collect();
                 chart
                     .draw_series(DashedLineSeries::new(line, 6, 4, style.stroke_width(1)))
-                    .map_err(&err)?
-                    .label(format!(
-                        "{activation}, {start}: fitted c tau(mu), c = {}",
-                        trimmed(f.scale, 2)
-                    ))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], style.stroke_width(1))
-                    });
+                    .map_err(&err)?;
             }
+        }
+        let key = BLACK;
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(&err)?
+            .label("points: measured")
+            .legend(move |(x, y)| Circle::new((x + 10, y), 4, key.filled()));
+        if !no_fit.is_empty() {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(&err)?
+                .label("solid: no-fit prediction")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], key.stroke_width(2))
+                });
+        }
+        if !fits.is_empty() {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(&err)?
+                .label("dashed: fitted c tau(mu)")
+                .legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 6, y), (x + 10, y), (x + 16, y)],
+                        key.stroke_width(1),
+                    )
+                });
         }
         draw_legend(&mut chart, 14, "theory beside measurement")?;
         root.present().map_err(&err)?;
@@ -142,10 +178,18 @@ mod tests {
                 measured_escape: Some(30.0),
             }],
         };
-        let svg = theory_fit_plot(&[comparison], &[fit], "theory").unwrap();
+        let svg = theory_fit_plot(
+            &[comparison.clone()],
+            &[fit.clone()],
+            SpeedStatistic::PaperTime,
+            "theory",
+        )
+        .unwrap();
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains("linear, published-start: measured"));
-        assert!(svg.contains("linear, published-start: no-fit prediction"));
-        assert!(svg.contains("c = 10"));
+        assert!(svg.contains("\nlinear\n"), "one legend entry per activation");
+        assert!(svg.contains("no-fit prediction") && svg.contains("fitted c tau(mu)"));
+        let escape =
+            theory_fit_plot(&[comparison], &[fit], SpeedStatistic::MedianEscape, "theory").unwrap();
+        assert!(escape.contains("median escape step") && !escape.contains("fitted c tau(mu)"));
     }
 }

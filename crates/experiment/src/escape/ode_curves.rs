@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::escape::theory_curves::scalar_activation;
 use crate::escape::EscapeConfig;
+use crate::interrupt::interrupt_requested;
 use crate::ExperimentError;
 use goldilocks_analysis::RunRecord;
 
@@ -121,6 +122,9 @@ pub fn ode_section(config: &EscapeConfig, records: &[RunRecord]) -> OdeSection {
         .par_iter()
         .map(|(name, pair, start, mu, selected)| {
             let label = format!("{name}, {}, mu = {mu}", start.name);
+            if interrupt_requested() {
+                return (label, Err(ExperimentError::Interrupted));
+            }
             let comparison = compare(config, selected, *pair, *mu, &label);
             (label, comparison)
         })

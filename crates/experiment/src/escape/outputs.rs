@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use goldilocks_analysis::{
     compare_no_fit, escape_time_plot, fastest_strengths, fit_theory, overlap_curves_with_ode_plot,
     render_report, summarize, theory_fit_plot, write_summary_csv, PublishedNumbers, ReportInput,
-    RunTrajectory, SummaryParams, SummaryRow,
+    RunTrajectory, SpeedStatistic, SummaryParams, SummaryRow,
 };
 
 use crate::escape::ode_curves::ode_section;
 use crate::escape::theory_curves::{no_fit_predictions, theory_curves};
 use crate::escape::EscapeConfig;
+use crate::interrupt::check_interrupt;
 use crate::results_folder::write;
 use crate::ExperimentError;
 use goldilocks_analysis::RunRecord;
@@ -56,6 +57,9 @@ pub fn write_outputs(
         "plots/escape-time.svg".into(),
     ));
     let ode = ode_section(config, records);
+    // The dynamics and the bootstrap are the long parts of the report: an interrupt during
+    // them ends here, before report.md is written.
+    check_interrupt()?;
     let mut seen: Vec<(String, String, usize)> = Vec::new();
     for row in &rows {
         let key = (row.activation.clone(), row.start.clone(), row.rank);
@@ -105,23 +109,32 @@ pub fn write_outputs(
         if start_no_fit.is_empty() && start_fits.is_empty() {
             continue;
         }
-        let svg = theory_fit_plot(
-            &start_no_fit,
-            &start_fits,
-            &format!("{}, {}: measured escape time beside the theory", config.name, start.name),
-        )?;
-        let file = format!("plots/theory-{}.svg", file_safe(&start.name));
-        write(&dir.join(&file), svg.as_bytes())?;
-        plots.push((
-            format!(
-                "{}: measured paper_time (points) beside the no-fit prediction (solid) and the \
+        for (statistic, suffix, caption) in [
+            (
+                SpeedStatistic::PaperTime,
+                "",
+                "measured paper_time (points) beside the no-fit prediction (solid) and the \
                  fitted c tau(mu) (dashed)",
-                start.name
             ),
-            file,
-        ));
+            (
+                SpeedStatistic::MedianEscape,
+                "-escape",
+                "measured median escape step (points) beside the no-fit prediction (solid)",
+            ),
+        ] {
+            let svg = theory_fit_plot(
+                &start_no_fit,
+                &start_fits,
+                statistic,
+                &format!("{}, {}: {} beside the theory", config.name, start.name, statistic.name()),
+            )?;
+            let file = format!("plots/theory-{}{suffix}.svg", file_safe(&start.name));
+            write(&dir.join(&file), svg.as_bytes())?;
+            plots.push((format!("{}: {caption}", start.name), file));
+        }
     }
     let fastest = fastest_strengths(&trajectories, &params, FASTEST_RESAMPLES, 0);
+    check_interrupt()?;
 
     let report = render_report(&ReportInput {
         experiment: &config.name,
