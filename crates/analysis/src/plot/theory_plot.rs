@@ -179,8 +179,8 @@ mod tests {
             }],
         };
         let svg = theory_fit_plot(
-            &[comparison.clone()],
-            &[fit.clone()],
+            std::slice::from_ref(&comparison),
+            std::slice::from_ref(&fit),
             SpeedStatistic::PaperTime,
             "theory",
         )
