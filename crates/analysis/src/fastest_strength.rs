@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use goldilocks_theory::rng::SplitMix64;
 
+use crate::distinct::distinct;
 use crate::escape::{escape_step, median_escape};
 use crate::paper_statistic::paper_time;
 use crate::subsets::quantile;
@@ -106,25 +107,14 @@ pub fn fastest_strengths(
     resamples: usize,
     seed: u64,
 ) -> Vec<FastestStrength> {
-    let mut groups: Vec<(&str, &str, usize)> = Vec::new();
-    for run in runs {
-        let key = (run.activation.as_str(), run.start.as_str(), run.rank);
-        if !groups.contains(&key) {
-            groups.push(key);
-        }
-    }
+    let groups = distinct(runs.iter().map(|r| (r.activation.as_str(), r.start.as_str(), r.rank)));
     let mut results = Vec::new();
     for (activation, start, rank) in groups {
         let members: Vec<&RunTrajectory> = runs
             .iter()
             .filter(|r| r.activation == activation && r.start == start && r.rank == rank)
             .collect();
-        let mut mus: Vec<f64> = Vec::new();
-        for run in &members {
-            if !mus.contains(&run.mu) {
-                mus.push(run.mu);
-            }
-        }
+        let mut mus = distinct(members.iter().map(|r| r.mu));
         mus.sort_by(f64::total_cmp);
         if mus.len() < 3 {
             continue;

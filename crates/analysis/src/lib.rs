@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod comparison;
+pub mod distinct;
 pub mod error;
 pub mod escape;
 pub mod fastest_strength;

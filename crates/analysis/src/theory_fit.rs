@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::distinct::distinct;
 use crate::summary::SummaryRow;
 
 /// Theory values tau(mu) of one activation (as named in the summary rows).
@@ -73,13 +74,7 @@ pub struct TheoryFit {
 /// Fits c for every (activation, start, rank) with a theory curve and at least two strengths
 /// whose paper_time and tau are both defined and positive; in order of first appearance.
 pub fn fit_theory(rows: &[SummaryRow], curves: &[TheoryCurve]) -> Vec<TheoryFit> {
-    let mut groups: Vec<(&str, &str, usize)> = Vec::new();
-    for row in rows {
-        let key = (row.activation.as_str(), row.start.as_str(), row.rank);
-        if !groups.contains(&key) {
-            groups.push(key);
-        }
-    }
+    let groups = distinct(rows.iter().map(|r| (r.activation.as_str(), r.start.as_str(), r.rank)));
     let mut fits = Vec::new();
     for (activation, start, rank) in groups {
         let Some(curve) = curves.iter().find(|c| c.activation == activation) else {

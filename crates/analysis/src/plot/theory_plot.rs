@@ -4,6 +4,7 @@
 use goldilocks_theory::format::trimmed;
 use plotters::prelude::*;
 
+use crate::distinct::distinct;
 use crate::error::AnalysisError;
 use crate::fastest_strength::SpeedStatistic;
 use crate::no_fit::NoFitComparison;
@@ -57,13 +58,12 @@ pub fn theory_fit_plot(
     let y_hi = all.iter().map(|p| p.1).fold(y_lo * 10.0, f64::max) * 1.3;
     let x_lo = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min).min(1.0) - 0.05;
     let x_hi = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max).max(x_lo + 0.1) + 0.05;
-    let mut groups: Vec<(&str, &str)> =
-        no_fit.iter().map(|c| (c.activation.as_str(), c.start.as_str())).collect();
-    for fit in fits {
-        if !groups.contains(&(fit.activation.as_str(), fit.start.as_str())) {
-            groups.push((fit.activation.as_str(), fit.start.as_str()));
-        }
-    }
+    let groups = distinct(
+        no_fit
+            .iter()
+            .map(|c| (c.activation.as_str(), c.start.as_str()))
+            .chain(fits.iter().map(|f| (f.activation.as_str(), f.start.as_str()))),
+    );
     let one_start = groups.windows(2).all(|w| w[0].1 == w[1].1);
     let mut svg = String::new();
     {
