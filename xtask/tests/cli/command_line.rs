@@ -51,6 +51,33 @@ fn theory_tau_prints_a_table() {
     assert!((value - expected).abs() < 1e-5, "{value} vs {expected}");
 }
 
+/// The two variants part on relu (corrected = 2 x linear, published higher); an unknown
+/// variant is one clear error.
+#[test]
+fn theory_tau_variants() {
+    let tau_at_half = |variant: &str| -> f64 {
+        let output = xtask()
+            .args(["theory", "tau", "--activation", "relu", "--mu", "0.5", "--variant", variant])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let row =
+            stdout.lines().find(|l| l.trim_start().starts_with("0.5000")).unwrap().to_string();
+        row.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let linear = (1.0 + (1.0f64 + 4.0 * 0.25).sqrt()) / (2.0 * 0.25);
+    assert!((tau_at_half("corrected") - 2.0 * linear).abs() < 1e-5);
+    assert!(tau_at_half("published") > 2.0 * linear + 1.0);
+    let output = xtask()
+        .args(["theory", "tau", "--activation", "relu", "--mu", "0.5", "--variant", "fitted"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown tau variant \"fitted\""), "{stderr}");
+}
+
 #[test]
 fn theory_ode_without_records_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
