@@ -216,6 +216,48 @@ fn diverged_runs_are_data_and_the_other_runs_go_on_unchanged() {
     assert_eq!(beside, alone_linear);
 }
 
+#[test]
+fn a_loss_above_the_bound_stops_its_run_as_diverged() {
+    // The He3 runs at learning rate 1 blow up; with a loss bound they are stopped at the
+    // first grid step whose loss is above it, before their state turns non-finite.
+    let mixed_text = TINY
+        .replace("learning_rate = 0.2", "learning_rate = 1")
+        .replace("activations = [\"linear\", \"relu\"]", "activations = [\"linear\", \"he3\"]");
+    let unbounded = EscapeConfig::from_toml(&mixed_text, "mixed").unwrap();
+    let bounded = EscapeConfig::from_toml(
+        &mixed_text.replace("settle_steps = 10", "settle_steps = 10\nloss_bound = 10"),
+        "bounded",
+    )
+    .unwrap();
+    assert_eq!(bounded.training.loss_bound, Some(10.0));
+    let (root, bounded_root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let without = unbounded.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    let with = bounded.run::<NdArray>(&options(bounded_root.path()), &Default::default()).unwrap();
+    let mut earlier = 0;
+    for (a, b) in without.records.iter().zip(&with.records) {
+        assert_eq!((&a.activation, a.mu, a.seed), (&b.activation, b.mu, b.seed));
+        if let Some(at) = a.diverged_at {
+            let bounded_at = b.diverged_at.expect("a diverging run also passes the bound");
+            assert!(bounded_at <= at, "{bounded_at} > {at}");
+            earlier += usize::from(bounded_at < at);
+        }
+        if let Some(at) = b.diverged_at {
+            let last = b.grid.test_loss.last().copied().unwrap_or(0.0);
+            assert!(last <= 10.0 && b.grid.step.last().is_none_or(|&s| s < at), "{b:?}");
+        }
+        if b.diverged_at.is_none() {
+            assert_eq!(a, b, "a run under the bound is unchanged");
+        }
+    }
+    assert!(earlier > 0, "the bound stops some run before its state is non-finite");
+    let written = read(&bounded_root.path().join("tiny/config.toml"));
+    assert!(written.contains("loss_bound = 10"), "{written}");
+
+    let bad = mixed_text.replace("settle_steps = 10", "settle_steps = 10\nloss_bound = -1");
+    let error = EscapeConfig::from_toml(&bad, "bad").unwrap_err().to_string();
+    assert!(error.contains("training.loss_bound") && error.contains("positive"), "{error}");
+}
+
 /// A run's trajectory is the same whether it runs alone or inside a larger ensemble.
 #[test]
 fn a_run_does_not_depend_on_its_ensemble() {

@@ -212,3 +212,93 @@ fn a_bad_config_writes_nothing() {
     );
     assert!(std::fs::read_dir(root.path()).unwrap().next().is_none());
 }
+
+#[test]
+fn diverging_finetuning_runs_are_data_and_read_back() {
+    let text = TINY
+        .replace("learning_rate = 0.2", "learning_rate = 30")
+        .replace("full_learning_rate = 0.2", "full_learning_rate = 30");
+    let config = PretrainConfig::from_toml(&text, "diverging.toml").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let outcome = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    let diverged: Vec<_> = outcome.runs.iter().filter(|r| r.diverged_at.is_some()).collect();
+    assert!(!diverged.is_empty(), "fine-tuning at lr 30 diverges");
+    for run in &diverged {
+        assert!(!run.censored && run.steps_to_target.is_none(), "{run:?}");
+        assert!(run.curve_test_loss.iter().all(|l| l.is_finite()));
+        assert!(run.curve_steps.iter().all(|&s| s < run.diverged_at.unwrap()));
+    }
+    assert!(outcome.runs.iter().any(|r| r.steps_to_target.is_some()), "others reach the target");
+    let csv = read(&root.path().join("pretrain/finetune.csv"));
+    assert!(csv.starts_with(
+        "source,method,checkpoint_step,overlap,norm,initial_loss,seeds,censored,diverged,"
+    ));
+    let counted: usize =
+        csv.lines().skip(1).map(|l| l.split(',').nth(8).unwrap().parse::<usize>().unwrap()).sum();
+    assert_eq!(counted, diverged.len());
+    let report = read(&root.path().join("pretrain/report.md"));
+    assert!(report.contains("## Diverged runs") && report.contains("runs diverged."), "{report}");
+    // The stored records (no NaN left to become JSON null) read back and are reused.
+    let again = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    assert_eq!((again.computed_ensembles, again.runs), (0, outcome.runs));
+}
+
+#[test]
+fn diverging_pretraining_keeps_the_checkpoints_before_it_and_is_not_retrained() {
+    let text = TINY.replace("lr = 0.05 }", "lr = 60 }");
+    let config = PretrainConfig::from_toml(&text, "diverging.toml").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let outcome = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    assert_eq!(outcome.pretraining_diverged.len(), 2, "{:?}", outcome.pretraining_diverged);
+    let scheduled = config.pretraining.checkpoints.steps(config.pretraining.steps);
+    for (source, at) in &outcome.pretraining_diverged {
+        let kept: Vec<usize> =
+            outcome.checkpoints.iter().filter(|c| c.source == *source).map(|c| c.step).collect();
+        let before: Vec<usize> = scheduled.iter().copied().filter(|s| s < at).collect();
+        assert!(!before.is_empty() && *at < config.pretraining.steps);
+        assert_eq!(kept, before, "{source} diverged at {at}");
+        assert!(outcome
+            .runs
+            .iter()
+            .filter(|r| r.source == *source)
+            .all(|r| r.checkpoint_step < *at));
+    }
+    let report = read(&root.path().join("pretrain/report.md"));
+    assert!(report.contains("Pre-training on `same` diverged at step"), "{report}");
+    let again = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    assert_eq!((again.pretraining_steps_computed, again.computed_ensembles), (0, 0));
+    assert_eq!(again.pretraining_diverged, outcome.pretraining_diverged);
+
+    // A bound below the loss of the initial weight: nothing to fine-tune, and still a report.
+    let bounded = PretrainConfig::from_toml(
+        &TINY.replace("init_norm = 0.1", "init_norm = 0.1\nloss_bound = 1e-9"),
+        "bounded.toml",
+    )
+    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let outcome = bounded.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    assert_eq!(outcome.pretraining_diverged, [("same".to_string(), 0), ("squared".to_string(), 0)]);
+    assert!(outcome.runs.is_empty() && outcome.checkpoints.is_empty());
+    assert!(read(&root.path().join("pretrain/report.md")).contains("diverged at step 0"));
+}
+
+#[test]
+fn a_finetuning_loss_bound_stops_runs_above_it() {
+    let text = TINY.replace("full = true", "full = true\nloss_bound = 0.2");
+    let config = PretrainConfig::from_toml(&text, "bounded.toml").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let outcome = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    for run in &outcome.runs {
+        let above = outcome
+            .checkpoints
+            .iter()
+            .find(|c| c.source == run.source && c.step == run.checkpoint_step)
+            .map(|c| c.target_test_loss > 0.2)
+            .unwrap();
+        // A checkpoint whose loss is already above the bound is diverged at step 0.
+        assert_eq!(above, run.diverged_at == Some(0), "{run:?}");
+    }
+    assert!(outcome.runs.iter().any(|r| r.diverged_at.is_none()));
+    let bad = config_error(&TINY.replace("full = true", "full = true\nloss_bound = 0"));
+    assert!(bad.contains("finetuning.loss_bound"), "{bad}");
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::BackendKind;
+use goldilocks_experiment::ConfigOverride;
 use goldilocks_theory::TauVariant;
 
 /// Goldilocks: how much pre-training is too much before LoRA fine-tuning.
@@ -102,6 +103,14 @@ pub struct ExperimentArgs {
     /// Data folder of experiments on real data (ViT configs: overrides `data_dir`).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Override one config field, e.g. `--set training.learning_rate=0.1` or
+    /// `--set starts[0].seeds=3` (repeatable). Checked like the file; the resolved
+    /// config.toml records it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<ConfigOverride>,
+    /// Print the units, their step budgets and the memory estimate; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Subcommands of `theory`.

@@ -24,6 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let cli = cli::Cli::parse();
     stop_on_signals();
+    fail_writes_over_the_file_size_limit();
     if let Err(error) = run(cli) {
         eprintln!("error: {error:#}");
         let interrupted =
@@ -46,6 +47,18 @@ fn stop_on_signals() {
     });
     if let Err(error) = handler {
         eprintln!("warning: no interrupt handler ({error}); an interrupt stops at once");
+    }
+}
+
+/// A write past the file-size limit (`ulimit -f`) raises SIGXFSZ, which by default kills the
+/// process without a word; ignored, the write fails with EFBIG and the run ends with one
+/// error naming the file, its temporary file removed.
+fn fail_writes_over_the_file_size_limit() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN at start-up, before any thread that
+    // could rely on it starts, has no memory-safety conditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 

@@ -7,11 +7,12 @@ use std::path::Path;
 use burn::tensor::backend::Backend;
 
 use crate::config_file::{read_config_text, split_kind, typed_config};
+use crate::config_override::ConfigOverride;
 use crate::escape::EscapeConfig;
 use crate::pretrain::PretrainConfig;
 use crate::scaling::ScalingConfig;
 use crate::vit::VitExperimentConfig;
-use crate::{ExperimentError, ExperimentKind, RunOptions};
+use crate::{ExperimentError, ExperimentKind, ExperimentPlan, RunOptions};
 
 macro_rules! experiment_kinds {
     ($($(#[$doc:meta])* $variant:ident($config:ty),)+) => {
@@ -27,9 +28,19 @@ macro_rules! experiment_kinds {
 
             /// Parses and validates a config of any kind; `origin` names it in errors.
             pub fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+                Self::from_toml_with(text, origin, &[])
+            }
+
+            /// Parses a config of any kind, applies `overrides` (`--set`) and validates the
+            /// result.
+            pub fn from_toml_with(
+                text: &str,
+                origin: &str,
+                overrides: &[ConfigOverride],
+            ) -> Result<Self, ExperimentError> {
                 let split = split_kind(text, origin)?;
                 $(if split.kind == <$config as ExperimentKind>::KIND {
-                    return Ok(AnyConfig::$variant(typed_config(&split.body, origin)?));
+                    return Ok(AnyConfig::$variant(typed_config(&split.body, origin, overrides)?));
                 })+
                 Err(ExperimentError::invalid(
                     "kind",
@@ -48,6 +59,13 @@ macro_rules! experiment_kinds {
             pub fn name(&self) -> &str {
                 match self {
                     $(AnyConfig::$variant(config) => config.name(),)+
+                }
+            }
+
+            /// The units the experiment runs and the peak memory of the largest.
+            pub fn plan(&self) -> ExperimentPlan {
+                match self {
+                    $(AnyConfig::$variant(config) => config.plan(),)+
                 }
             }
 
@@ -81,7 +99,12 @@ experiment_kinds! {
 impl AnyConfig {
     /// Reads, parses and validates a config file of any kind.
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
-        Self::from_toml(&read_config_text(path)?, &path.display().to_string())
+        Self::load_with(path, &[])
+    }
+
+    /// Reads and parses a config file of any kind, applies `overrides` and validates it.
+    pub fn load_with(path: &Path, overrides: &[ConfigOverride]) -> Result<Self, ExperimentError> {
+        Self::from_toml_with(&read_config_text(path)?, &path.display().to_string(), overrides)
     }
 }
 

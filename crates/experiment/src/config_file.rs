@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::config_override::ConfigOverride;
 use crate::{ExperimentError, ExperimentKind};
 
 /// The kind of a config that has no `kind` key.
@@ -54,12 +55,26 @@ pub(crate) fn split_kind(text: &str, origin: &str) -> Result<KindAndBody, Experi
 }
 
 /// Deserializes a config's body (its text without `kind`) strictly into the kind's config
-/// type, and validates it.
+/// type, applies `overrides` (`--set`), and validates the result.
+///
+/// The text is first read as written, so that its errors point at its lines; the overrides
+/// then go into its table, which is read strictly again.
 pub(crate) fn typed_config<K: ExperimentKind>(
     body: &str,
     origin: &str,
+    overrides: &[ConfigOverride],
 ) -> Result<K, ExperimentError> {
-    let config: K = parse(body, origin)?;
+    let mut config: K = parse(body, origin)?;
+    if !overrides.is_empty() {
+        let mut table: toml::Table = parse(body, origin)?;
+        for o in overrides {
+            o.apply(&mut table)?;
+        }
+        let keys: Vec<&str> = overrides.iter().map(|o| o.key()).collect();
+        config = toml::Value::Table(table).try_into().map_err(|error| {
+            parse_error(&format!("{origin} with --set {}", keys.join(", ")), error)
+        })?;
+    }
     config.validate()?;
     Ok(config)
 }

@@ -41,20 +41,23 @@ pub enum ExperimentError {
         /// The process id in the lock file.
         holder: String,
     },
-    /// An ensemble that would not fit the memory limit even one variant at a time.
+    /// A unit that would not fit the memory limit (for an escape ensemble: even one variant
+    /// at a time).
     #[error(
-        "{what} needs about {}, over the memory limit of {}; lower model.input_dim, \
-         model.batch, model.test_size or the seeds, or raise --memory-limit",
-        crate::escape::human_bytes(*estimate),
-        crate::escape::human_bytes(*limit as f64)
+        "{what} needs about {}, over the memory limit of {}; lower {fields}, or raise \
+         --memory-limit",
+        crate::memory_limit::human_bytes(*estimate),
+        crate::memory_limit::human_bytes(*limit as f64)
     )]
     TooBig {
         /// Estimated peak bytes of the smallest chunk.
         estimate: f64,
         /// The limit in bytes.
         limit: u64,
-        /// The smallest chunk and the fields that set its size.
+        /// The smallest chunk, with the values of the fields that set its size.
         what: String,
+        /// The fields a user can lower.
+        fields: String,
     },
     /// A stop was requested (SIGINT or SIGTERM); finished units are kept.
     #[error("interrupted; rerun to resume (every finished unit is kept)")]

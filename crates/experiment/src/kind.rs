@@ -24,7 +24,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::config_file;
-use crate::{ExperimentError, RunOptions};
+use crate::config_override::ConfigOverride;
+use crate::{ExperimentError, ExperimentPlan, RunOptions};
 
 /// One kind of experiment, implemented by its config type.
 pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + PartialEq {
@@ -41,6 +42,9 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
     /// Checks every field, naming the first one at fault.
     fn validate(&self) -> Result<(), ExperimentError>;
 
+    /// The units the experiment runs, in order, and the peak memory of the largest.
+    fn plan(&self) -> ExperimentPlan;
+
     /// Validates the config, runs the experiment on backend `B` and writes its results under
     /// `<results_root>/<name>/`, reusing stored units that are complete; nothing is written
     /// when the config is invalid.
@@ -52,6 +56,15 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
 
     /// Parses and validates a config of this kind; `origin` names it in errors.
     fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {
+        Self::from_toml_with(text, origin, &[])
+    }
+
+    /// Parses a config of this kind, applies `overrides` and validates the result.
+    fn from_toml_with(
+        text: &str,
+        origin: &str,
+        overrides: &[ConfigOverride],
+    ) -> Result<Self, ExperimentError> {
         let split = config_file::split_kind(text, origin)?;
         if split.kind != Self::KIND {
             return Err(ExperimentError::invalid(
@@ -59,7 +72,7 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
                 format!("must be {:?} for this config, got {:?}", Self::KIND, split.kind),
             ));
         }
-        config_file::typed_config(&split.body, origin)
+        config_file::typed_config(&split.body, origin, overrides)
     }
 
     /// Reads, parses and validates a config file of this kind.

@@ -30,6 +30,8 @@
 
 mod any_config;
 mod config_file;
+mod config_override;
+mod divergence;
 mod error;
 pub mod escape;
 mod field_checks;
@@ -37,22 +39,27 @@ mod finetune_method;
 mod folder_lock;
 mod interrupt;
 mod kind;
+mod memory_limit;
 pub mod pretrain;
 mod progress;
 mod results_folder;
 mod run_options;
 pub mod scaling;
 mod stored_unit;
+mod unit_plan;
 pub mod verify;
 pub mod vit;
 
 pub use any_config::AnyConfig;
 pub use config_file::DEFAULT_KIND;
+pub use config_override::{BadOverride, ConfigOverride};
 pub use error::ExperimentError;
 pub use finetune_method::FinetuneMethod;
 pub use folder_lock::{lock_results_folder, FolderLock, LOCK_FILE};
 pub use interrupt::{interrupt_requested, request_interrupt};
 pub use kind::ExperimentKind;
+pub use memory_limit::{default_memory_limit, human_bytes};
 pub use progress::EnsembleProgress;
-pub use run_options::{default_memory_limit, RunOptions};
+pub use run_options::RunOptions;
 pub use stored_unit::{read_json_lines, to_json_lines};
+pub use unit_plan::{ExperimentPlan, PlannedUnit};

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::memory_limit::default_memory_limit;
+
 /// Where results go and how to treat stored records.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -33,17 +35,4 @@ impl RunOptions {
             memory_limit: default_memory_limit(),
         }
     }
-}
-
-/// Three quarters of the memory the operating system reports as available
-/// (`MemAvailable` in /proc/meminfo); no limit where that is unknown.
-pub fn default_memory_limit() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kib * 1024 / 4 * 3)
-        })
-        .unwrap_or(u64::MAX)
 }

@@ -121,6 +121,49 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
 }
 
 #[test]
+fn a_loss_above_the_bound_is_divergence_in_pretraining_and_in_fine_tuning() {
+    let data = tempfile::tempdir().unwrap();
+    write_fake_data(data.path(), 60);
+    let device = Default::default();
+    // The first batches' cross-entropy is about ln 5 = 1.6: a bound of 1 stops every
+    // fine-tuning run at its first step.
+    let text = tiny_config(data.path())
+        .replace("target_accuracy = 0.3", "target_accuracy = 0.99\nloss_bound = 1.0");
+    let config = VitExperimentConfig::from_toml(&text, "tiny").unwrap();
+    let results = tempfile::tempdir().unwrap();
+    let outcome = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
+    assert_eq!(outcome.records.len(), 4);
+    assert!(outcome.records.iter().all(|r| r.diverged_at == Some(1) && r.steps_run == 1));
+    assert!(outcome.rows.iter().all(|r| r.diverged == r.seeds && r.censored == 0));
+    let summary = std::fs::read_to_string(outcome.dir.join("summary.csv")).unwrap();
+    assert!(summary.starts_with("method,pretrain_step,source_accuracy,runs,reached,diverged,"));
+    assert!(summary.lines().skip(1).all(|l| l.split(',').nth(5) == Some("1")), "{summary}");
+    let report = std::fs::read_to_string(&outcome.report).unwrap();
+    assert!(report.contains("## Diverged runs"), "{report}");
+
+    // A pre-training bound below the initial loss: diverged at step 0, nothing to fine-tune.
+    let text = tiny_config(data.path()).replace(
+        "learning_rate = 1e-3\ncheckpoints",
+        "learning_rate = 1e-3\nloss_bound = 1.0\ncheckpoints",
+    );
+    assert!(text.contains("loss_bound"));
+    let config = VitExperimentConfig::from_toml(&text, "tiny").unwrap();
+    let results = tempfile::tempdir().unwrap();
+    let outcome = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
+    assert!(outcome.records.is_empty());
+    let report = std::fs::read_to_string(&outcome.report).unwrap();
+    assert!(report.contains("Pre-training on `fashion-mnist` diverged at step 0"), "{report}");
+    let store = CheckpointStore::open(outcome.dir.join("checkpoints"), "x").map(|s| s.steps());
+    assert!(store.is_err() || store.unwrap().is_empty());
+    let again = std::fs::read_to_string(
+        &config.run::<NdArray>(&quiet(results.path()), &device).unwrap().report,
+    )
+    .unwrap();
+    assert!(again.contains("Pre-training wall time in this invocation: 0.0 s"), "{again}");
+    assert!(again.contains("diverged at step 0"), "{again}");
+}
+
+#[test]
 fn a_missing_data_folder_is_one_clear_error_and_writes_nothing() {
     let results = tempfile::tempdir().unwrap();
     let missing = results.path().join("no-such-folder");

@@ -1,8 +1,12 @@
 //! The xtask binary as a user runs it, as one test binary: bad input ([`command_line`]),
-//! memory planning ([`memory`]) and crash safety with resume ([`resume`]).
+//! disk errors ([`disk_errors`]), memory planning ([`memory`]), `--set` and `--dry-run`
+//! ([`overrides`]) and crash safety with resume ([`resume`]).
 
 mod command_line;
+#[cfg(unix)]
+mod disk_errors;
 mod memory;
+mod overrides;
 mod resume;
 
 use std::process::Command;

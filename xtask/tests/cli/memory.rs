@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use goldilocks_experiment::escape::{ensemble_bytes, EscapeConfig};
+use goldilocks_experiment::pretrain::{pretrain_bytes, PretrainConfig};
 use goldilocks_experiment::ExperimentKind;
 
 use crate::xtask;
@@ -17,6 +18,20 @@ fn config(input_dim: usize) -> String {
          [sweep]\nactivations = [\"linear\"]\nmu = [0.2, 0.6]\n\
          [[starts]]\nname = \"random-start\"\nseeds = 6\n\
          [record]\ngrid = {{ kind = \"log\", points = 5, include_zero = true }}\n"
+    )
+}
+
+/// A pretrain config of 6 seeds x 4 checkpoints at `input_dim` N, LoRA rank 4 and full
+/// fine-tuning, 20 steps.
+fn pretrain_config(input_dim: usize) -> String {
+    format!(
+        "kind = \"pretrain\"\nname = \"memory\"\n\
+         [model]\ninput_dim = {input_dim}\nbatch = 128\ntest_size = 256\nactivation = \"relu\"\n\
+         [pretraining]\nsources = [{{ kind = \"same\" }}]\nsteps = 8\n\
+         learning_rate = {{ kind = \"constant\", lr = 0.05 }}\ninit_norm = 0.1\n\
+         checkpoints = {{ kind = \"list\", steps = [0, 2, 4, 8] }}\n\
+         [finetuning]\nranks = [4]\nlearning_rate = 0.2\nfull_learning_rate = 0.2\nseeds = 6\n\
+         max_steps = 20\ntarget_loss = 1e-6\n"
     )
 }
 
@@ -64,6 +79,29 @@ fn the_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
         let parsed = EscapeConfig::from_toml(&config(n), "memory").unwrap();
         ensemble_bytes(&parsed, 1, 6, 2)
     };
+    let estimate = estimate_of(10_000) - estimate_of(64);
+    assert!(
+        measured <= estimate && estimate <= 4.0 * measured,
+        "measured {:.1} MiB, estimated {:.1} MiB",
+        measured / 1048576.0,
+        estimate / 1048576.0
+    );
+}
+
+/// The same for the pretrain kind: measured, N = 10 000 adds about 80 MiB over N = 64 and
+/// the estimate says about 127 MiB.
+#[test]
+fn the_pretrain_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
+    if !Path::new("/proc/self/status").exists() {
+        eprintln!("skipping: no /proc to read the peak resident memory from");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = peak_resident_bytes(dir.path(), "small", &pretrain_config(64));
+    let big = peak_resident_bytes(dir.path(), "big", &pretrain_config(10_000));
+    let measured = big - baseline;
+    let estimate_of =
+        |n| pretrain_bytes(&PretrainConfig::from_toml(&pretrain_config(n), "memory").unwrap());
     let estimate = estimate_of(10_000) - estimate_of(64);
     assert!(
         measured <= estimate && estimate <= 4.0 * measured,

@@ -1,9 +1,11 @@
 //! [`FinetuneOutcome`]: what the fine-tuning analysis needs of one run, whatever the model
 //! and its target metric (test loss for the single-index model, test accuracy for the ViT).
 //!
-//! A run is censored when it never met its target within its step budget; the analysis
-//! counts it at its budget (steps and, when measured, wall time), so a mean over runs with a
-//! censored one is a lower bound. Both fine-tuning records implement it.
+//! A run is censored when it never met its target within its step budget, and diverged when
+//! its loss turned non-finite or passed the configured bound before it met the target (it
+//! was stopped there). The analysis counts both at the budget (steps and, when measured, wall
+//! time): neither met the target within it, so a mean over runs with such a run is a lower
+//! bound. Both fine-tuning records implement it.
 
 use crate::records::{FinetuneRun, VitFinetuneRun};
 
@@ -28,12 +30,17 @@ pub trait FinetuneOutcome {
         None
     }
 
-    /// Whether the run never met the target.
-    fn censored(&self) -> bool {
-        self.steps_to_target().is_none()
+    /// Whether the run was stopped because its loss became non-finite or passed the bound.
+    fn diverged(&self) -> bool {
+        false
     }
 
-    /// Steps to the target, counting a censored run at its budget (a lower bound).
+    /// Whether the run ran its whole budget without meeting the target.
+    fn censored(&self) -> bool {
+        self.steps_to_target().is_none() && !self.diverged()
+    }
+
+    /// Steps to the target, counting a censored or diverged run at its budget (a lower bound).
     fn steps_or_budget(&self) -> f64 {
         self.steps_to_target().unwrap_or(self.max_steps()) as f64
     }
@@ -61,10 +68,13 @@ impl FinetuneOutcome for FinetuneRun {
     fn censored(&self) -> bool {
         self.censored
     }
+    fn diverged(&self) -> bool {
+        self.diverged_at.is_some()
+    }
 }
 
 /// The ViT's only source is a Fashion-MNIST task.
-const VIT_SOURCE: &str = "fashion-mnist";
+pub const VIT_SOURCE: &str = "fashion-mnist";
 
 impl FinetuneOutcome for VitFinetuneRun {
     fn source(&self) -> &str {
@@ -88,6 +98,9 @@ impl FinetuneOutcome for VitFinetuneRun {
     fn seconds_or_budget(&self) -> Option<f64> {
         self.seconds_to_target.or_else(|| self.seconds.last().copied())
     }
+    fn diverged(&self) -> bool {
+        self.diverged_at.is_some()
+    }
 }
 
 #[cfg(test)]
@@ -110,6 +123,7 @@ mod tests {
             seconds_to_target: steps_to_target.map(|_| 1.5),
             steps_run: 20,
             max_steps: 20,
+            diverged_at: None,
         }
     }
 
@@ -123,5 +137,12 @@ mod tests {
         assert!(!reached.censored());
         assert_eq!((reached.steps_or_budget(), reached.seconds_or_budget()), (10.0, Some(1.5)));
         assert_eq!((reached.checkpoint_step(), reached.method()), (100, "lora-r4"));
+    }
+
+    #[test]
+    fn a_diverged_vit_run_is_not_censored_and_counts_at_its_budget() {
+        let diverged = VitFinetuneRun { diverged_at: Some(15), ..vit_run(None) };
+        assert!(diverged.diverged() && !diverged.censored());
+        assert_eq!(diverged.steps_or_budget(), 20.0);
     }
 }

@@ -27,6 +27,8 @@ pub struct PretrainReportInput<'a> {
     pub plots: &'a [(String, String)],
     /// Shell commands that reproduce the experiment.
     pub commands: &'a str,
+    /// Sources whose pre-training diverged, with the step it was stopped at.
+    pub pretraining_diverged: &'a [(String, usize)],
 }
 
 /// Renders report.md.
@@ -89,7 +91,7 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
                             r.source == *source && r.method == *method && r.checkpoint_step == step
                         })
                         .map(|r| {
-                            let mark = if r.censored > 0 { "*" } else { "" };
+                            let mark = if r.censored + r.diverged > 0 { "*" } else { "" };
                             format!(
                                 "{}{mark} [{}, {}]",
                                 trimmed(r.steps.mean, 1),
@@ -104,6 +106,45 @@ pub fn render_pretrain_report(input: &PretrainReportInput) -> String {
         }
         let _ = writeln!(out);
     }
+    out.push_str(&diverged_section(input.rows, input.pretraining_diverged));
+    out
+}
+
+/// "Diverged runs": the sources whose pre-training diverged and the rows with diverged
+/// fine-tuning runs; empty when nothing diverged.
+pub fn diverged_section(rows: &[FinetuneRow], pretraining: &[(String, usize)]) -> String {
+    let diverged: Vec<&FinetuneRow> = rows.iter().filter(|r| r.diverged > 0).collect();
+    if diverged.is_empty() && pretraining.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("## Diverged runs\n\n");
+    for (source, step) in pretraining {
+        let _ = writeln!(
+            out,
+            "- Pre-training on `{source}` diverged at step {step} (its weights gave a non-finite \
+             loss, or one above the configured `loss_bound`): it stopped there, and only the \
+             checkpoints before that step were fine-tuned."
+        );
+    }
+    if !diverged.is_empty() {
+        let total: usize = diverged.iter().map(|r| r.diverged).sum();
+        let _ = writeln!(
+            out,
+            "{}{total} fine-tuning runs diverged: their loss became non-finite, or passed the \
+             configured `loss_bound`, before they reached the target, so they were stopped \
+             there and the others went on. They count at the budget, like censored runs \
+             (a lower bound, marked with *).\n",
+            if pretraining.is_empty() { "" } else { "\n" }
+        );
+        for row in diverged {
+            let _ = writeln!(
+                out,
+                "- `{}`, {}, checkpoint {}: {} of {} runs diverged.",
+                row.source, row.method, row.checkpoint_step, row.diverged, row.seeds
+            );
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -139,6 +180,7 @@ mod tests {
             initial_loss: 0.05,
             seeds: 4,
             censored: 1,
+            diverged: 0,
             steps: MeanInterval { mean: 40.0, half_width: 5.0, n: 4 },
             seconds: None,
             max_steps: 500,
@@ -155,16 +197,24 @@ mod tests {
             experiment: "pretrain",
             description: "A test.",
             criterion: "test loss <= 0.02",
-            rows: &[row],
+            rows: std::slice::from_ref(&row),
             checkpoints: &[checkpoint],
             goldilocks: std::slice::from_ref(&g),
             plots: &[("headline".into(), "plots/headline-squared.svg".into())],
             commands: "cargo xtask experiment --config configs/pretrain.toml",
+            pretraining_diverged: &[],
         });
         assert!(report.contains("| squared | lora-r1 | step 64 | 40 [35, 45] | 70% | steps 32 to 128 | yes: steps 64 -> 1024, +50 [40, 60] | step 32 (80.5 steps in all) |"), "{report}");
         assert!(report.contains("Yes: from step 64 to step 1024 of pre-training, fine-tuning slows from 40 to 90 steps"), "{report}");
         assert!(report.contains("| 64 | 40* [35, 45] |"));
         assert!(report.contains("![headline](plots/headline-squared.svg)"));
         assert!(slowdown_sentence(&Goldilocks { slowdown: None, ..g }).starts_with("No:"));
+        assert!(!report.contains("Diverged"), "{report}");
+
+        let diverged = FinetuneRow { censored: 0, diverged: 2, ..row };
+        let section = diverged_section(&[diverged], &[("rotated-0.8".into(), 37)]);
+        assert!(section.starts_with("## Diverged runs"), "{section}");
+        assert!(section.contains("Pre-training on `rotated-0.8` diverged at step 37"), "{section}");
+        assert!(section.contains("- `squared`, lora-r1, checkpoint 64: 2 of 4 runs diverged."));
     }
 }

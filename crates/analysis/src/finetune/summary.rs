@@ -21,10 +21,12 @@ pub struct FinetuneRow {
     pub initial_loss: f64,
     /// Seeds.
     pub seeds: usize,
-    /// Seeds that never reached the target (counted at the budget).
+    /// Seeds that never reached the target within the budget (counted at the budget).
     pub censored: usize,
-    /// Mean steps to the target with its 95% t interval (censored runs at their budget: then
-    /// a lower bound).
+    /// Seeds whose loss became non-finite or passed the bound first (counted at the budget).
+    pub diverged: usize,
+    /// Mean steps to the target with its 95% t interval (censored and diverged runs at their
+    /// budget: then a lower bound).
     pub steps: MeanInterval,
     /// Mean training wall seconds to the target, counted the same way; None unless every run
     /// was timed.
@@ -65,6 +67,7 @@ pub fn summarize_finetuning<R: FinetuneOutcome>(
                 initial_loss: checkpoint.map_or(f64::NAN, |c| c.target_test_loss),
                 seeds: members.len(),
                 censored: members.iter().filter(|r| r.censored()).count(),
+                diverged: members.iter().filter(|r| r.diverged()).count(),
                 steps: mean_interval(&steps).expect("a group has runs"),
                 seconds: seconds.as_deref().and_then(mean_interval),
                 max_steps: members.iter().map(|r| r.max_steps()).max().unwrap_or(0),
@@ -99,6 +102,7 @@ pub(crate) mod tests {
             steps_run: 100,
             steps_to_target: steps,
             censored: steps.is_none(),
+            diverged_at: None,
             curve_steps: vec![0],
             curve_test_loss: vec![1.0],
         }

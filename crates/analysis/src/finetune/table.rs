@@ -1,7 +1,7 @@
 //! finetune.csv: the fine-tuning table, one line per (source, method, checkpoint).
 //!
 //! Columns, in this order: source, method, checkpoint_step, overlap, norm, initial_loss,
-//! seeds, censored, mean_steps, steps_lo, steps_hi, max_steps. Computed numbers are written
+//! seeds, censored, diverged, mean_steps, steps_lo, steps_hi, max_steps. Computed numbers are written
 //! with at most 4 (times) or 6 (checkpoint metrics) decimals, so the file is deterministic.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use crate::error::AnalysisError;
 use crate::finetune::FinetuneRow;
 
 /// Column names of finetune.csv, in order.
-pub const FINETUNE_COLUMNS: [&str; 12] = [
+pub const FINETUNE_COLUMNS: [&str; 13] = [
     "source",
     "method",
     "checkpoint_step",
@@ -21,6 +21,7 @@ pub const FINETUNE_COLUMNS: [&str; 12] = [
     "initial_loss",
     "seeds",
     "censored",
+    "diverged",
     "mean_steps",
     "steps_lo",
     "steps_hi",
@@ -41,6 +42,7 @@ pub fn write_finetune_csv<W: Write>(rows: &[FinetuneRow], out: W) -> Result<(), 
             trimmed(row.initial_loss, 6),
             row.seeds.to_string(),
             row.censored.to_string(),
+            row.diverged.to_string(),
             trimmed(row.steps.mean, 4),
             trimmed(row.steps.low(), 4),
             trimmed(row.steps.high(), 4),
@@ -67,6 +69,7 @@ mod tests {
             initial_loss: 0.25,
             seeds: 4,
             censored: 1,
+            diverged: 2,
             steps: MeanInterval { mean: 120.125, half_width: 20.125, n: 4 },
             seconds: None,
             max_steps: 2000,
@@ -76,6 +79,6 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], FINETUNE_COLUMNS.join(","));
-        assert_eq!(lines[1], "squared,lora-r4,16,0.123457,1.5,0.25,4,1,120.125,100,140.25,2000");
+        assert_eq!(lines[1], "squared,lora-r4,16,0.123457,1.5,0.25,4,1,2,120.125,100,140.25,2000");
     }
 }

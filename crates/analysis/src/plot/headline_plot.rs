@@ -92,7 +92,11 @@ pub fn headline_plot(
             chart
                 .draw_series(mine.iter().map(|r| {
                     let point = (step_x(r.checkpoint_step), r.steps.mean.max(y_lo));
-                    let fill = if r.censored > 0 { style.stroke_width(2) } else { style.filled() };
+                    let fill = if r.censored + r.diverged > 0 {
+                        style.stroke_width(2)
+                    } else {
+                        style.filled()
+                    };
                     Circle::new(point, 4, fill)
                 }))
                 .map_err(&err)?;
@@ -150,6 +154,7 @@ mod tests {
             initial_loss: 0.3,
             seeds: 3,
             censored,
+            diverged: 0,
             steps: MeanInterval { mean, half_width: mean * 0.2, n: 4 },
             seconds: None,
             max_steps: 1000,

@@ -28,8 +28,13 @@ pub struct FinetuneRun {
     /// First step at which the test loss was at or below the target (0: the checkpoint
     /// already was); None when censored.
     pub steps_to_target: Option<usize>,
-    /// Whether the run never reached the target within the steps run.
+    /// Whether the run never reached the target within the steps run (and did not diverge).
     pub censored: bool,
+    /// The step at which its test loss became non-finite or passed the configured bound,
+    /// before it reached the target: it was stopped there. Left out of the stored line when
+    /// None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<usize>,
     /// Steps of the recorded test-loss curve.
     pub curve_steps: Vec<usize>,
     /// Test loss at those steps.

@@ -34,4 +34,9 @@ pub struct VitFinetuneRun {
     pub steps_run: usize,
     /// Step budget.
     pub max_steps: usize,
+    /// The step at which its training loss became non-finite or passed the configured bound,
+    /// before it reached the target: it was stopped there. Left out of the stored line when
+    /// None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<usize>,
 }

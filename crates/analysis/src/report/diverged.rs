@@ -20,8 +20,9 @@ impl View<'_> {
         let _ = writeln!(out, "\n## Diverged runs\n");
         let _ = writeln!(
             out,
-            "{total} of {runs} runs diverged: their state became non-finite (the learning rate is \
-             too large for them), so they were stopped there and the others went on. A diverged \
+            "{total} of {runs} runs diverged: their state became non-finite, or their loss passed \
+             `training.loss_bound` where one is set (the learning rate is too large for them), so \
+             they were stopped there and the others went on. A diverged \
              run counts as not escaped in the median unless it escaped first; paper_time, a \
              mean over every seed's curve, is undefined for a row with a diverged run.\n"
         );

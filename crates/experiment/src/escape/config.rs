@@ -12,7 +12,7 @@ use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
 use crate::escape::EscapeOutcome;
-use crate::{ExperimentError, ExperimentKind, RunOptions};
+use crate::{ExperimentError, ExperimentKind, ExperimentPlan, RunOptions};
 
 /// The config `cargo xtask experiment` runs when given none.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../../configs/default.toml");
@@ -147,6 +147,10 @@ pub struct TrainingConfig {
     /// record keys) when "full".
     #[serde(default, skip_serializing_if = "InputSampling::is_full")]
     pub inputs: InputSampling,
+    /// A run whose training or test loss at a record-grid step exceeds this is stopped there
+    /// and recorded as diverged. Absent (the default): only a non-finite state or loss counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_bound: Option<f64>,
 }
 
 /// How the Gaussian inputs of a training step are drawn. Both give SGD steps with the same
@@ -348,5 +352,9 @@ impl ExperimentKind for EscapeConfig {
 
     fn validate(&self) -> Result<(), ExperimentError> {
         super::validate::validate(self)
+    }
+
+    fn plan(&self) -> ExperimentPlan {
+        super::plan::experiment_plan(self)
     }
 }

@@ -5,8 +5,9 @@
 //! drawn from an address made of its seed, so a run's trajectory does not depend on which
 //! other runs share its ensemble. Under the stopping rule a variant leaves the tensors once
 //! every seed's run of it has finished. A run whose state becomes non-finite (m_V, or a
-//! quantity of the record grid) is diverged: its records end there, it counts as finished,
-//! and the others go on (its values stay in its own slice of the tensors). The tensors a run starts from are built in
+//! quantity of the record grid), or whose loss at a grid step exceeds `training.loss_bound`,
+//! is diverged: its records end there, it counts as finished, and the others go on (its
+//! values stay in its own slice of the tensors). The tensors a run starts from are built in
 //! `ensemble_setup.rs`, its records in `ensemble_records.rs`.
 
 use std::collections::BTreeSet;
@@ -92,6 +93,7 @@ pub fn run_ensemble<B: Backend>(
             &student,
             &lora,
             &weights,
+            config.training.loss_bound,
         );
     }
     let mut step = 0;
@@ -123,6 +125,7 @@ pub fn run_ensemble<B: Backend>(
                 &student,
                 &lora,
                 &weights,
+                config.training.loss_bound,
             );
         }
         if pending.len() == SYNC_EVERY || step == max_steps {

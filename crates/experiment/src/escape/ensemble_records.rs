@@ -7,6 +7,7 @@ use goldilocks_lora::{FactorSettings, LoraFactors};
 use goldilocks_model::observables::{first_row_along_teacher, row_order_parameters, u_norms};
 use goldilocks_model::SingleIndexEnsemble;
 
+use crate::divergence::loss_diverges;
 use crate::escape::ensemble_setup::{learning_rate, Setup};
 use crate::escape::plan::EnsemblePlan;
 use crate::escape::EscapeConfig;
@@ -20,7 +21,8 @@ pub(super) fn to_f64<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f6
 /// Appends the grid quantities of step `step` to the grid records of the ensemble's runs,
 /// `indices` naming each run's record (group-major, as the run axis is laid out); the
 /// training loss is that of the step's batch, none at step 0. A run with a non-finite
-/// quantity is marked diverged at `step`, and a diverged run records nothing more.
+/// quantity, or a loss above `loss_bound`, is marked diverged at `step`, and a diverged run
+/// records nothing more.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn record_grid<B: Backend>(
     grids: &mut [GridRecord],
@@ -32,6 +34,7 @@ pub(super) fn record_grid<B: Backend>(
     student: &SingleIndexEnsemble,
     lora: &LoraFactors<B>,
     weights: &Tensor<B, 4>,
+    loss_bound: Option<f64>,
 ) {
     let rank = lora.v.dims()[2];
     let test_loss = to_f64(student.loss(&setup.test_inputs, weights, &setup.test_labels));
@@ -44,11 +47,12 @@ pub(super) fn record_grid<B: Backend>(
         if diverged_at[index].is_some() {
             continue;
         }
-        let values = [test_loss[run], u_norm[run], along[run], overlap[run]];
-        let finite = values.iter().all(|v| v.is_finite())
-            && train_loss.as_ref().is_none_or(|loss| loss[run].is_finite())
-            && rows[run * rank..(run + 1) * rank].iter().all(|v| v.is_finite());
-        if !finite {
+        let values = [u_norm[run], along[run], overlap[run]];
+        let diverged = values.iter().any(|v| !v.is_finite())
+            || loss_diverges(test_loss[run], loss_bound)
+            || train_loss.as_ref().is_some_and(|loss| loss_diverges(loss[run], loss_bound))
+            || rows[run * rank..(run + 1) * rank].iter().any(|v| !v.is_finite());
+        if diverged {
             diverged_at[index] = Some(step);
             continue;
         }

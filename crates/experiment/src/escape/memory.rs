@@ -104,6 +104,7 @@ fn too_big(config: &EscapeConfig, plan: &EnsemblePlan, limit: u64) -> Experiment
     ExperimentError::TooBig {
         estimate: ensemble_bytes(config, plan.rank, plan.seeds.len(), 1),
         limit,
+        fields: "model.input_dim, model.batch, model.test_size or the seeds".into(),
         what: format!(
             "one run of each of the {} seeds of start `{}` at rank {} with model.input_dim = {}, \
              model.width = {}, model.batch = {}, model.test_size = {} and training.max_steps = {}",
@@ -116,22 +117,6 @@ fn too_big(config: &EscapeConfig, plan: &EnsemblePlan, limit: u64) -> Experiment
             model.test_size,
             config.training.max_steps
         ),
-    }
-}
-
-/// Bytes as "1.5 GiB".
-pub fn human_bytes(bytes: f64) -> String {
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{value:.0} {}", units[0])
-    } else {
-        format!("{value:.1} {}", units[unit])
     }
 }
 
@@ -172,11 +157,5 @@ mod tests {
         let second = vec!["0c", "1c"];
         let merged = merge_chunks(vec![(2, second), (0, first)], 2);
         assert_eq!(merged, ["0a", "0b", "0c", "1a", "1b", "1c"]);
-    }
-
-    #[test]
-    fn bytes_read_as_binary_units() {
-        assert_eq!(human_bytes(512.0), "512 bytes");
-        assert_eq!(human_bytes(1.5 * 1024.0 * 1024.0 * 1024.0), "1.5 GiB");
     }
 }

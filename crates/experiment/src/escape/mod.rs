@@ -30,7 +30,7 @@ pub use config::{
     StartConfig, SweepConfig, TrainingConfig, DEFAULT_CONFIG,
 };
 pub use ensemble::{learning_rate, run_ensemble};
-pub use memory::{ensemble_bytes, human_bytes};
+pub use memory::ensemble_bytes;
 pub use ode_curves::{ode_comparison, ode_inapplicable, ode_section};
 pub use plan::{plan_ensembles, EnsemblePlan, Variant};
 pub use run::EscapeOutcome;

@@ -4,7 +4,9 @@
 use goldilocks_model::ActivationPair;
 use serde::Serialize;
 
+use crate::escape::memory::ensemble_bytes;
 use crate::escape::{EscapeConfig, StartConfig};
+use crate::{ExperimentPlan, PlannedUnit};
 
 /// Version of the record format; part of every ensemble key, so that records written by an
 /// older format are recomputed rather than misread.
@@ -128,6 +130,34 @@ pub fn plan_ensembles(config: &EscapeConfig) -> Vec<EnsemblePlan> {
         }
     }
     plans
+}
+
+/// The units of an escape experiment: every variant of every ensemble, with all its seeds
+/// (a variant leaves its ensemble once every seed's run of it has finished).
+pub(crate) fn experiment_plan(config: &EscapeConfig) -> ExperimentPlan {
+    let plans = plan_ensembles(config);
+    let max_steps = config.training.max_steps as u64;
+    let units = plans
+        .iter()
+        .flat_map(|plan| {
+            plan.variants.iter().map(move |variant| PlannedUnit {
+                label: format!(
+                    "{}, rank {}: {}, mu = {} ({} seeds)",
+                    plan.start.name,
+                    plan.rank,
+                    variant.label(),
+                    variant.mu,
+                    plan.seeds.len()
+                ),
+                max_steps: plan.seeds.len() as u64 * max_steps,
+            })
+        })
+        .collect();
+    let peak_bytes = plans
+        .iter()
+        .map(|plan| ensemble_bytes(config, plan.rank, plan.seeds.len(), plan.variants.len()))
+        .fold(0.0, f64::max);
+    ExperimentPlan { units, peak_bytes }
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ pub(super) fn validate(config: &EscapeConfig) -> Result<(), ExperimentError> {
     positive_number("training.learning_rate", training.learning_rate)?;
     at_least_one("training.max_steps", training.max_steps)?;
     at_least_one("training.settle_steps", training.settle_steps)?;
+    if let Some(bound) = training.loss_bound {
+        positive_number("training.loss_bound", bound)?;
+    }
     let sweep = &config.sweep;
     lists_at_least_one("sweep.activations", sweep.activations.len(), "activation")?;
     for (i, spec) in sweep.activations.iter().enumerate() {

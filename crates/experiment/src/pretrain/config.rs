@@ -14,7 +14,9 @@ use crate::field_checks::{
 };
 use crate::pretrain::PretrainOutcome;
 use crate::pretrain::SourceTask;
-use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
+use crate::{
+    ExperimentError, ExperimentKind, ExperimentPlan, FinetuneMethod, PlannedUnit, RunOptions,
+};
 
 /// A whole pre-training experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +75,11 @@ pub struct PretrainingConfig {
     /// from every kept checkpoint.
     #[serde(default = "keep_all")]
     pub retention: RetentionPolicy,
+    /// Pre-training stops, recorded as diverged, at the first step whose batch loss (or a
+    /// checkpoint's source test loss) exceeds this. Absent (the default): only a non-finite
+    /// loss or weight counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_bound: Option<f64>,
 }
 
 /// Fine-tuning from every checkpoint on the target task.
@@ -103,6 +110,10 @@ pub struct FinetuningConfig {
     /// Steps at which the test loss curve is recorded.
     #[serde(default = "default_grid")]
     pub grid: StepSchedule,
+    /// A run whose test loss exceeds this is stopped there and recorded as diverged. Absent
+    /// (the default): only a non-finite test loss counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_bound: Option<f64>,
 }
 
 fn keep_all() -> RetentionPolicy {
@@ -154,6 +165,31 @@ impl ExperimentKind for PretrainConfig {
         super::run::run::<B>(self, options, device)
     }
 
+    fn plan(&self) -> ExperimentPlan {
+        let pre = &self.pretraining;
+        let fine = &self.finetuning;
+        let checkpoints = pre.checkpoints.steps(pre.steps).len() as u64;
+        let pretraining = pre.sources.iter().map(|source| PlannedUnit {
+            label: format!("pre-training {}", source.name()),
+            max_steps: pre.steps as u64,
+        });
+        let finetuning = pre.sources.iter().flat_map(|source| {
+            fine.methods().into_iter().map(move |method| PlannedUnit {
+                label: format!(
+                    "fine-tuning {} with {} from {checkpoints} checkpoints ({} seeds)",
+                    source.name(),
+                    method.name(),
+                    fine.seeds
+                ),
+                max_steps: fine.seeds as u64 * checkpoints * fine.max_steps as u64,
+            })
+        });
+        ExperimentPlan {
+            units: pretraining.chain(finetuning).collect(),
+            peak_bytes: super::memory::pretrain_bytes(self),
+        }
+    }
+
     fn validate(&self) -> Result<(), ExperimentError> {
         validate_name(&self.name)?;
         let model = &self.model;
@@ -198,6 +234,9 @@ impl ExperimentKind for PretrainConfig {
         pre.retention
             .validate()
             .map_err(|e| ExperimentError::invalid("pretraining.retention", e.to_string()))?;
+        if let Some(bound) = pre.loss_bound {
+            positive_number("pretraining.loss_bound", bound)?;
+        }
         let fine = &self.finetuning;
         if fine.ranks.is_empty() && !fine.full {
             return Err(ExperimentError::invalid(
@@ -234,6 +273,9 @@ impl ExperimentKind for PretrainConfig {
         fine.grid
             .validate()
             .map_err(|e| ExperimentError::invalid("finetuning.grid", e.to_string()))?;
+        if let Some(bound) = fine.loss_bound {
+            positive_number("finetuning.loss_bound", bound)?;
+        }
         Ok(())
     }
 }

@@ -4,7 +4,8 @@
 //! checkpoints. All runs of a group see the same batches and start from the same LoRA
 //! factors, so checkpoints are compared under common random numbers. The test loss on the
 //! fixed test set is evaluated after every step; a run is done at the first step where it
-//! is at or below the target loss.
+//! is at or below the target loss, or diverged at the first step where that loss is
+//! non-finite or above `finetuning.loss_bound` (it is stopped there; the others go on).
 
 use std::collections::BTreeSet;
 
@@ -17,6 +18,7 @@ use goldilocks_model::teacher::teacher_rows;
 use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
 use serde::Serialize;
 
+use crate::divergence::loss_diverges;
 use crate::interrupt::check_interrupt;
 use crate::pretrain::pretraining::{row_tensor, test_inputs};
 use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
@@ -56,6 +58,8 @@ pub fn ensemble_hash(
         grid: &'a goldilocks_schedule::StepSchedule,
         method: FinetuneMethod,
         checkpoints: Vec<(usize, &'a str)>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        loss_bound: Option<f64>,
     }
     let fine = &config.finetuning;
     let identity = Identity {
@@ -69,6 +73,7 @@ pub fn ensemble_hash(
         grid: &fine.grid,
         method,
         checkpoints: checkpoints.iter().map(|c| (c.step, c.sha256.as_str())).collect(),
+        loss_bound: fine.loss_bound,
     };
     goldilocks_store::sha256_hex(
         serde_json::to_string(&identity).expect("keys serialize").as_bytes(),
@@ -139,6 +144,7 @@ pub fn finetune_from_checkpoints<B: Backend>(
     let grid: BTreeSet<usize> = fine.grid.steps(fine.max_steps).into_iter().collect();
     let total = groups * runs;
     let mut reached: Vec<Option<usize>> = vec![None; total];
+    let mut diverged_at: Vec<Option<usize>> = vec![None; total];
     let mut curves: Vec<(Vec<usize>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); total];
     // The effective weights after each step serve both its test loss and the next gradient.
     let mut weights = weights_of(&trainable);
@@ -156,16 +162,26 @@ pub fn finetune_from_checkpoints<B: Backend>(
             for (row, &at) in steps.iter().enumerate() {
                 for run in 0..total {
                     let loss = losses[row * total + run];
+                    if diverged_at[run].is_some() {
+                        continue;
+                    }
+                    if reached[run].is_none() && loss_diverges(loss, fine.loss_bound) {
+                        diverged_at[run] = Some(at);
+                        continue;
+                    }
                     if reached[run].is_none() && loss <= fine.target_loss {
                         reached[run] = Some(at);
                     }
-                    if grid.contains(&at) {
+                    // A run done at the target goes on with the others; its curve ends where
+                    // its loss stops being finite.
+                    if grid.contains(&at) && loss.is_finite() {
                         curves[run].0.push(at);
                         curves[run].1.push(loss);
                     }
                 }
             }
-            let finished_runs = reached.iter().filter(|r| r.is_some()).count();
+            let finished_runs =
+                (0..total).filter(|&r| reached[r].is_some() || diverged_at[r].is_some()).count();
             progress(EnsembleProgress { steps: step, finished_runs, runs: total });
             check_interrupt()?;
             if finished_runs == total || step == fine.max_steps {
@@ -207,7 +223,8 @@ pub fn finetune_from_checkpoints<B: Backend>(
                 max_steps: fine.max_steps,
                 steps_run: step,
                 steps_to_target: reached[index],
-                censored: reached[index].is_none(),
+                censored: reached[index].is_none() && diverged_at[index].is_none(),
+                diverged_at: diverged_at[index],
                 curve_steps,
                 curve_test_loss,
             }

@@ -7,6 +7,7 @@
 
 mod config;
 mod finetuning;
+mod memory;
 mod outputs;
 mod pretraining;
 pub(crate) mod run;
@@ -14,6 +15,7 @@ mod source_task;
 
 pub use config::{FinetuningConfig, PretrainConfig, PretrainModelConfig, PretrainingConfig};
 pub use finetuning::{ensemble_key, finetune_from_checkpoints};
+pub use memory::pretrain_bytes;
 pub use pretraining::{
     pretrain_source, store_dir, store_hash, CheckpointWeight, PretrainedSource, TEACHER_TENSOR,
     WEIGHT_TENSOR,

@@ -21,6 +21,7 @@ pub fn write_pretrain_outputs(
     dir: &Path,
     runs: &[FinetuneRun],
     checkpoints: &[CheckpointSummary],
+    pretraining_diverged: &[(String, usize)],
     command: &str,
 ) -> Result<PathBuf, ExperimentError> {
     let rows = summarize_finetuning(runs, checkpoints);
@@ -36,7 +37,7 @@ pub fn write_pretrain_outputs(
         let svg = headline_plot(&mine, &points, &title)?;
         let file = format!("plots/headline-{name}.svg");
         write(&dir.join(&file), svg.as_bytes())?;
-        plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored; points on the bottom edge: 0 steps, the checkpoint already meets the target)"), file));
+        plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored or diverged; points on the bottom edge: 0 steps, the checkpoint already meets the target)"), file));
     }
     let goldilocks = find_goldilocks(runs);
     let criterion = format!(
@@ -52,6 +53,7 @@ pub fn write_pretrain_outputs(
         goldilocks: &goldilocks,
         plots: &plots,
         commands: command,
+        pretraining_diverged,
     });
     let path = dir.join("report.md");
     write(&path, report.as_bytes())?;

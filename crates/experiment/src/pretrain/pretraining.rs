@@ -6,6 +6,12 @@
 //! and saves only what is missing. Every random draw is addressed by (seed, stream, step) and
 //! the learning rate is a function of the step, so a resumed run computes the same weights
 //! as an uninterrupted one.
+//!
+//! Divergence is data: pre-training diverged at step s when the weights after step s are
+//! non-finite, or their loss (the batch loss of step s + 1, or the source test loss at a
+//! scheduled checkpoint) is non-finite or above `pretraining.loss_bound`. It stops there;
+//! the checkpoints before s are kept and fine-tuned, and s is recorded with the completed
+//! store so that a rerun does not train again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,6 +25,7 @@ use goldilocks_schedule::LearningRateSchedule;
 use goldilocks_store::{CheckpointStore, NamedTensor};
 use serde::{Deserialize, Serialize};
 
+use crate::divergence::loss_diverges;
 use crate::interrupt::check_interrupt;
 use crate::pretrain::{PretrainConfig, SourceTask};
 use crate::progress::EnsembleBar;
@@ -64,12 +71,16 @@ pub struct PretrainedSource {
     pub steps_computed: usize,
     /// Step pre-training resumed from, if it resumed from a stored checkpoint.
     pub resumed_from: Option<usize>,
+    /// The step at which pre-training diverged and stopped, if it did.
+    pub diverged_at: Option<usize>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Completion {
     steps: usize,
     kept: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    diverged_at: Option<usize>,
 }
 
 /// The config hash of one source's store: everything that determines its checkpoints.
@@ -117,6 +128,7 @@ pub fn pretrain_source<B: Backend>(
     let total = config.pretraining.steps;
     let complete = read_completion(&dir).filter(|c| c.steps == total && c.kept == store.steps());
     let (mut steps_computed, mut resumed_from) = (0, None);
+    let mut diverged_at = complete.as_ref().and_then(|c| c.diverged_at);
     if complete.is_none() {
         let scheduled: BTreeSet<usize> =
             config.pretraining.checkpoints.steps(total).into_iter().collect();
@@ -125,11 +137,13 @@ pub fn pretrain_source<B: Backend>(
         if let Some(&first_missing) = missing.iter().next() {
             let start = stored.range(..first_missing).next_back().copied();
             resumed_from = start;
-            steps_computed =
+            let trained =
                 train::<B>(config, source, &mut store, start, &missing, show_progress, device)?;
+            steps_computed = trained.steps;
+            diverged_at = trained.diverged_at;
         }
         store.apply_retention(&config.pretraining.retention)?;
-        let completion = Completion { steps: total, kept: store.steps() };
+        let completion = Completion { steps: total, kept: store.steps(), diverged_at };
         let bytes = serde_json::to_vec_pretty(&completion).expect("serializes");
         goldilocks_store::write_atomic(&dir.join(COMPLETE_FILE), &bytes)?;
     }
@@ -151,7 +165,22 @@ pub fn pretrain_source<B: Backend>(
             metrics: entry.metrics.clone(),
         });
     }
-    Ok(PretrainedSource { source: *source, dir, checkpoints, steps_computed, resumed_from })
+    if let Some(step) = diverged_at {
+        eprintln!(
+            "warning: pre-training {} diverged at step {step}; fine-tuning from the {} \
+             checkpoints before it",
+            source.name(),
+            checkpoints.len()
+        );
+    }
+    Ok(PretrainedSource {
+        source: *source,
+        dir,
+        checkpoints,
+        steps_computed,
+        resumed_from,
+        diverged_at,
+    })
 }
 
 fn read_completion(dir: &Path) -> Option<Completion> {
@@ -243,8 +272,16 @@ fn source_labels<B: Backend>(
     }
 }
 
+/// What a call of [`train`] did.
+struct Trained {
+    /// Steps computed.
+    steps: usize,
+    /// The step at which training diverged and stopped.
+    diverged_at: Option<usize>,
+}
+
 /// Runs SGD from `start` (a stored checkpoint, or the random initial weight) to the last
-/// missing step, saving the missing checkpoints. Returns the steps computed.
+/// missing step, saving the missing checkpoints, or until it diverges.
 fn train<B: Backend>(
     config: &PretrainConfig,
     source: &SourceTask,
@@ -253,8 +290,9 @@ fn train<B: Backend>(
     missing: &BTreeSet<usize>,
     show_progress: bool,
     device: &B::Device,
-) -> Result<usize, ExperimentError> {
+) -> Result<Trained, ExperimentError> {
     let dir = store.dir().to_path_buf();
+    let bound = config.pretraining.loss_bound;
     let model = &config.model;
     let (n, batch) = (model.input_dim, model.batch);
     let setup = SourceSetup::<B>::new(config, source, device)?;
@@ -296,23 +334,33 @@ fn train<B: Backend>(
     let last = *missing.iter().next_back().expect("called with missing steps");
     let mut bar =
         EnsembleBar::new(show_progress, 0, 1, &format!("pre-training {}", source.name()), 1, last);
+    // Saves the checkpoint at `step`; false, saving nothing, when the weight or its source
+    // test loss has diverged.
     let save = |store: &mut CheckpointStore,
                 step: usize,
                 weight: &Tensor<B, 4>|
-     -> Result<(), ExperimentError> {
+     -> Result<bool, ExperimentError> {
         let values: Vec<f32> =
             weight.clone().into_data().convert::<f32>().to_vec::<f32>().expect("float tensor");
+        let metrics = setup.metrics(weight);
+        if values.iter().any(|v| !v.is_finite())
+            || loss_diverges(metrics["source_test_loss"], bound)
+        {
+            return Ok(false);
+        }
         let tensor = NamedTensor::new(WEIGHT_TENSOR, vec![1, n], values)?;
         let teacher = NamedTensor::new(
             TEACHER_TENSOR,
             vec![1, n],
             setup.target_teacher_row.iter().map(|&x| x as f32).collect(),
         )?;
-        store.save(step, &[tensor, teacher], setup.metrics(weight), &source.name())?;
-        Ok(())
+        store.save(step, &[tensor, teacher], metrics, &source.name())?;
+        Ok(true)
     };
-    if first_step == 0 && missing.contains(&0) {
-        save(store, 0, &weight)?;
+    let diverged =
+        |step: usize| Trained { steps: step.saturating_sub(first_step), diverged_at: Some(step) };
+    if first_step == 0 && missing.contains(&0) && !save(store, 0, &weight)? {
+        return Ok(diverged(0));
     }
     for step in first_step + 1..=last {
         let inputs =
@@ -323,9 +371,17 @@ fn train<B: Backend>(
                 labels + draw_noise::<B>(&[model.seed], step, batch, model.label_noise, device);
         }
         let gradient = setup.student.loss_and_gradient(&inputs, &weight, &labels);
+        let loss = gradient.loss.into_data().convert::<f64>().to_vec::<f64>().expect("float")[0];
+        if loss_diverges(loss, bound) {
+            // The loss is that of the weights after the previous step: they have diverged.
+            store.remove(step - 1)?;
+            bar.finish(&format!("diverged at step {}", step - 1));
+            return Ok(diverged(step - 1));
+        }
         weight = weight - gradient.weight_gradient.mul_scalar(schedule.lr(step));
-        if missing.contains(&step) {
-            save(store, step, &weight)?;
+        if missing.contains(&step) && !save(store, step, &weight)? {
+            bar.finish(&format!("diverged at step {step}"));
+            return Ok(diverged(step));
         }
         if step % REPORT_EVERY == 0 || step == last {
             bar.update(EnsembleProgress { steps: step, finished_runs: 0, runs: 1 });
@@ -333,5 +389,5 @@ fn train<B: Backend>(
         }
     }
     bar.finish(&format!("{} steps, {} checkpoints saved", last - first_step, missing.len()));
-    Ok(last - first_step)
+    Ok(Trained { steps: last - first_step, diverged_at: None })
 }

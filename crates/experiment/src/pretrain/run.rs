@@ -10,6 +10,7 @@ use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
 
 use crate::lock_results_folder;
 use crate::pretrain::finetuning::{ensemble_hash, ensemble_key, finetune_from_checkpoints};
+use crate::pretrain::memory::check_fits;
 use crate::pretrain::outputs::write_pretrain_outputs;
 use crate::pretrain::pretraining::pretrain_source;
 use crate::pretrain::PretrainConfig;
@@ -26,6 +27,8 @@ pub struct PretrainOutcome {
     pub runs: Vec<FinetuneRun>,
     /// Every kept checkpoint of every source.
     pub checkpoints: Vec<CheckpointSummary>,
+    /// Sources whose pre-training diverged, with the step it stopped at.
+    pub pretraining_diverged: Vec<(String, usize)>,
     /// Pre-training steps computed now, over all sources.
     pub pretraining_steps_computed: usize,
     /// Fine-tuning ensembles whose stored records were reused.
@@ -56,6 +59,7 @@ pub(crate) fn run<B: Backend>(
     device: &B::Device,
 ) -> Result<PretrainOutcome, ExperimentError> {
     config.validate()?;
+    check_fits(config, options.memory_limit)?;
     let dir = options.results_root.join(&config.name);
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     remove_stale_temp_files(&dir, &["runs", "plots"])?;
@@ -63,11 +67,14 @@ pub(crate) fn run<B: Backend>(
     let methods = config.finetuning.methods();
     let total = config.pretraining.sources.len() * methods.len();
     let reuse = Reuse { stored: !options.fresh, show_progress: options.show_progress };
-    let (mut runs, mut checkpoints) = (Vec::new(), Vec::new());
+    let (mut runs, mut checkpoints, mut diverged) = (Vec::new(), Vec::new(), Vec::new());
     let (mut reused, mut computed, mut pretraining_steps) = (0, 0, 0);
     for (s, source) in config.pretraining.sources.iter().enumerate() {
         let pretrained = pretrain_source::<B>(config, source, &dir, options.show_progress, device)?;
         pretraining_steps += pretrained.steps_computed;
+        if let Some(step) = pretrained.diverged_at {
+            diverged.push((source.name(), step));
+        }
         if options.show_progress && pretrained.steps_computed == 0 {
             eprintln!(
                 "pre-training {}: reusing {} stored checkpoints",
@@ -83,7 +90,9 @@ pub(crate) fn run<B: Backend>(
             source_test_loss: c.metrics.get("source_test_loss").copied().unwrap_or(f64::NAN),
             target_test_loss: c.metrics.get("target_test_loss").copied().unwrap_or(f64::NAN),
         }));
-        for (m, &method) in methods.iter().enumerate() {
+        // Pre-training that diverged before its first checkpoint leaves nothing to fine-tune.
+        let methods_here = if pretrained.checkpoints.is_empty() { &[][..] } else { &methods[..] };
+        for (m, &method) in methods_here.iter().enumerate() {
             let key = ensemble_key(config, source, method, &pretrained.checkpoints);
             let unit = StoredUnit {
                 index: s * methods.len() + m,
@@ -108,8 +117,13 @@ pub(crate) fn run<B: Backend>(
                         &mut |p| bar.update(p),
                     )?;
                     let censored = runs.iter().filter(|r| r.censored).count();
+                    let diverged = runs.iter().filter(|r| r.diverged_at.is_some()).count();
                     let steps = runs.first().map_or(0, |r| r.steps_run);
-                    Ok((runs, format!("{steps} steps, {censored} censored")))
+                    let mut summary = format!("{steps} steps, {censored} censored");
+                    if diverged > 0 {
+                        summary.push_str(&format!(", {diverged} diverged"));
+                    }
+                    Ok((runs, summary))
                 },
             )?;
             if ensemble.reused {
@@ -120,11 +134,13 @@ pub(crate) fn run<B: Backend>(
             runs.extend(ensemble.records);
         }
     }
-    let report = write_pretrain_outputs(config, &dir, &runs, &checkpoints, &options.command)?;
+    let report =
+        write_pretrain_outputs(config, &dir, &runs, &checkpoints, &diverged, &options.command)?;
     Ok(PretrainOutcome {
         dir,
         runs,
         checkpoints,
+        pretraining_diverged: diverged,
         pretraining_steps_computed: pretraining_steps,
         reused_ensembles: reused,
         computed_ensembles: computed,

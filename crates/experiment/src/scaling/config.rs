@@ -18,7 +18,7 @@ use crate::escape::{
 };
 use crate::field_checks::{at_least_one, lists_at_least_one, unit_fraction, validate_name};
 use crate::scaling::ScalingOutcome;
-use crate::{ExperimentError, ExperimentKind, RunOptions};
+use crate::{ExperimentError, ExperimentKind, ExperimentPlan, PlannedUnit, RunOptions};
 
 /// Size of the fixed test set of every point (the test loss is only recorded, not used).
 const TEST_SIZE: usize = 100;
@@ -184,6 +184,7 @@ impl ScalingConfig {
                 stop_when_finished: true,
                 settle_steps: 20,
                 inputs: InputSampling::Full,
+                loss_bound: None,
             },
             sweep: SweepConfig { activations: vec![ActivationSpec::Same(spec.activation)], mu: vec![0.0], ranks: vec![1] },
             starts: vec![StartConfig {
@@ -211,6 +212,25 @@ impl ExperimentKind for ScalingConfig {
         device: &B::Device,
     ) -> Result<ScalingOutcome, ExperimentError> {
         super::run::run::<B>(self, options, device)
+    }
+
+    fn plan(&self) -> ExperimentPlan {
+        let points = self.points();
+        let units = points
+            .iter()
+            .map(|&(t, n)| {
+                let target = &self.targets[t];
+                PlannedUnit {
+                    label: format!("{} ({} seeds)", self.point_name(t, n), target.seeds),
+                    max_steps: target.seeds as u64 * target.max_steps(n) as u64,
+                }
+            })
+            .collect();
+        let peak_bytes = points
+            .iter()
+            .map(|&(t, n)| self.point_config(t, n).plan().peak_bytes)
+            .fold(0.0, f64::max);
+        ExperimentPlan { units, peak_bytes }
     }
 
     fn validate(&self) -> Result<(), ExperimentError> {

@@ -15,7 +15,9 @@ use crate::field_checks::{
     at_least_one, lists_at_least_one, positive_number, unit_fraction, validate_name,
 };
 use crate::vit::VitOutcome;
-use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
+use crate::{
+    ExperimentError, ExperimentKind, ExperimentPlan, FinetuneMethod, PlannedUnit, RunOptions,
+};
 
 /// The whole ViT experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +77,10 @@ pub struct VitPretrainingConfig {
     pub seed: u64,
     /// The steps to checkpoint at (step 0 is the random initialisation).
     pub checkpoints: StepSchedule,
+    /// Pre-training stops, recorded as diverged, at the first step whose batch loss exceeds
+    /// this. Absent (the default): only a non-finite loss counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_bound: Option<f64>,
 }
 
 /// Fine-tuning on the target task from every checkpoint.
@@ -106,6 +112,10 @@ pub struct VitFinetuningConfig {
     /// Whether a run stops once it reaches the target (true) or trains its whole budget.
     #[serde(default = "yes")]
     pub stop_at_target: bool,
+    /// A run whose batch loss exceeds this before it reaches the target is stopped there and
+    /// recorded as diverged. Absent (the default): only a non-finite loss counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_bound: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -146,6 +156,21 @@ impl ExperimentKind for VitExperimentConfig {
         device: &B::Device,
     ) -> Result<VitOutcome, ExperimentError> {
         super::run::run::<B>(self, options, device)
+    }
+
+    fn plan(&self) -> ExperimentPlan {
+        let f = &self.finetune;
+        let runs = (f.methods().len() * f.seeds.len()) as u64;
+        let pretraining =
+            PlannedUnit { label: "pre-training".into(), max_steps: self.pretrain.steps as u64 };
+        let finetuning = self.checkpoint_steps().into_iter().map(|step| PlannedUnit {
+            label: format!("fine-tuning from checkpoint {step} ({runs} runs)"),
+            max_steps: runs * f.max_steps as u64,
+        });
+        ExperimentPlan {
+            units: std::iter::once(pretraining).chain(finetuning).collect(),
+            peak_bytes: super::memory::vit_bytes(self),
+        }
     }
 
     fn validate(&self) -> Result<(), ExperimentError> {
@@ -210,6 +235,13 @@ impl ExperimentKind for VitExperimentConfig {
         at_least_one("finetune.max_steps", f.max_steps)?;
         at_least_one("finetune.eval_every", f.eval_every)?;
         unit_fraction("finetune.target_accuracy", f.target_accuracy)?;
+        for (field, bound) in
+            [("pretrain.loss_bound", p.loss_bound), ("finetune.loss_bound", f.loss_bound)]
+        {
+            if let Some(bound) = bound {
+                positive_number(field, bound)?;
+            }
+        }
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ use goldilocks_lora::apply_lora;
 use goldilocks_model::Vit;
 use rand::SeedableRng;
 
+use crate::divergence::loss_diverges;
 use crate::interrupt::check_interrupt;
 use crate::vit::task_data::{BatchSampler, TaskData};
 use crate::vit::train::{accuracy, train_step};
@@ -30,7 +31,8 @@ pub struct RunSpec {
 }
 
 /// Fine-tunes `pretrained` (a checkpoint with the source head) on `target`, evaluating on
-/// `target_test`, and returns the run's record.
+/// `target_test`, and returns the run's record. A batch loss that is non-finite or above
+/// `finetune.loss_bound` stops the run there, recorded as diverged.
 pub fn finetune<B: AutodiffBackend>(
     config: &VitExperimentConfig,
     config_hash: &str,
@@ -75,6 +77,7 @@ pub fn finetune<B: AutodiffBackend>(
         seconds_to_target: None,
         steps_run: 0,
         max_steps: f.max_steps,
+        diverged_at: None,
     };
     let mut training_seconds = 0.0;
     let mut losses = Vec::new();
@@ -85,8 +88,15 @@ pub fn finetune<B: AutodiffBackend>(
             train_step(model, &mut optimizer, learning_rate, target, &sampler.next_batch(), device);
         model = next;
         training_seconds += started.elapsed().as_secs_f64();
-        losses.push(loss);
         record.steps_run = step;
+        if loss_diverges(loss, f.loss_bound) {
+            // After the target a run is done, so only a run still on its way diverges.
+            if record.steps_to_target.is_none() {
+                record.diverged_at = Some(step);
+            }
+            break;
+        }
+        losses.push(loss);
         if step % f.eval_every == 0 || step == f.max_steps {
             let acc = accuracy(&model, target_test, device);
             record.eval_steps.push(step);

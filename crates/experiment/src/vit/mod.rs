@@ -21,6 +21,7 @@
 
 mod config;
 mod finetune;
+mod memory;
 mod outputs;
 mod pretrain;
 pub(crate) mod run;
@@ -30,6 +31,7 @@ mod weights;
 
 pub use config::{TaskConfig, VitExperimentConfig, VitFinetuningConfig, VitPretrainingConfig};
 pub use finetune::{finetune, RunSpec};
+pub use memory::{parameters, vit_bytes};
 pub use outputs::{write_report, ReportContext};
 pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainedVit};
 pub use run::{VitOutcome, VitTasks};

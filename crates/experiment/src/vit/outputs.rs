@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use goldilocks_analysis::finetune::verdict_section;
+use goldilocks_analysis::finetune::{diverged_section, verdict_section, VIT_SOURCE};
 use goldilocks_analysis::{
     find_goldilocks, series_plot, summarize_finetuning, FinetuneRow, MeanInterval, Series,
     SeriesAxes, SeriesPoint, VitFinetuneRun,
@@ -29,27 +29,28 @@ fn trainable_params(records: &[VitFinetuneRun]) -> BTreeMap<&str, usize> {
     records.iter().map(|r| (r.method.as_str(), r.trainable_params)).collect()
 }
 
-/// `summary.csv`: one line per (method, checkpoint); steps and seconds count a censored run
-/// at its budget (`reached` < `runs` then marks a lower bound).
+/// `summary.csv`: one line per (method, checkpoint); steps and seconds count a censored or
+/// diverged run at its budget (`reached` < `runs` then marks a lower bound).
 pub fn summary_csv(
     rows: &[FinetuneRow],
     records: &[VitFinetuneRun],
     source_accuracy: &BTreeMap<usize, f64>,
 ) -> String {
     let params = trainable_params(records);
-    let mut csv = String::from("method,pretrain_step,source_accuracy,runs,reached,steps_mean,steps_ci95,seconds_mean,seconds_ci95,trainable_params\n");
+    let mut csv = String::from("method,pretrain_step,source_accuracy,runs,reached,diverged,steps_mean,steps_ci95,seconds_mean,seconds_ci95,trainable_params\n");
     let cell = |i: Option<MeanInterval>, digits: usize| {
         i.map_or(",".to_string(), |i| format!("{:.digits$},{:.digits$}", i.mean, i.half_width))
     };
     for r in rows {
         let _ = writeln!(
             csv,
-            "{},{},{:.4},{},{},{},{},{}",
+            "{},{},{:.4},{},{},{},{},{},{}",
             r.method,
             r.checkpoint_step,
             source_accuracy.get(&r.checkpoint_step).copied().unwrap_or(f64::NAN),
             r.seeds,
-            r.seeds - r.censored,
+            r.seeds - r.censored - r.diverged,
+            r.diverged,
             cell(Some(r.steps), 1),
             cell(r.seconds, 3),
             params.get(r.method.as_str()).copied().unwrap_or(0)
@@ -136,6 +137,10 @@ pub struct ReportContext<'a> {
     pub computed_runs: usize,
     /// Fine-tuning runs reused from storage.
     pub reused_runs: usize,
+    /// The checkpoints fine-tuned from: the scheduled ones, or those before a divergence.
+    pub checkpoints: &'a [usize],
+    /// The step at which pre-training diverged, if it did.
+    pub pretraining_diverged: Option<usize>,
 }
 
 /// Writes `summary.csv`, the plots and `report.md` into `dir`; returns the report's path.
@@ -147,16 +152,20 @@ pub fn write_report(
     context: &ReportContext<'_>,
 ) -> Result<PathBuf, ExperimentError> {
     let methods = config.finetune.methods();
-    let checkpoints = config.checkpoint_steps();
+    let checkpoints = context.checkpoints;
     let rows = summarize(records);
     write(&dir.join("summary.csv"), summary_csv(&rows, records, source_accuracy).as_bytes())?;
-    write(&dir.join("steps_to_target.svg"), target_plot(&rows, &methods, false)?.as_bytes())?;
-    write(&dir.join("seconds_to_target.svg"), target_plot(&rows, &methods, true)?.as_bytes())?;
-    for m in &methods {
-        write(
-            &dir.join(format!("accuracy_{}.svg", m.name())),
-            accuracy_plot(records, &m.name(), &checkpoints)?.as_bytes(),
-        )?;
+    // Pre-training that diverged before its first checkpoint leaves nothing to plot.
+    let plotted = !rows.is_empty();
+    if plotted {
+        write(&dir.join("steps_to_target.svg"), target_plot(&rows, &methods, false)?.as_bytes())?;
+        write(&dir.join("seconds_to_target.svg"), target_plot(&rows, &methods, true)?.as_bytes())?;
+        for m in &methods {
+            write(
+                &dir.join(format!("accuracy_{}.svg", m.name())),
+                accuracy_plot(records, &m.name(), checkpoints)?.as_bytes(),
+            )?;
+        }
     }
     let f = &config.finetune;
     let mut md = String::new();
@@ -193,7 +202,7 @@ pub fn write_report(
     md.push_str("| method | pre-training steps | source acc. | reached | steps to target | seconds to target | trainable params |\n|---|---:|---:|---:|---:|---:|---:|\n");
     let params = trainable_params(records);
     for r in &rows {
-        let mark = if r.censored > 0 { "*" } else { "" };
+        let mark = if r.censored + r.diverged > 0 { "*" } else { "" };
         let seconds = r
             .seconds
             .map_or("–".to_string(), |i| format!("{:.2}{mark} ± {:.2}", i.mean, i.half_width));
@@ -203,7 +212,7 @@ pub fn write_report(
             r.method,
             r.checkpoint_step,
             source_accuracy.get(&r.checkpoint_step).copied().unwrap_or(f64::NAN),
-            r.seeds - r.censored,
+            r.seeds - r.censored - r.diverged,
             r.seeds,
             r.steps.mean,
             r.steps.half_width,
@@ -211,16 +220,28 @@ pub fn write_report(
             params.get(r.method.as_str()).copied().unwrap_or(0)
         );
     }
-    md.push_str("\n## Plots\n\n");
-    md.push_str("![steps to target](steps_to_target.svg)\n\n![seconds to target](seconds_to_target.svg)\n\n");
-    for m in &methods {
-        let _ = writeln!(md, "![{0}](accuracy_{0}.svg)\n", m.name());
+    if plotted {
+        md.push_str("\n## Plots\n\n");
+        md.push_str("![steps to target](steps_to_target.svg)\n\n![seconds to target](seconds_to_target.svg)\n\n");
+        for m in &methods {
+            let _ = writeln!(md, "![{0}](accuracy_{0}.svg)\n", m.name());
+        }
+        md.push_str(
+            "Points with a censored seed (target not reached within the budget) are lower bounds; \
+             the table marks them with * and shows reached < runs. Accuracy curves average the seeds \
+             still running at each step (runs stop at the target).\n",
+        );
     }
-    md.push_str(
-        "Points with a censored seed (target not reached within the budget) are lower bounds; \
-         the table marks them with * and shows reached < runs. Accuracy curves average the seeds \
-         still running at each step (runs stop at the target).\n",
-    );
+    let pretraining_diverged: Vec<(String, usize)> = context
+        .pretraining_diverged
+        .map(|step| (VIT_SOURCE.to_string(), step))
+        .into_iter()
+        .collect();
+    let diverged = diverged_section(&rows, &pretraining_diverged);
+    if !diverged.is_empty() {
+        md.push('\n');
+        md.push_str(&diverged);
+    }
     let path = dir.join("report.md");
     write(&path, md.as_bytes())?;
     Ok(path)

@@ -2,6 +2,12 @@
 //! [`CheckpointStore`]. Stored checkpoints are reused; when one is missing or corrupted (the
 //! warning names its file), pre-training reruns from scratch and rewrites the checkpoints
 //! up to the last one needed, so that every checkpoint comes from one trajectory.
+//!
+//! Divergence is data: pre-training stops at the first step whose batch loss is non-finite
+//! or above `pretrain.loss_bound`; that loss is the previous step's weights', so pre-training
+//! diverged at the previous step. The checkpoints before it are kept and fine-tuned; the
+//! step is written to `diverged.json` beside the store's manifest (with the store's config
+//! hash), so that a rerun does not train again.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -10,7 +16,9 @@ use burn::optim::AdamConfig;
 use burn::tensor::backend::AutodiffBackend;
 use goldilocks_model::Vit;
 use goldilocks_store::CheckpointStore;
+use serde::{Deserialize, Serialize};
 
+use crate::divergence::loss_diverges;
 use crate::interrupt::check_interrupt;
 use crate::progress::EnsembleBar;
 use crate::vit::task_data::{BatchSampler, TaskData};
@@ -22,9 +30,24 @@ use crate::{EnsembleProgress, ExperimentError};
 /// The `source` tag of the checkpoints in the store.
 pub const SOURCE_TAG: &str = "fashion-mnist-source";
 
+/// The file that records where pre-training diverged.
+const DIVERGED_FILE: &str = "diverged.json";
+
+/// Where pre-training diverged, for the store of `config_hash`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Divergence {
+    config_hash: String,
+    step: usize,
+}
+
 /// How the checkpoints came about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PretrainedVit {
+    /// The steps of the checkpoints there are: the scheduled ones, or those before the
+    /// divergence.
+    pub checkpoints: Vec<usize>,
+    /// The step at which pre-training diverged and stopped, if it did.
+    pub diverged_at: Option<usize>,
     /// Checkpoint steps with the source test accuracy at each.
     pub source_accuracy: BTreeMap<usize, f64>,
     /// Whether pre-training ran now (false: every checkpoint was reused).
@@ -42,7 +65,16 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     show_progress: bool,
     device: &B::Device,
 ) -> Result<PretrainedVit, ExperimentError> {
-    let steps = config.checkpoint_steps();
+    let marker = store.dir().join(DIVERGED_FILE);
+    let recorded = std::fs::read(&marker)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Divergence>(&bytes).ok())
+        .filter(|d| d.config_hash == store.config_hash())
+        .map(|d| d.step);
+    let before = |steps: Vec<usize>, diverged_at: Option<usize>| -> Vec<usize> {
+        steps.into_iter().filter(|&s| diverged_at.is_none_or(|d| s < d)).collect()
+    };
+    let steps = before(config.checkpoint_steps(), recorded);
     let mut needed = Vec::new();
     for &step in &steps {
         match store.get(step) {
@@ -57,7 +89,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             }
         }
     }
-    let accuracy_of = |store: &CheckpointStore| -> BTreeMap<usize, f64> {
+    let accuracy_of = |store: &CheckpointStore, steps: &[usize]| -> BTreeMap<usize, f64> {
         steps
             .iter()
             .map(|&s| {
@@ -80,11 +112,14 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             );
         }
         return Ok(PretrainedVit {
-            source_accuracy: accuracy_of(store),
+            source_accuracy: accuracy_of(store, &steps),
+            checkpoints: steps,
+            diverged_at: recorded,
             computed: false,
             seconds: 0.0,
         });
     };
+    let _ = std::fs::remove_file(&marker);
     let started = Instant::now();
     let p = &config.pretrain;
     B::seed(device, p.seed);
@@ -116,11 +151,23 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     if steps.contains(&0) {
         save(&model, 0, &mut losses)?;
     }
+    let mut diverged_at = None;
     for step in 1..=last {
         let batch = sampler.next_batch();
         let (next, loss) =
             train_step(model, &mut optimizer, p.learning_rate, source, &batch, device);
         model = next;
+        if loss_diverges(loss, p.loss_bound) {
+            // The loss is that of the weights after the previous step: they have diverged.
+            let step = step - 1;
+            store.remove(step)?;
+            diverged_at = Some(step);
+            let divergence = Divergence { config_hash: store.config_hash().to_string(), step };
+            let bytes = serde_json::to_vec_pretty(&divergence).expect("serializes");
+            goldilocks_store::write_atomic(&marker, &bytes)?;
+            eprintln!("warning: pre-training diverged at step {step}; fine-tuning from the checkpoints before it");
+            break;
+        }
         losses.push(loss);
         if steps.contains(&step) {
             save(&model, step, &mut losses)?;
@@ -133,7 +180,14 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
         "{last} steps, {} checkpoints",
         steps.iter().filter(|&&s| s <= last).count()
     ));
-    Ok(PretrainedVit { source_accuracy: accuracy_of(store), computed: true, seconds })
+    let steps = before(steps, diverged_at);
+    Ok(PretrainedVit {
+        source_accuracy: accuracy_of(store, &steps),
+        checkpoints: steps,
+        diverged_at,
+        computed: true,
+        seconds,
+    })
 }
 
 /// The model stored at `step` (source head), built on `B`.

@@ -14,6 +14,7 @@ use goldilocks_store::CheckpointStore;
 use crate::lock_results_folder;
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
+use crate::vit::memory::check_fits;
 use crate::vit::outputs::summarize;
 use crate::vit::{
     ensure_checkpoints, finetune, load_checkpoint, write_report, ReportContext, RunSpec, TaskData,
@@ -105,6 +106,7 @@ fn run_on<B: AutodiffBackend>(
     device: &B::Device,
 ) -> Result<VitOutcome, ExperimentError> {
     config.validate()?;
+    check_fits(config, options.memory_limit)?;
     let tasks = VitTasks::load(config)?;
     let dir = options.results_root.join(&config.name);
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
@@ -133,7 +135,7 @@ fn run_on<B: AutodiffBackend>(
     ));
 
     let methods = config.finetune.methods();
-    let checkpoints = config.checkpoint_steps();
+    let checkpoints = pretrained.checkpoints.clone();
     let per_checkpoint = methods.len() * config.finetune.seeds.len();
     // Runs stored before a fresh pre-training started from other weights.
     let reuse = Reuse {
@@ -179,7 +181,11 @@ fn run_on<B: AutodiffBackend>(
                 }
             }
             let reached = group.iter().filter(|r| r.steps_to_target.is_some()).count();
-            let account = format!("{reached}/{} runs reached the target", group.len());
+            let diverged = group.iter().filter(|r| r.diverged_at.is_some()).count();
+            let mut account = format!("{reached}/{} runs reached the target", group.len());
+            if diverged > 0 {
+                account.push_str(&format!(", {diverged} diverged"));
+            }
             Ok((group, account))
         })?;
         if group.reused {
@@ -195,6 +201,8 @@ fn run_on<B: AutodiffBackend>(
         pretrain_seconds: pretrained.seconds,
         computed_runs: computed,
         reused_runs: reused,
+        checkpoints: &checkpoints,
+        pretraining_diverged: pretrained.diverged_at,
     };
     let report = write_report(config, &dir, &records, &pretrained.source_accuracy, &context)?;
     Ok(VitOutcome { dir, rows, records, computed_runs: computed, reused_runs: reused, report })

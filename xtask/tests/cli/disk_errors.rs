@@ -1,0 +1,174 @@
+//! Disk errors end a run with one error naming the path, leave no partial or temporary file
+//! and lose nothing already written: a results folder made read-only, and a write over the
+//! file-size limit (`ulimit -f`).
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::xtask;
+
+const TINY: &str = include_str!("../../../tests/data/tiny.toml");
+
+/// Every file under `dir` with its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn temporary_files(dir: &Path) -> Vec<PathBuf> {
+    files(dir).into_keys().filter(|p| p.to_string_lossy().contains(".tmp-")).collect()
+}
+
+/// The one `error:` line of a failed run.
+fn one_error(output: &Output) -> String {
+    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "stderr: {stderr}");
+    errors[0].to_string()
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Sets `mode` on every folder under `dir` (and `dir`) and `file_mode` on every file.
+fn set_modes(dir: &Path, mode: u32, file_mode: u32) {
+    for path in files(dir).keys() {
+        set_mode(path, file_mode);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+        set_mode(&folder, mode);
+    }
+}
+
+fn running_as_root() -> bool {
+    let id = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&id.stdout).trim() == "0"
+}
+
+#[test]
+fn a_read_only_results_folder_is_named_and_nothing_in_it_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755);
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let results = dir.path().join("results");
+    let first = xtask()
+        .args(["experiment", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let folder = results.join("tiny");
+    let before = files(&folder);
+
+    // Read-only for everyone but the lock file. Root ignores permissions, so as root the
+    // run goes through setpriv as user nobody, with its own copy of the binary in a folder
+    // nobody can reach.
+    set_modes(&results, 0o555, 0o444);
+    set_mode(&folder.join(".lock"), 0o666);
+    let binary = dir.path().join("xtask");
+    std::fs::copy(env!("CARGO_BIN_EXE_xtask"), &binary).unwrap();
+    set_mode(&binary, 0o755);
+    let mut command = if running_as_root() {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+        command
+    } else {
+        Command::new(&binary)
+    };
+    let output = command
+        .args(["experiment", "--quiet", "--fresh", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    set_modes(&results, 0o755, 0o644);
+    let error = one_error(&output);
+    assert!(
+        error.contains(&folder.display().to_string()) && error.contains("Permission denied"),
+        "{error}"
+    );
+    // The lock file holds the pid of the last process that took the lock.
+    let unlocked = |mut files: BTreeMap<PathBuf, Vec<u8>>| {
+        files.remove(&folder.join(".lock"));
+        files
+    };
+    let (after, before) = (unlocked(files(&folder)), unlocked(before));
+    let changed: Vec<&PathBuf> = after.keys().filter(|p| after.get(*p) != before.get(*p)).collect();
+    assert!(changed.is_empty() && after.len() == before.len(), "changed: {changed:?}");
+}
+
+#[test]
+fn a_write_over_the_file_size_limit_is_named_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let results = dir.path().join("results");
+    // 8 blocks of 512 bytes: config.toml fits, a records file does not.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 8 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(["experiment", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let error = one_error(&output);
+    let runs = results.join("tiny").join("runs");
+    assert!(
+        error.contains(&runs.display().to_string()) && error.contains("File too large"),
+        "{error}"
+    );
+    assert!(temporary_files(&results).is_empty(), "{:?}", temporary_files(&results));
+    let written: Vec<PathBuf> = files(&results).into_keys().collect();
+    assert!(written.iter().all(|p| !p.starts_with(&runs)), "no records file: {written:?}");
+
+    // Without the limit the same folder completes, as a run that never failed.
+    let rerun = xtask()
+        .args(["experiment", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let clean = dir.path().join("clean");
+    let fresh = xtask()
+        .args(["experiment", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--results")
+        .arg(&clean)
+        .output()
+        .unwrap();
+    assert!(fresh.status.success());
+    let summary = |root: &Path| std::fs::read(root.join("tiny/summary.csv")).unwrap();
+    assert_eq!(summary(&results), summary(&clean));
+}

@@ -1,0 +1,87 @@
+//! `--set` overrides and `--dry-run`: an override is checked like the file and recorded in
+//! the resolved config; a dry run prints the plan and writes nothing; a bad override is one
+//! clear error with nothing written.
+
+use std::path::Path;
+
+use crate::xtask;
+
+const TINY: &str = include_str!("../../../tests/data/tiny.toml");
+
+fn experiment(config: &Path, results: &Path, extra: &[&str]) -> std::process::Output {
+    xtask()
+        .args(["experiment", "--quiet", "--config"])
+        .arg(config)
+        .arg("--results")
+        .arg(results)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_dry_run_prints_the_plan_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    let output = xtask()
+        .args(["experiment", "--dry-run", "--set", "sweep.mu=[0.2]", "--results"])
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The default config: 2 activations x 1 mu x 2 starts, 4 000 steps per run.
+    assert!(stdout.contains("experiment default (kind escape)"), "{stdout}");
+    assert!(stdout.contains("4 units, at most"), "{stdout}");
+    assert!(stdout.contains("random-start, rank 1: relu, mu = 0.2"), "{stdout}");
+    assert!(stdout.contains("nothing written (--dry-run)"), "{stdout}");
+    assert!(!results.exists(), "a dry run writes nothing");
+}
+
+#[test]
+fn an_override_is_validated_used_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let results = dir.path().join("results");
+    let sets = ["--set", "name=tiny-set", "--set", "starts[1].seeds=2", "--set", "sweep.mu=[0.6]"];
+    let output = experiment(&config, &results, &sets);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let folder = results.join("tiny-set");
+    let resolved = std::fs::read_to_string(folder.join("config.toml")).unwrap();
+    assert!(resolved.contains("name = \"tiny-set\""), "{resolved}");
+    assert!(resolved.contains("name = \"random-start\"\nseeds = 2"), "{resolved}");
+    let summary = std::fs::read_to_string(folder.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 4, "2 activations x 1 mu x 2 starts: {summary}");
+    assert!(summary.lines().skip(1).all(|l| l.contains(",0.6,")), "{summary}");
+    let report = std::fs::read_to_string(folder.join("report.md")).unwrap();
+    assert!(report.contains("--set 'starts[1].seeds=2'"), "the report's command has the override");
+}
+
+#[test]
+fn a_bad_override_is_one_clear_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let results = dir.path().join("results");
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "training.learnig_rate=0.1",
+            &["--set training.learnig_rate", "unknown field `learnig_rate`"],
+        ),
+        ("training.learning_rate=-1", &["training.learning_rate", "positive"]),
+        ("starts[5].seeds=1", &["--set starts[5].seeds", "out of range"]),
+        ("model.batch=\"many\"", &["invalid type", "batch"]),
+        ("kind=\"vit\"", &["`kind` selects the config's type"]),
+    ];
+    for (set, expected) in cases {
+        let output = experiment(&config, &results, &["--set", set]);
+        assert!(!output.status.success(), "{set} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for part in expected {
+            assert!(stderr.contains(part), "{set}: {stderr}");
+        }
+        assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{stderr}");
+        assert!(!results.exists(), "{set}: nothing written");
+    }
+}
