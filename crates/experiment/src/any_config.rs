@@ -55,6 +55,13 @@ macro_rules! experiment_kinds {
                 }
             }
 
+            /// The resolved config (defaults filled in) as TOML, `kind` first.
+            pub fn to_toml(&self) -> String {
+                match self {
+                    $(AnyConfig::$variant(config) => config.to_toml(),)+
+                }
+            }
+
             /// The experiment's name.
             pub fn name(&self) -> &str {
                 match self {
