@@ -2,35 +2,14 @@
 //! and lose nothing already written: a results folder made read-only, and a write over the
 //! file-size limit (`ulimit -f`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::xtask;
+use crate::{assert_no_temporary_files, files_under, xtask};
 
 const TINY: &str = include_str!("../../../tests/data/tiny.toml");
-
-/// Every file under `dir` with its bytes.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
-fn temporary_files(dir: &Path) -> Vec<PathBuf> {
-    files(dir).into_keys().filter(|p| p.to_string_lossy().contains(".tmp-")).collect()
-}
 
 /// The one `error:` line of a failed run.
 fn one_error(output: &Output) -> String {
@@ -48,17 +27,12 @@ fn set_mode(path: &Path, mode: u32) {
 
 /// Sets `mode` on every folder under `dir` (and `dir`) and `file_mode` on every file.
 fn set_modes(dir: &Path, mode: u32, file_mode: u32) {
-    for path in files(dir).keys() {
-        set_mode(path, file_mode);
+    let mut folders = BTreeSet::from([dir.to_path_buf()]);
+    for path in files_under(dir).keys() {
+        set_mode(&dir.join(path), file_mode);
+        folders.extend(path.ancestors().skip(1).map(|folder| dir.join(folder)));
     }
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            }
-        }
+    for folder in folders {
         set_mode(&folder, mode);
     }
 }
@@ -84,7 +58,7 @@ fn a_read_only_results_folder_is_named_and_nothing_in_it_is_lost() {
         .unwrap();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let folder = results.join("tiny");
-    let before = files(&folder);
+    let before = files_under(&folder);
 
     // Read-only for everyone but the lock file. Root ignores permissions, so as root the
     // run goes through setpriv as user nobody, with its own copy of the binary in a folder
@@ -116,10 +90,10 @@ fn a_read_only_results_folder_is_named_and_nothing_in_it_is_lost() {
     );
     // The lock file holds the pid of the last process that took the lock.
     let unlocked = |mut files: BTreeMap<PathBuf, Vec<u8>>| {
-        files.remove(&folder.join(".lock"));
+        files.remove(Path::new(".lock"));
         files
     };
-    let (after, before) = (unlocked(files(&folder)), unlocked(before));
+    let (after, before) = (unlocked(files_under(&folder)), unlocked(before));
     let changed: Vec<&PathBuf> = after.keys().filter(|p| after.get(*p) != before.get(*p)).collect();
     assert!(changed.is_empty() && after.len() == before.len(), "changed: {changed:?}");
 }
@@ -147,9 +121,9 @@ fn a_write_over_the_file_size_limit_is_named_and_leaves_no_partial_file() {
         error.contains(&runs.display().to_string()) && error.contains("File too large"),
         "{error}"
     );
-    assert!(temporary_files(&results).is_empty(), "{:?}", temporary_files(&results));
-    let written: Vec<PathBuf> = files(&results).into_keys().collect();
-    assert!(written.iter().all(|p| !p.starts_with(&runs)), "no records file: {written:?}");
+    assert_no_temporary_files(&results);
+    let written: Vec<PathBuf> = files_under(&results).into_keys().collect();
+    assert!(written.iter().all(|p| !p.starts_with("tiny/runs")), "no records file: {written:?}");
 
     // Without the limit the same folder completes, as a run that never failed.
     let rerun = xtask()

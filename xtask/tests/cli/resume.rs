@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::xtask;
+use crate::{assert_no_temporary_files, xtask};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -152,26 +152,6 @@ fn uninterrupted_finetune_csv(root: &Path) -> String {
     let reference = root.join("reference");
     run_to_completion(&reference);
     std::fs::read_to_string(reference.join("pretrain/finetune.csv")).unwrap()
-}
-
-fn assert_no_temporary_files(dir: &Path) {
-    let stray: Vec<_> = walk(dir)
-        .into_iter()
-        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp"))
-        .collect();
-    assert!(stray.is_empty(), "temporary files left behind: {stray:?}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
-        if entry.is_dir() {
-            out.extend(walk(&entry));
-        } else {
-            out.push(entry);
-        }
-    }
-    out
 }
 
 /// Why `python3 -c "import <modules>"` fails, if it does.
