@@ -33,7 +33,8 @@ pub fn write_pretrain_outputs(
         let name = source.name();
         let mine: Vec<_> = rows.iter().filter(|r| r.source == name).cloned().collect();
         let points: Vec<_> = checkpoints.iter().filter(|c| c.source == name).cloned().collect();
-        let title = format!("{}: fine-tuning time after pre-training on source {name}", config.name);
+        let title =
+            format!("{}: fine-tuning time after pre-training on source {name}", config.name);
         let svg = headline_plot(&mine, &points, &title)?;
         let file = format!("plots/headline-{name}.svg");
         write(&dir.join(&file), svg.as_bytes())?;
