@@ -31,6 +31,33 @@ pub enum Command {
     /// Check every stored file of an experiment's results folder against its manifest,
     /// running nothing.
     Verify(VerifyArgs),
+    /// Print the units a config runs, in order, with their step budgets and the memory
+    /// estimate; `--json` for scripts (its `count` sizes a job array).
+    Plan(PlanArgs),
+}
+
+/// Which config: a file or the embedded default, with overrides.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Config file (TOML); without it, the embedded configs/default.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override one config field, e.g. `--set training.learning_rate=0.1` or
+    /// `--set starts[0].seeds=3` (repeatable). Checked like the file; the resolved
+    /// config.toml records it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<ConfigOverride>,
+}
+
+/// Flags of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The config.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON: experiment, kind, count, max_steps, peak_bytes and the units.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `verify`.
@@ -75,9 +102,9 @@ pub struct BenchArgs {
 /// Flags of `experiment`.
 #[derive(Debug, Args)]
 pub struct ExperimentArgs {
-    /// Config file (TOML); without it, the embedded default config runs.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The config.
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Tensor backend. CPU: flex, ndarray; GPU: wgpu, cuda. A backend that is not compiled in
     /// is built with its cargo feature first.
     #[arg(long, value_enum, default_value_t = BackendKind::DEFAULT)]
@@ -103,11 +130,6 @@ pub struct ExperimentArgs {
     /// Data folder of experiments on real data (ViT configs: overrides `data_dir`).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Override one config field, e.g. `--set training.learning_rate=0.1` or
-    /// `--set starts[0].seeds=3` (repeatable). Checked like the file; the resolved
-    /// config.toml records it.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<ConfigOverride>,
     /// Print the units, their step budgets and the memory estimate; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -219,7 +241,7 @@ mod tests {
     fn experiment_defaults_and_flags_parse() {
         let cli = Cli::try_parse_from(["xtask", "experiment"]).unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
-        assert_eq!(args.config, None);
+        assert_eq!(args.config.config, None);
         assert_eq!(args.backend, BackendKind::DEFAULT);
         assert_eq!(args.results, PathBuf::from("results"));
         let cli = Cli::try_parse_from([
@@ -233,7 +255,7 @@ mod tests {
         ])
         .unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
-        assert_eq!(args.config, Some(PathBuf::from("c.toml")));
+        assert_eq!(args.config.config, Some(PathBuf::from("c.toml")));
         assert_eq!(args.backend, BackendKind::Ndarray);
         assert!(args.fresh);
         let cli =

@@ -6,16 +6,20 @@ use goldilocks_experiment::escape::DEFAULT_CONFIG;
 use goldilocks_experiment::{default_memory_limit, human_bytes, AnyConfig, RunOptions};
 
 use crate::backend::{dispatch, rerun_with_feature, BackendTask};
-use crate::cli::ExperimentArgs;
+use crate::cli::{ConfigArgs, ExperimentArgs};
+
+/// The config of `args` (without a file: the embedded default config), overrides applied.
+pub fn load_config(args: &ConfigArgs) -> anyhow::Result<AnyConfig> {
+    let (overrides, origin) = (&args.set, "configs/default.toml (embedded)");
+    Ok(match &args.config {
+        Some(path) => AnyConfig::load_with(path, overrides)?,
+        None => AnyConfig::from_toml_with(DEFAULT_CONFIG, origin, overrides)?,
+    })
+}
 
 /// Runs the experiment described by `args`.
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
-    let mut config = match &args.config {
-        Some(path) => AnyConfig::load_with(path, &args.set)?,
-        None => {
-            AnyConfig::from_toml_with(DEFAULT_CONFIG, "configs/default.toml (embedded)", &args.set)?
-        }
-    };
+    let mut config = load_config(&args.config)?;
     match (&mut config, &args.data) {
         (AnyConfig::Vit(vit), Some(dir)) => vit.data_dir = dir.clone(),
         (_, Some(_)) => bail!("--data applies only to configs on real data (kind = \"vit\")"),
@@ -31,13 +35,13 @@ pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
         std::process::exit(code);
     }
     let mut command = String::from("cargo xtask experiment");
-    if let Some(path) = &args.config {
+    if let Some(path) = &args.config.config {
         command.push_str(&format!(" --config {}", path.display()));
     }
     if let Some(dir) = &args.data {
         command.push_str(&format!(" --data {}", dir.display()));
     }
-    for set in &args.set {
+    for set in &args.config.set {
         command.push_str(&format!(" --set '{set}'"));
     }
     let options = RunOptions {

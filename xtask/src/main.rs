@@ -9,6 +9,7 @@ mod checkpoints;
 mod cli;
 mod experiment;
 mod ode;
+mod plan;
 mod theory;
 mod verify;
 
@@ -69,5 +70,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Bench(args) => bench::run(args),
         cli::Command::Checkpoints(args) => checkpoints::run(args),
         cli::Command::Verify(args) => verify::run(args),
+        cli::Command::Plan(args) => plan::run(args),
     }
 }

@@ -1,6 +1,7 @@
-//! `--set` overrides and `--dry-run`: an override is checked like the file and recorded in
-//! the resolved config; a dry run prints the plan and writes nothing; a bad override is one
-//! clear error with nothing written.
+//! `--set` overrides, `--dry-run` and `plan`: an override is checked like the file and
+//! recorded in the resolved config; a dry run prints the plan and writes nothing; `plan
+//! --json` gives the unit count that sizes a job array; a bad override is one clear error
+//! with nothing written.
 
 use std::path::Path;
 
@@ -84,4 +85,26 @@ fn a_bad_override_is_one_clear_error_and_writes_nothing() {
         assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{stderr}");
         assert!(!results.exists(), "{set}: nothing written");
     }
+}
+
+#[test]
+fn plan_json_counts_the_units_of_a_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let plan = |extra: &[&str]| -> serde_json::Value {
+        let output =
+            xtask().args(["plan", "--json", "--config"]).arg(&config).args(extra).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    // 2 activations x 2 mu x 2 starts; 2 and 3 seeds of 400 steps.
+    let all = plan(&[]);
+    assert_eq!((all["experiment"].as_str(), all["kind"].as_str()), (Some("tiny"), Some("escape")));
+    assert_eq!(all["count"], 8);
+    let units = all["units"].as_array().unwrap();
+    assert!(units.iter().enumerate().all(|(i, u)| u["index"] == i));
+    let total: u64 = units.iter().map(|u| u["max_steps"].as_u64().unwrap()).sum();
+    assert_eq!((all["max_steps"].as_u64(), total), (Some(4 * (2 + 3) * 400), 4 * (2 + 3) * 400));
+    assert_eq!(plan(&["--set", "sweep.mu=[0.2]"])["count"], 4);
 }
