@@ -12,7 +12,7 @@ use crate::plot::{chart_builder, color, draw_legend, plot_error};
 /// Size of the two-panel plot, in pixels.
 const SIZE: (u32, u32) = (900, 820);
 
-/// Where step 0 sits on the logarithmic step axis.
+/// Where step 0 sits on the logarithmic step axis: left of a dashed break, labelled "0".
 const STEP_ZERO: f64 = 0.5;
 
 fn step_x(step: usize) -> f64 {
@@ -23,11 +23,66 @@ fn step_x(step: usize) -> f64 {
     }
 }
 
-fn step_label(x: f64) -> String {
-    if x < 1.0 {
-        "0".into()
-    } else {
-        trimmed(x, 0)
+/// The values 1, 2, 5, 10, 20, 50, ... that lie in `lo..=hi`: ticks with labels across a
+/// logarithmic axis of any range.
+fn one_two_five(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powi(lo.max(1e-300).log10().floor() as i32);
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let tick = m * decade;
+            if (lo..=hi).contains(&tick) {
+                ticks.push(tick);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
+}
+
+/// The fine-tuning-steps axis: logarithmic over the positive values, and, when some value is
+/// 0 (a checkpoint that already meets the target), a band below a dashed break where 0 is
+/// drawn and labelled.
+struct StepsAxis {
+    /// The smallest positive value drawn.
+    positive_lo: f64,
+    /// Where 0 is drawn (None: no value is 0).
+    zero: Option<f64>,
+    /// The axis range.
+    range: (f64, f64),
+}
+
+impl StepsAxis {
+    fn new(rows: &[FinetuneRow]) -> Self {
+        let values = || rows.iter().flat_map(|r| [r.steps.low(), r.steps.mean, r.steps.high()]);
+        let positive_lo = values().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min).min(1e12);
+        let positive_lo = if positive_lo.is_finite() { positive_lo } else { 1.0 };
+        let hi = values().fold(positive_lo * 10.0, f64::max) * 1.5;
+        let zero = values().any(|v| v <= 0.0).then_some(positive_lo / 6.0);
+        let range = (zero.unwrap_or(positive_lo) / 1.5, hi);
+        Self { positive_lo, zero, range }
+    }
+
+    /// Where `value` is drawn.
+    fn y(&self, value: f64) -> f64 {
+        match self.zero {
+            Some(zero) if value <= 0.0 => zero,
+            _ => value.max(self.positive_lo),
+        }
+    }
+
+    fn ticks(&self) -> Vec<f64> {
+        let mut ticks: Vec<f64> = self.zero.into_iter().collect();
+        ticks.extend(one_two_five(self.positive_lo / 1.5, self.range.1));
+        ticks
+    }
+
+    fn label(&self, y: f64) -> String {
+        if self.zero.is_some_and(|zero| (y / zero - 1.0).abs() < 1e-9) {
+            "0".into()
+        } else {
+            trimmed(y, 0)
+        }
     }
 }
 
@@ -43,9 +98,12 @@ pub fn headline_plot(
     let steps = || rows.iter().map(|r| r.checkpoint_step).chain(checkpoints.iter().map(|c| c.step));
     let x_lo = STEP_ZERO / 1.5;
     let x_hi = steps().map(step_x).fold(2.0, f64::max) * 1.5;
-    let y_lo =
-        rows.iter().map(|r| r.steps.low().max(0.5)).fold(f64::INFINITY, f64::min).min(1e12) / 1.5;
-    let y_hi = rows.iter().map(|r| r.steps.high()).fold(y_lo * 10.0, f64::max) * 1.5;
+    let mut x_ticks = vec![STEP_ZERO];
+    x_ticks.extend(one_two_five(1.0, x_hi));
+    let x_break = (STEP_ZERO * 1.0f64).sqrt();
+    let x_label = |x: &f64| if *x < 1.0 { "0".to_string() } else { trimmed(*x, 0) };
+    let axis = StepsAxis::new(rows);
+    let (y_lo, y_hi) = axis.range;
     let mut methods: Vec<&str> = Vec::new();
     for row in rows {
         if !methods.contains(&row.method.as_str()) {
@@ -58,21 +116,39 @@ pub fn headline_plot(
         root.fill(&WHITE).map_err(&err)?;
         let (upper, lower) = root.split_vertically(540);
         let mut chart = chart_builder(&upper, title, 70)
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())
+            .build_cartesian_2d(
+                (x_lo..x_hi).log_scale().with_key_points(x_ticks.clone()),
+                (y_lo..y_hi).log_scale().with_key_points(axis.ticks()),
+            )
             .map_err(&err)?;
         chart
             .configure_mesh()
             .x_desc("pre-training steps")
             .y_desc("fine-tuning steps to the target loss")
-            .x_label_formatter(&|x| step_label(*x))
-            .y_label_formatter(&|y| trimmed(*y, 0))
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&|y| axis.label(*y))
             .draw()
             .map_err(&err)?;
+        let dashed = BLACK.mix(0.5).stroke_width(1);
+        chart
+            .draw_series(DashedLineSeries::new([(x_break, y_lo), (x_break, y_hi)], 4, 4, dashed))
+            .map_err(&err)?;
+        if let Some(zero) = axis.zero {
+            let y_break = (zero * axis.positive_lo).sqrt();
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x_lo, y_break), (x_hi, y_break)],
+                    4,
+                    4,
+                    dashed,
+                ))
+                .map_err(&err)?;
+        }
         for (i, method) in methods.iter().enumerate() {
             let style = color(i);
             let mine: Vec<&FinetuneRow> = rows.iter().filter(|r| r.method == *method).collect();
             let line: Vec<(f64, f64)> =
-                mine.iter().map(|r| (step_x(r.checkpoint_step), r.steps.mean.max(y_lo))).collect();
+                mine.iter().map(|r| (step_x(r.checkpoint_step), axis.y(r.steps.mean))).collect();
             chart
                 .draw_series(LineSeries::new(line, style.stroke_width(2)))
                 .map_err(&err)?
@@ -84,14 +160,14 @@ pub fn headline_plot(
                 .draw_series(mine.iter().map(|r| {
                     let x = step_x(r.checkpoint_step);
                     PathElement::new(
-                        vec![(x, r.steps.low().max(y_lo)), (x, r.steps.high().max(y_lo))],
+                        vec![(x, axis.y(r.steps.low())), (x, axis.y(r.steps.high()))],
                         style.stroke_width(1),
                     )
                 }))
                 .map_err(&err)?;
             chart
                 .draw_series(mine.iter().map(|r| {
-                    let point = (step_x(r.checkpoint_step), r.steps.mean.max(y_lo));
+                    let point = (step_x(r.checkpoint_step), axis.y(r.steps.mean));
                     let fill = if r.censored + r.diverged > 0 {
                         style.stroke_width(2)
                     } else {
@@ -107,14 +183,17 @@ pub fn headline_plot(
         let v_lo = values().fold(0.0, f64::min) - 0.05;
         let v_hi = values().fold(1.0, f64::max) + 0.05;
         let mut panel = chart_builder(&lower, "checkpoints: overlap <w, w*> and norm |w|", 70)
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), v_lo..v_hi)
+            .build_cartesian_2d((x_lo..x_hi).log_scale().with_key_points(x_ticks), v_lo..v_hi)
             .map_err(&err)?;
         panel
             .configure_mesh()
             .x_desc("pre-training steps")
-            .x_label_formatter(&|x| step_label(*x))
+            .x_label_formatter(&x_label)
             .y_label_formatter(&|y| trimmed(*y, 2))
             .draw()
+            .map_err(&err)?;
+        panel
+            .draw_series(DashedLineSeries::new([(x_break, v_lo), (x_break, v_hi)], 4, 4, dashed))
             .map_err(&err)?;
         type Measure = (&'static str, fn(&CheckpointSummary) -> f64);
         let measures: [Measure; 2] = [("overlap <w, w*>", |c| c.overlap), ("norm |w|", |c| c.norm)];
@@ -159,6 +238,27 @@ mod tests {
             seconds: None,
             max_steps: 1000,
         }
+    }
+
+    #[test]
+    fn ticks_run_one_two_five_across_the_range() {
+        assert_eq!(one_two_five(3.0, 600.0), [5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]);
+        assert_eq!(one_two_five(1.0, 1.0), [1.0]);
+    }
+
+    #[test]
+    fn zero_steps_get_a_band_of_their_own_below_the_logarithmic_part() {
+        let rows = vec![row("full", 0, 100.0, 0), row("full", 64, 0.0, 0)];
+        let axis = StepsAxis::new(&rows);
+        let zero = axis.zero.expect("a 0 is drawn");
+        assert_eq!(axis.positive_lo, 80.0, "the lowest positive end of an interval");
+        assert!(zero < axis.positive_lo && axis.range.0 < zero);
+        assert_eq!((axis.y(0.0), axis.y(100.0)), (zero, 100.0));
+        assert_eq!(axis.ticks()[0], zero);
+        assert_eq!((axis.label(zero), axis.label(100.0)), ("0".to_string(), "100".to_string()));
+        let positive = StepsAxis::new(&rows[..1]);
+        assert_eq!(positive.zero, None);
+        assert!(positive.ticks().iter().all(|&t| t >= positive.range.0));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn write_pretrain_outputs(
         let svg = headline_plot(&mine, &points, &title)?;
         let file = format!("plots/headline-{name}.svg");
         write(&dir.join(&file), svg.as_bytes())?;
-        plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored or diverged; points on the bottom edge: 0 steps, the checkpoint already meets the target)"), file));
+        plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored or diverged; 0 steps, where the checkpoint already meets the target, on the 0 line below the dashed break; step 0 left of the dashed break)"), file));
     }
     let goldilocks = find_goldilocks(runs);
     let criterion = format!(
