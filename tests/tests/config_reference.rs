@@ -11,23 +11,15 @@ use std::path::Path;
 use goldilocks_experiment::AnyConfig;
 use toml::{Table, Value};
 
+use crate::shipped_config_files;
+
 const PROBE: &str = "zz_probe";
 
 fn shipped_configs() -> Vec<(String, AnyConfig)> {
-    fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, found);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                found.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs"), &mut files);
-    files.sort();
-    files.into_iter().map(|f| (f.display().to_string(), AnyConfig::load(&f).unwrap())).collect()
+    shipped_config_files()
+        .into_iter()
+        .map(|f| (f.display().to_string(), AnyConfig::load(&f).unwrap()))
+        .collect()
 }
 
 /// A step into a table: a key, or entry `i` of the array under a key.

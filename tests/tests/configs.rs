@@ -5,22 +5,11 @@ use std::path::Path;
 
 use goldilocks_experiment::AnyConfig;
 
-fn toml_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            toml_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            found.push(path);
-        }
-    }
-}
+use crate::shipped_config_files;
 
 #[test]
 fn shipped_configs_are_valid() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
-    let mut files = Vec::new();
-    toml_files(&root, &mut files);
+    let files = shipped_config_files();
     assert!(files.len() >= 4, "found only {files:?}");
     let mut names = Vec::new();
     let mut kinds = Vec::new();

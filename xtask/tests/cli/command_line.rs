@@ -1,6 +1,6 @@
 //! The xtask binary on bad input: one clear message, a non-zero exit, nothing written.
 
-use crate::xtask;
+use crate::{experiment, experiment_command, xtask};
 
 #[test]
 fn a_bad_config_fails_cleanly() {
@@ -8,13 +8,7 @@ fn a_bad_config_fails_cleanly() {
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "name = \"bad\"\n[model]\ninput_dim = 10\nbatch = 0\n[training]\nlearning_rate = 0.1\nmax_steps = 5\n[sweep]\nactivations = [\"linear\"]\nmu = [0.5]\n[[starts]]\nname = \"a\"\nseeds = 1\n").unwrap();
     let results = dir.path().join("results");
-    let output = xtask()
-        .args(["experiment", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .unwrap();
+    let output = experiment(&config, &results, &[]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("model.batch"), "stderr: {stderr}");
@@ -142,13 +136,8 @@ fn a_second_writer_of_a_results_folder_refuses_or_waits() {
     let config =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/pretrain-tiny.toml");
     let run = |extra: &[&str]| {
-        let mut command = xtask();
-        command
-            .args(["experiment", "--quiet", "--config"])
-            .arg(&config)
-            .arg("--results")
-            .arg(&results)
-            .args(extra);
+        let mut command = experiment_command(&config, &results);
+        command.args(extra);
         command
     };
     let held = hold_folder(&results);

@@ -5,17 +5,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::{files_under, xtask};
+use crate::{experiment_command, files_under};
 
 const TINY: &str = include_str!("../../../tests/data/tiny.toml");
 
 fn run(config: &Path, results: &Path, threads: &str, inputs: &str) -> BTreeMap<PathBuf, Vec<u8>> {
-    let output = xtask()
+    let output = experiment_command(config, results)
         .env("RAYON_NUM_THREADS", threads)
-        .args(["experiment", "--quiet", "--config"])
-        .arg(config)
-        .arg("--results")
-        .arg(results)
         .args(["--set", &format!("training.inputs={inputs}")])
         .output()
         .unwrap();

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::{assert_no_temporary_files, files_under, xtask};
+use crate::{assert_no_temporary_files, experiment, files_under};
 
 const TINY: &str = include_str!("../../../tests/data/tiny.toml");
 
@@ -49,13 +49,7 @@ fn a_read_only_results_folder_is_named_and_nothing_in_it_is_lost() {
     let config = dir.path().join("tiny.toml");
     std::fs::write(&config, TINY).unwrap();
     let results = dir.path().join("results");
-    let first = xtask()
-        .args(["experiment", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .unwrap();
+    let first = experiment(&config, &results, &[]);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let folder = results.join("tiny");
     let before = files_under(&folder);
@@ -126,22 +120,10 @@ fn a_write_over_the_file_size_limit_is_named_and_leaves_no_partial_file() {
     assert!(written.iter().all(|p| !p.starts_with("tiny/runs")), "no records file: {written:?}");
 
     // Without the limit the same folder completes, as a run that never failed.
-    let rerun = xtask()
-        .args(["experiment", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .unwrap();
+    let rerun = experiment(&config, &results, &[]);
     assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
     let clean = dir.path().join("clean");
-    let fresh = xtask()
-        .args(["experiment", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--results")
-        .arg(&clean)
-        .output()
-        .unwrap();
+    let fresh = experiment(&config, &clean, &[]);
     assert!(fresh.status.success());
     let summary = |root: &Path| std::fs::read(root.join("tiny/summary.csv")).unwrap();
     assert_eq!(summary(&results), summary(&clean));

@@ -20,6 +20,18 @@ fn xtask() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
 }
 
+/// `xtask experiment --quiet --config CONFIG --results RESULTS`, to add to and start.
+fn experiment_command(config: &Path, results: &Path) -> Command {
+    let mut command = xtask();
+    command.args(["experiment", "--quiet", "--config"]).arg(config).arg("--results").arg(results);
+    command
+}
+
+/// `xtask experiment --quiet --config CONFIG --results RESULTS EXTRA...`, run to its end.
+fn experiment(config: &Path, results: &Path, extra: &[&str]) -> std::process::Output {
+    experiment_command(config, results).args(extra).output().unwrap()
+}
+
 /// Every file under `dir`, by its path relative to `dir`, with its bytes.
 fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();

@@ -8,7 +8,7 @@ use goldilocks_experiment::escape::{ensemble_bytes, EscapeConfig};
 use goldilocks_experiment::pretrain::{pretrain_bytes, PretrainConfig};
 use goldilocks_experiment::ExperimentKind;
 
-use crate::xtask;
+use crate::{experiment_command, xtask};
 
 /// An escape config of 6 seeds x 2 variants at `input_dim` N, 30 steps.
 fn config(input_dim: usize) -> String {
@@ -40,11 +40,7 @@ fn pretrain_config(input_dim: usize) -> String {
 fn peak_resident_bytes(dir: &Path, name: &str, text: &str) -> f64 {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
-    let mut child = xtask()
-        .args(["experiment", "--quiet", "--config"])
-        .arg(&path)
-        .arg("--results")
-        .arg(dir.join(name))
+    let mut child = experiment_command(&path, &dir.join(name))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -63,10 +59,12 @@ fn peak_resident_bytes(dir: &Path, name: &str, text: &str) -> f64 {
     peak_kib * 1024.0
 }
 
-/// The estimate is an upper bound of what a run adds to the process, and not a loose one:
-/// measured, N = 10 000 adds about 100 MiB over N = 64 and the estimate says about 210 MiB.
-#[test]
-fn the_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
+/// Checks measured <= estimate <= 4 x measured for what N = 10 000 adds over N = 64: the
+/// measured peak resident memory of the runs of `config(N)` against `estimate(config(N))`.
+fn assert_estimate_bounds_the_measured_peak(
+    config: fn(usize) -> String,
+    estimate: fn(&str) -> f64,
+) {
     if !Path::new("/proc/self/status").exists() {
         eprintln!("skipping: no /proc to read the peak resident memory from");
         return;
@@ -75,11 +73,7 @@ fn the_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
     let baseline = peak_resident_bytes(dir.path(), "small", &config(64));
     let big = peak_resident_bytes(dir.path(), "big", &config(10_000));
     let measured = big - baseline;
-    let estimate_of = |n| {
-        let parsed = EscapeConfig::from_toml(&config(n), "memory").unwrap();
-        ensemble_bytes(&parsed, 1, 6, 2)
-    };
-    let estimate = estimate_of(10_000) - estimate_of(64);
+    let estimate = estimate(&config(10_000)) - estimate(&config(64));
     assert!(
         measured <= estimate && estimate <= 4.0 * measured,
         "measured {:.1} MiB, estimated {:.1} MiB",
@@ -88,27 +82,22 @@ fn the_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
     );
 }
 
+/// The estimate is an upper bound of what a run adds to the process, and not a loose one:
+/// measured, N = 10 000 adds about 100 MiB over N = 64 and the estimate says about 210 MiB.
+#[test]
+fn the_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
+    assert_estimate_bounds_the_measured_peak(config, |text| {
+        ensemble_bytes(&EscapeConfig::from_toml(text, "memory").unwrap(), 1, 6, 2)
+    });
+}
+
 /// The same for the pretrain kind: measured, N = 10 000 adds about 80 MiB over N = 64 and
 /// the estimate says about 127 MiB.
 #[test]
 fn the_pretrain_memory_estimate_bounds_the_measured_peak_within_a_factor_of_four() {
-    if !Path::new("/proc/self/status").exists() {
-        eprintln!("skipping: no /proc to read the peak resident memory from");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let baseline = peak_resident_bytes(dir.path(), "small", &pretrain_config(64));
-    let big = peak_resident_bytes(dir.path(), "big", &pretrain_config(10_000));
-    let measured = big - baseline;
-    let estimate_of =
-        |n| pretrain_bytes(&PretrainConfig::from_toml(&pretrain_config(n), "memory").unwrap());
-    let estimate = estimate_of(10_000) - estimate_of(64);
-    assert!(
-        measured <= estimate && estimate <= 4.0 * measured,
-        "measured {:.1} MiB, estimated {:.1} MiB",
-        measured / 1048576.0,
-        estimate / 1048576.0
-    );
+    assert_estimate_bounds_the_measured_peak(pretrain_config, |text| {
+        pretrain_bytes(&PretrainConfig::from_toml(text, "memory").unwrap())
+    });
 }
 
 #[test]

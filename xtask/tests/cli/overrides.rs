@@ -3,22 +3,9 @@
 //! --json` gives the unit count that sizes a job array; a bad override is one clear error
 //! with nothing written.
 
-use std::path::Path;
-
-use crate::xtask;
+use crate::{experiment, xtask};
 
 const TINY: &str = include_str!("../../../tests/data/tiny.toml");
-
-fn experiment(config: &Path, results: &Path, extra: &[&str]) -> std::process::Output {
-    xtask()
-        .args(["experiment", "--quiet", "--config"])
-        .arg(config)
-        .arg("--results")
-        .arg(results)
-        .args(extra)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn a_dry_run_prints_the_plan_and_writes_nothing() {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{assert_no_temporary_files, xtask};
+use crate::{assert_no_temporary_files, experiment_command, xtask};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -20,13 +20,7 @@ fn tiny_config() -> PathBuf {
 }
 
 fn experiment(results: &Path) -> Command {
-    let mut command = xtask();
-    command
-        .args(["experiment", "--quiet", "--config"])
-        .arg(tiny_config())
-        .arg("--results")
-        .arg(results);
-    command
+    experiment_command(&tiny_config(), results)
 }
 
 fn run_to_completion(results: &Path) -> String {
