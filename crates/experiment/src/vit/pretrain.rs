@@ -43,12 +43,10 @@ struct Divergence {
 /// How the checkpoints came about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PretrainedVit {
-    /// The steps of the checkpoints there are: the scheduled ones, or those before the
-    /// divergence.
-    pub checkpoints: Vec<usize>,
     /// The step at which pre-training diverged and stopped, if it did.
     pub diverged_at: Option<usize>,
-    /// Checkpoint steps with the source test accuracy at each.
+    /// The checkpoints there are (the scheduled ones, or those before the divergence), with
+    /// the source test accuracy at each.
     pub source_accuracy: BTreeMap<usize, f64>,
     /// Whether pre-training ran now (false: every checkpoint was reused).
     pub computed: bool,
@@ -113,7 +111,6 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
         }
         return Ok(PretrainedVit {
             source_accuracy: accuracy_of(store, &steps),
-            checkpoints: steps,
             diverged_at: recorded,
             computed: false,
             seconds: 0.0,
@@ -183,7 +180,6 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     let steps = before(steps, diverged_at);
     Ok(PretrainedVit {
         source_accuracy: accuracy_of(store, &steps),
-        checkpoints: steps,
         diverged_at,
         computed: true,
         seconds,

@@ -135,7 +135,7 @@ fn run_on<B: AutodiffBackend>(
     ));
 
     let methods = config.finetune.methods();
-    let checkpoints = pretrained.checkpoints.clone();
+    let checkpoints: Vec<usize> = pretrained.source_accuracy.keys().copied().collect();
     let per_checkpoint = methods.len() * config.finetune.seeds.len();
     // Runs stored before a fresh pre-training started from other weights.
     let reuse = Reuse {
