@@ -192,6 +192,7 @@ fn bad_pretraining_configs_name_the_field() {
             "pretraining.retention",
         ),
         ("full = true", "full = true\nbogus = 1", "bogus"),
+        ("init_norm = 0.1", "init_norm = 0.1\nloss_bound = -1", "pretraining.loss_bound"),
     ];
     for (from, to, field) in cases {
         assert!(TINY.contains(from), "{from}");

@@ -208,6 +208,12 @@ fn each_bad_field_is_named() {
         ("eval_every = 2", "eval_every = 0", "finetune.eval_every"),
         ("heads = 2", "heads = 3", "model"),
         ("steps = [0, 4]", "steps = [9]", "pretrain.checkpoints"),
+        ("eval_every = 2", "eval_every = 2\nloss_bound = 0", "finetune.loss_bound"),
+        (
+            "learning_rate = 1e-3\ncheckpoints",
+            "learning_rate = 1e-3\nloss_bound = inf\ncheckpoints",
+            "pretrain.loss_bound",
+        ),
     ];
     for (from, to, field) in cases {
         let text = base.replacen(from, to, 1);
