@@ -12,7 +12,7 @@ use crate::escape::EscapeConfig;
 use crate::pretrain::PretrainConfig;
 use crate::scaling::ScalingConfig;
 use crate::vit::VitExperimentConfig;
-use crate::{ExperimentError, ExperimentKind, ExperimentPlan, RunOptions};
+use crate::{ExperimentError, ExperimentKind, ExperimentPlan, RunOptions, ShardRun};
 
 macro_rules! experiment_kinds {
     ($($(#[$doc:meta])* $variant:ident($config:ty),)+) => {
@@ -85,6 +85,35 @@ macro_rules! experiment_kinds {
                 match self {
                     $(AnyConfig::$variant(config) => {
                         Ok(config.run::<B>(options, device)?.to_string())
+                    })+
+                }
+            }
+
+            /// Runs one shard's units; returns its one-line account.
+            pub fn run_shard<B: Backend>(
+                &self,
+                options: &RunOptions,
+                run: ShardRun,
+                device: &B::Device,
+            ) -> Result<String, ExperimentError> {
+                match self {
+                    $(AnyConfig::$variant(config) => {
+                        Ok(config.run_shard::<B>(options, run, device)?.to_string())
+                    })+
+                }
+            }
+
+            /// Merges the folders of `shards` shards into the one-machine run's outputs;
+            /// returns its one-line account.
+            pub fn merge<B: Backend>(
+                &self,
+                options: &RunOptions,
+                shards: usize,
+                device: &B::Device,
+            ) -> Result<String, ExperimentError> {
+                match self {
+                    $(AnyConfig::$variant(config) => {
+                        Ok(config.merge::<B>(options, shards, device)?.to_string())
                     })+
                 }
             }

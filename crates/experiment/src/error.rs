@@ -70,6 +70,43 @@ pub enum ExperimentError {
         /// The cause.
         message: String,
     },
+    /// A `--shard` that is not `i/n` with i below n.
+    #[error("invalid --shard {spec:?}: {message}")]
+    BadShard {
+        /// The shard as given.
+        spec: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A merge found units missing or damaged in their shards' folders; nothing was written.
+    #[error(
+        "cannot merge {}: {} (nothing was written; rerun the shards named, then merge again)",
+        dir.display(),
+        problems.join("; ")
+    )]
+    Merge {
+        /// The experiment folder.
+        dir: std::path::PathBuf,
+        /// One line per missing or damaged unit, naming the shard that owns it.
+        problems: Vec<String>,
+    },
+    /// A shard's unit needs a unit of another shard that has not finished.
+    #[error(
+        "unit {unit} ({label}) needs unit {needed} ({needed_label}) of shard {shard}, which has \
+         not finished: run that shard's pre-training stage first"
+    )]
+    DependencyUnfinished {
+        /// The unit that cannot start.
+        unit: usize,
+        /// What it is.
+        label: String,
+        /// The unit it needs.
+        needed: usize,
+        /// What that is.
+        needed_label: String,
+        /// The shard that owns the needed unit.
+        shard: crate::Shard,
+    },
     /// A model part could not be built.
     #[error(transparent)]
     Model(#[from] goldilocks_model::ModelError),

@@ -25,7 +25,9 @@ use serde::Serialize;
 
 use crate::config_file;
 use crate::config_override::ConfigOverride;
-use crate::{ExperimentError, ExperimentPlan, RunOptions};
+use crate::{
+    lock_results_folder, ExperimentError, ExperimentPlan, RunOptions, ShardOutcome, ShardRun,
+};
 
 /// One kind of experiment, implemented by its config type.
 pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + PartialEq {
@@ -53,6 +55,45 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
         options: &RunOptions,
         device: &B::Device,
     ) -> Result<Self::Outcome, ExperimentError>;
+
+    /// Runs the units of one shard (see [`crate::Shard`]) into the shard's own folder,
+    /// `<results_root>/<name>/shards/<i>-of-<n>/`, reusing its stored units; writes no
+    /// summary or report.
+    fn run_shard<B: Backend>(
+        &self,
+        options: &RunOptions,
+        run: ShardRun,
+        device: &B::Device,
+    ) -> Result<ShardOutcome, ExperimentError>;
+
+    /// Checks every unit in the folder of the shard (of `shards`) that owns it and copies
+    /// its verified files to where a one-machine run keeps them; writes nothing when a unit
+    /// is missing or damaged, and names each such unit with its shard.
+    fn gather_shards(&self, experiment_dir: &Path, shards: usize) -> Result<(), ExperimentError>;
+
+    /// Merges the folders of `shards` shards: [`ExperimentKind::gather_shards`], then the
+    /// one-machine run over the gathered files, which writes exactly its outputs (summary,
+    /// report, plots).
+    fn merge<B: Backend>(
+        &self,
+        options: &RunOptions,
+        shards: usize,
+        device: &B::Device,
+    ) -> Result<Self::Outcome, ExperimentError> {
+        self.validate()?;
+        let dir = options.results_root.join(self.name());
+        if !dir.is_dir() {
+            return Err(ExperimentError::Merge {
+                dir,
+                problems: vec!["the experiment folder does not exist: run the shards first".into()],
+            });
+        }
+        {
+            let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
+            self.gather_shards(&dir, shards)?;
+        }
+        self.run::<B>(&RunOptions { fresh: false, ..options.clone() }, device)
+    }
 
     /// Parses and validates a config of this kind; `origin` names it in errors.
     fn from_toml(text: &str, origin: &str) -> Result<Self, ExperimentError> {

@@ -91,9 +91,7 @@ where
     );
     let (records, account) = compute(&mut bar)?;
     bar.finish(&account);
-    let text = to_json_lines(&records);
-    write(&unit.path, text.as_bytes())?;
-    list_in_manifest(unit, text.as_bytes())?;
+    store_records(unit, &records)?;
     Ok(UnitRecords { records, reused: false })
 }
 
@@ -147,38 +145,48 @@ fn verified_contents(unit: &StoredUnit) -> Result<Vec<u8>, Option<String>> {
 
 /// Stored records when the file verifies, parses, is complete and all records `belong`; a
 /// damaged, altered or foreign file is named in a warning and recomputed.
-fn load_stored<T: DeserializeOwned>(
+pub(crate) fn load_stored<T: DeserializeOwned>(
     unit: &StoredUnit,
     belongs: impl Fn(&T) -> bool,
 ) -> Option<Vec<T>> {
-    let path = unit.path.display();
-    let contents = match verified_contents(unit) {
-        Ok(contents) => contents,
-        Err(None) => return None,
+    match verified_records(unit, belongs) {
+        Ok(records) => Some(records),
+        Err(None) => None,
         Err(Some(problem)) => {
             eprintln!("warning: {problem}; recomputing");
-            return None;
-        }
-    };
-    match parse_json_lines::<T>(&String::from_utf8_lossy(&contents), &unit.path) {
-        Ok(records) if records.len() != unit.records => {
-            eprintln!(
-                "warning: {path} holds {} runs, expected {}; recomputing",
-                records.len(),
-                unit.records
-            );
-            None
-        }
-        Ok(records) if !records.iter().all(belongs) => {
-            eprintln!("warning: {path} holds runs of another config; recomputing");
-            None
-        }
-        Ok(records) => Some(records),
-        Err(error) => {
-            eprintln!("warning: stored records are unreadable ({error}); recomputing");
             None
         }
     }
+}
+
+/// The unit's records when its file verifies against its manifest, parses, is complete and
+/// every record `belongs`; otherwise why not (None: there is no stored file).
+pub(crate) fn verified_records<T: DeserializeOwned>(
+    unit: &StoredUnit,
+    belongs: impl Fn(&T) -> bool,
+) -> Result<Vec<T>, Option<String>> {
+    let path = unit.path.display();
+    let contents = verified_contents(unit)?;
+    match parse_json_lines::<T>(&String::from_utf8_lossy(&contents), &unit.path) {
+        Ok(records) if records.len() != unit.records => {
+            Err(Some(format!("{path} holds {} runs, expected {}", records.len(), unit.records)))
+        }
+        Ok(records) if !records.iter().all(belongs) => {
+            Err(Some(format!("{path} holds runs of another config")))
+        }
+        Ok(records) => Ok(records),
+        Err(error) => Err(Some(format!("stored records are unreadable ({error})"))),
+    }
+}
+
+/// Stores the unit's records atomically and lists them in the manifest beside them.
+pub(crate) fn store_records<T: Serialize>(
+    unit: &StoredUnit,
+    records: &[T],
+) -> Result<(), ExperimentError> {
+    let text = to_json_lines(records);
+    write(&unit.path, text.as_bytes())?;
+    list_in_manifest(unit, text.as_bytes())
 }
 
 /// Serializes records as JSON lines.

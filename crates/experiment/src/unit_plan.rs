@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::memory_limit::human_bytes;
+use crate::Stage;
 
 /// One independent unit of an experiment: what it computes and at most how many SGD steps.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +14,8 @@ pub struct PlannedUnit {
     pub label: String,
     /// The most SGD steps it can take: its runs times their step budget.
     pub max_steps: u64,
+    /// Its stage: pre-training units finish before the fine-tuning units that need them.
+    pub stage: Stage,
 }
 
 /// An experiment's units and the peak memory of its largest unit.
@@ -25,6 +28,12 @@ pub struct ExperimentPlan {
 }
 
 impl ExperimentPlan {
+    /// Whether some units are pre-training that later units need (they then run as two
+    /// stages, the second after the first).
+    pub fn has_stages(&self) -> bool {
+        self.units.iter().any(|u| u.stage == Stage::PreTraining)
+    }
+
     /// The most SGD steps of all units together.
     pub fn max_steps(&self) -> u64 {
         self.units.iter().map(|u| u.max_steps).sum()
@@ -56,8 +65,8 @@ mod tests {
     fn the_plan_lists_its_units_and_totals() {
         let plan = ExperimentPlan {
             units: vec![
-                PlannedUnit { label: "a".into(), max_steps: 10 },
-                PlannedUnit { label: "b".into(), max_steps: 5 },
+                PlannedUnit { label: "a".into(), max_steps: 10, stage: Stage::PreTraining },
+                PlannedUnit { label: "b".into(), max_steps: 5, stage: Stage::FineTuning },
             ],
             peak_bytes: 2048.0,
         };

@@ -1,7 +1,8 @@
 //! The xtask binary as a user runs it, as one test binary: bad input ([`command_line`]),
 //! reproducibility across thread counts ([`determinism`]),
 //! disk errors ([`disk_errors`]), memory planning ([`memory`]), `--set` and `--dry-run`
-//! ([`overrides`]) and crash safety with resume ([`resume`]).
+//! ([`overrides`]), crash safety with resume ([`resume`]) and shards with their merge
+//! ([`shards`]).
 
 mod command_line;
 mod determinism;
@@ -10,6 +11,7 @@ mod disk_errors;
 mod memory;
 mod overrides;
 mod resume;
+mod shards;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

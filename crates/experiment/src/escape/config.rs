@@ -12,7 +12,8 @@ use goldilocks_schedule::StepSchedule;
 use serde::{Deserialize, Serialize};
 
 use crate::escape::EscapeOutcome;
-use crate::{ExperimentError, ExperimentKind, ExperimentPlan, RunOptions};
+use crate::{ExperimentError, ExperimentKind, ExperimentPlan, RunOptions, ShardOutcome, ShardRun};
+use std::path::Path;
 
 /// The config `cargo xtask experiment` runs when given none.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../../configs/default.toml");
@@ -356,5 +357,18 @@ impl ExperimentKind for EscapeConfig {
 
     fn plan(&self) -> ExperimentPlan {
         super::plan::experiment_plan(self)
+    }
+
+    fn run_shard<B: Backend>(
+        &self,
+        options: &RunOptions,
+        run: ShardRun,
+        device: &B::Device,
+    ) -> Result<ShardOutcome, ExperimentError> {
+        super::shard::run_shard::<B>(self, options, run, device)
+    }
+
+    fn gather_shards(&self, experiment_dir: &Path, shards: usize) -> Result<(), ExperimentError> {
+        super::shard::gather_shards(self, experiment_dir, shards)
     }
 }

@@ -22,6 +22,7 @@ mod ode_curves;
 mod outputs;
 mod plan;
 pub(crate) mod run;
+pub(crate) mod shard;
 mod theory_curves;
 mod validate;
 

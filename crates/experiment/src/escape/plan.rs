@@ -67,6 +67,24 @@ impl EnsemblePlan {
         self.seeds.len() * self.variants.len()
     }
 
+    /// The ensemble with only its variant number `v`: one unit of the experiment.
+    pub fn only_variant(&self, v: usize) -> EnsemblePlan {
+        EnsemblePlan { variants: vec![self.variants[v]], ..self.clone() }
+    }
+
+    /// What the unit of `variant` computes, e.g. "random-start, rank 1: relu, mu = 0.2
+    /// (6 seeds)".
+    pub fn unit_label(&self, variant: &Variant) -> String {
+        format!(
+            "{}, rank {}: {}, mu = {} ({} seeds)",
+            self.start.name,
+            self.rank,
+            variant.label(),
+            variant.mu,
+            self.seeds.len()
+        )
+    }
+
     /// A file-name key that changes whenever anything that affects the ensemble's records
     /// changes: `r<rank>-<start>-<hash>`, the hash cut to 12 digits.
     pub fn key(&self, config: &EscapeConfig) -> String {
@@ -141,15 +159,9 @@ pub(crate) fn experiment_plan(config: &EscapeConfig) -> ExperimentPlan {
         .iter()
         .flat_map(|plan| {
             plan.variants.iter().map(move |variant| PlannedUnit {
-                label: format!(
-                    "{}, rank {}: {}, mu = {} ({} seeds)",
-                    plan.start.name,
-                    plan.rank,
-                    variant.label(),
-                    variant.mu,
-                    plan.seeds.len()
-                ),
+                label: plan.unit_label(variant),
                 max_steps: plan.seeds.len() as u64 * max_steps,
+                stage: crate::Stage::FineTuning,
             })
         })
         .collect();

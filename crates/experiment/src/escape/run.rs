@@ -80,9 +80,30 @@ pub(crate) struct EnsembleRecords {
     pub computed: usize,
 }
 
+/// The stored unit of ensemble `plan` (number `index` of `count`) in the folder `dir`:
+/// `dir/runs/<key>.jsonl`.
+pub(crate) fn ensemble_unit(
+    config: &EscapeConfig,
+    plan: &EnsemblePlan,
+    index: usize,
+    count: usize,
+    dir: &Path,
+) -> StoredUnit {
+    let key = plan.key(config);
+    StoredUnit {
+        index,
+        count,
+        path: dir.join("runs").join(format!("{key}.jsonl")),
+        config_hash: plan.identity_hash(config),
+        label: key,
+        records: plan.run_count(),
+        budget: config.training.max_steps,
+    }
+}
+
 /// Runs `plan` as one ensemble, or in chunks of variants when it does not fit `limit`
 /// bytes; the records are those of the whole ensemble, in its order.
-fn run_in_chunks<B: Backend>(
+pub(crate) fn run_in_chunks<B: Backend>(
     config: &EscapeConfig,
     plan: &EnsemblePlan,
     limit: u64,
@@ -121,16 +142,7 @@ pub(crate) fn run_ensembles<B: Backend>(
     let reuse = Reuse { stored: !options.fresh, show_progress: options.show_progress };
     let mut all = EnsembleRecords { records: Vec::new(), reused: 0, computed: 0 };
     for (index, plan) in plans.iter().enumerate() {
-        let key = plan.key(config);
-        let unit = StoredUnit {
-            index,
-            count: plans.len(),
-            path: dir.join("runs").join(format!("{key}.jsonl")),
-            config_hash: plan.identity_hash(config),
-            label: key,
-            records: plan.run_count(),
-            budget: config.training.max_steps,
-        };
+        let unit = ensemble_unit(config, plan, index, plans.len(), dir);
         let ensemble = reuse_or_compute(
             &unit,
             reuse,

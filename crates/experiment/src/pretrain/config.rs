@@ -16,7 +16,9 @@ use crate::pretrain::PretrainOutcome;
 use crate::pretrain::SourceTask;
 use crate::{
     ExperimentError, ExperimentKind, ExperimentPlan, FinetuneMethod, PlannedUnit, RunOptions,
+    ShardOutcome, ShardRun,
 };
+use std::path::Path;
 
 /// A whole pre-training experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +167,19 @@ impl ExperimentKind for PretrainConfig {
         super::run::run::<B>(self, options, device)
     }
 
+    fn run_shard<B: Backend>(
+        &self,
+        options: &RunOptions,
+        run: ShardRun,
+        device: &B::Device,
+    ) -> Result<ShardOutcome, ExperimentError> {
+        super::shard::run_shard::<B>(self, options, run, device)
+    }
+
+    fn gather_shards(&self, experiment_dir: &Path, shards: usize) -> Result<(), ExperimentError> {
+        super::shard::gather_shards(self, experiment_dir, shards)
+    }
+
     fn plan(&self) -> ExperimentPlan {
         let pre = &self.pretraining;
         let fine = &self.finetuning;
@@ -172,6 +187,7 @@ impl ExperimentKind for PretrainConfig {
         let pretraining = pre.sources.iter().map(|source| PlannedUnit {
             label: format!("pre-training {}", source.name()),
             max_steps: pre.steps as u64,
+            stage: crate::Stage::PreTraining,
         });
         let finetuning = pre.sources.iter().flat_map(|source| {
             fine.methods().into_iter().map(move |method| PlannedUnit {
@@ -182,6 +198,7 @@ impl ExperimentKind for PretrainConfig {
                     fine.seeds
                 ),
                 max_steps: fine.seeds as u64 * checkpoints * fine.max_steps as u64,
+                stage: crate::Stage::FineTuning,
             })
         });
         ExperimentPlan {

@@ -11,6 +11,7 @@ mod memory;
 mod outputs;
 mod pretraining;
 pub(crate) mod run;
+mod shard;
 mod source_task;
 
 pub use config::{FinetuningConfig, PretrainConfig, PretrainModelConfig, PretrainingConfig};

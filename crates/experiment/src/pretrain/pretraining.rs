@@ -147,6 +147,65 @@ pub fn pretrain_source<B: Backend>(
         let bytes = serde_json::to_vec_pretty(&completion).expect("serializes");
         goldilocks_store::write_atomic(&dir.join(COMPLETE_FILE), &bytes)?;
     }
+    let checkpoints = load_weights(&store, &dir)?;
+    if let Some(step) = diverged_at {
+        eprintln!(
+            "warning: pre-training {} diverged at step {step}; fine-tuning from the {} \
+             checkpoints before it",
+            source.name(),
+            checkpoints.len()
+        );
+    }
+    Ok(PretrainedSource {
+        source: *source,
+        dir,
+        checkpoints,
+        steps_computed,
+        resumed_from,
+        diverged_at,
+    })
+}
+
+/// The finished pre-training of `source` stored under the experiment (or shard) folder
+/// `experiment_dir`, read without writing anything: None when it is missing or unfinished,
+/// an error when a stored checkpoint is damaged.
+pub fn load_pretrained(
+    config: &PretrainConfig,
+    source: &SourceTask,
+    experiment_dir: &Path,
+) -> Result<Option<PretrainedSource>, ExperimentError> {
+    let dir = store_dir(config, source, experiment_dir);
+    if !dir.join(goldilocks_store::MANIFEST_FILE).is_file() {
+        return Ok(None);
+    }
+    let store = CheckpointStore::open(&dir, &store_hash(config, source))?;
+    if let Some((step, error)) = store.verify_all().into_iter().next() {
+        return Err(ExperimentError::Checkpoint {
+            origin: format!("{} at step {step}", dir.display()),
+            message: format!("is damaged: {error}"),
+        });
+    }
+    let total = config.pretraining.steps;
+    let Some(complete) =
+        read_completion(&dir).filter(|c| c.steps == total && c.kept == store.steps())
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PretrainedSource {
+        source: *source,
+        checkpoints: load_weights(&store, &dir)?,
+        dir,
+        steps_computed: 0,
+        resumed_from: None,
+        diverged_at: complete.diverged_at,
+    }))
+}
+
+/// The weights of every checkpoint in `store` (folder `dir`), ascending by step.
+fn load_weights(
+    store: &CheckpointStore,
+    dir: &Path,
+) -> Result<Vec<CheckpointWeight>, ExperimentError> {
     let mut checkpoints = Vec::new();
     for entry in store.list() {
         let checkpoint = store.load(entry.step)?;
@@ -165,22 +224,7 @@ pub fn pretrain_source<B: Backend>(
             metrics: entry.metrics.clone(),
         });
     }
-    if let Some(step) = diverged_at {
-        eprintln!(
-            "warning: pre-training {} diverged at step {step}; fine-tuning from the {} \
-             checkpoints before it",
-            source.name(),
-            checkpoints.len()
-        );
-    }
-    Ok(PretrainedSource {
-        source: *source,
-        dir,
-        checkpoints,
-        steps_computed,
-        resumed_from,
-        diverged_at,
-    })
+    Ok(checkpoints)
 }
 
 fn read_completion(dir: &Path) -> Option<Completion> {

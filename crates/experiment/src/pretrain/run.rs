@@ -3,7 +3,7 @@
 //! then the analysis outputs.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{CheckpointSummary, FinetuneRun};
@@ -12,11 +12,11 @@ use crate::lock_results_folder;
 use crate::pretrain::finetuning::{ensemble_hash, ensemble_key, finetune_from_checkpoints};
 use crate::pretrain::memory::check_fits;
 use crate::pretrain::outputs::write_pretrain_outputs;
-use crate::pretrain::pretraining::pretrain_source;
-use crate::pretrain::PretrainConfig;
+use crate::pretrain::pretraining::{pretrain_source, PretrainedSource};
+use crate::pretrain::{PretrainConfig, SourceTask};
 use crate::results_folder::{remove_stale_temp_files, write_config};
-use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
-use crate::{ExperimentError, ExperimentKind, RunOptions};
+use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit, UnitRecords};
+use crate::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 
 /// What a finished pre-training experiment produced.
 #[derive(Debug, Clone)]
@@ -82,50 +82,14 @@ pub(crate) fn run<B: Backend>(
                 pretrained.checkpoints.len()
             );
         }
-        checkpoints.extend(pretrained.checkpoints.iter().map(|c| CheckpointSummary {
-            source: source.name(),
-            step: c.step,
-            overlap: c.metrics.get("overlap").copied().unwrap_or(f64::NAN),
-            norm: c.metrics.get("norm").copied().unwrap_or(f64::NAN),
-            source_test_loss: c.metrics.get("source_test_loss").copied().unwrap_or(f64::NAN),
-            target_test_loss: c.metrics.get("target_test_loss").copied().unwrap_or(f64::NAN),
-        }));
+        checkpoints.extend(checkpoint_summaries(source, &pretrained));
         // Pre-training that diverged before its first checkpoint leaves nothing to fine-tune.
         let methods_here = if pretrained.checkpoints.is_empty() { &[][..] } else { &methods[..] };
         for (m, &method) in methods_here.iter().enumerate() {
-            let key = ensemble_key(config, source, method, &pretrained.checkpoints);
-            let unit = StoredUnit {
-                index: s * methods.len() + m,
-                count: total,
-                path: dir.join("runs").join(format!("{key}.jsonl")),
-                config_hash: ensemble_hash(config, method, &pretrained.checkpoints),
-                label: key,
-                records: config.finetuning.seeds * pretrained.checkpoints.len(),
-                budget: config.finetuning.max_steps,
-            };
-            let ensemble = reuse_or_compute(
-                &unit,
-                reuse,
-                |_: &FinetuneRun| true,
-                |bar| {
-                    let runs = finetune_from_checkpoints::<B>(
-                        config,
-                        source,
-                        method,
-                        &pretrained.checkpoints,
-                        device,
-                        &mut |p| bar.update(p),
-                    )?;
-                    let censored = runs.iter().filter(|r| r.censored).count();
-                    let diverged = runs.iter().filter(|r| r.diverged_at.is_some()).count();
-                    let steps = runs.first().map_or(0, |r| r.steps_run);
-                    let mut summary = format!("{steps} steps, {censored} censored");
-                    if diverged > 0 {
-                        summary.push_str(&format!(", {diverged} diverged"));
-                    }
-                    Ok((runs, summary))
-                },
-            )?;
+            let unit =
+                finetune_unit(config, &pretrained, method, s * methods.len() + m, total, &dir);
+            let ensemble =
+                finetune_or_reuse::<B>(config, &pretrained, method, &unit, reuse, device)?;
             if ensemble.reused {
                 reused += 1;
             } else {
@@ -146,4 +110,77 @@ pub(crate) fn run<B: Backend>(
         computed_ensembles: computed,
         report,
     })
+}
+
+/// The summaries of a source's kept checkpoints, for the report.
+fn checkpoint_summaries<'a>(
+    source: &SourceTask,
+    pretrained: &'a PretrainedSource,
+) -> impl Iterator<Item = CheckpointSummary> + 'a {
+    let name = source.name();
+    pretrained.checkpoints.iter().map(move |c| CheckpointSummary {
+        source: name.clone(),
+        step: c.step,
+        overlap: c.metrics.get("overlap").copied().unwrap_or(f64::NAN),
+        norm: c.metrics.get("norm").copied().unwrap_or(f64::NAN),
+        source_test_loss: c.metrics.get("source_test_loss").copied().unwrap_or(f64::NAN),
+        target_test_loss: c.metrics.get("target_test_loss").copied().unwrap_or(f64::NAN),
+    })
+}
+
+/// The stored unit of fine-tuning with `method` from every checkpoint of `pretrained`
+/// (number `index` of `count`), in `dir/runs/`.
+pub(crate) fn finetune_unit(
+    config: &PretrainConfig,
+    pretrained: &PretrainedSource,
+    method: FinetuneMethod,
+    index: usize,
+    count: usize,
+    dir: &Path,
+) -> StoredUnit {
+    let key = ensemble_key(config, &pretrained.source, method, &pretrained.checkpoints);
+    StoredUnit {
+        index,
+        count,
+        path: dir.join("runs").join(format!("{key}.jsonl")),
+        config_hash: ensemble_hash(config, method, &pretrained.checkpoints),
+        label: key,
+        records: config.finetuning.seeds * pretrained.checkpoints.len(),
+        budget: config.finetuning.max_steps,
+    }
+}
+
+/// Fine-tunes with `method` from every checkpoint of `pretrained`, or reuses `unit`'s stored
+/// records.
+pub(crate) fn finetune_or_reuse<B: Backend>(
+    config: &PretrainConfig,
+    pretrained: &PretrainedSource,
+    method: FinetuneMethod,
+    unit: &StoredUnit,
+    reuse: Reuse,
+    device: &B::Device,
+) -> Result<UnitRecords<FinetuneRun>, ExperimentError> {
+    reuse_or_compute(
+        unit,
+        reuse,
+        |_: &FinetuneRun| true,
+        |bar| {
+            let runs = finetune_from_checkpoints::<B>(
+                config,
+                &pretrained.source,
+                method,
+                &pretrained.checkpoints,
+                device,
+                &mut |p| bar.update(p),
+            )?;
+            let censored = runs.iter().filter(|r| r.censored).count();
+            let diverged = runs.iter().filter(|r| r.diverged_at.is_some()).count();
+            let steps = runs.first().map_or(0, |r| r.steps_run);
+            let mut summary = format!("{steps} steps, {censored} censored");
+            if diverged > 0 {
+                summary.push_str(&format!(", {diverged} diverged"));
+            }
+            Ok((runs, summary))
+        },
+    )
 }

@@ -18,7 +18,11 @@ use crate::escape::{
 };
 use crate::field_checks::{at_least_one, lists_at_least_one, unit_fraction, validate_name};
 use crate::scaling::ScalingOutcome;
-use crate::{ExperimentError, ExperimentKind, ExperimentPlan, PlannedUnit, RunOptions};
+use crate::{
+    ExperimentError, ExperimentKind, ExperimentPlan, PlannedUnit, RunOptions, ShardOutcome,
+    ShardRun,
+};
+use std::path::Path;
 
 /// Size of the fixed test set of every point (the test loss is only recorded, not used).
 const TEST_SIZE: usize = 100;
@@ -214,6 +218,19 @@ impl ExperimentKind for ScalingConfig {
         super::run::run::<B>(self, options, device)
     }
 
+    fn run_shard<B: Backend>(
+        &self,
+        options: &RunOptions,
+        run: ShardRun,
+        device: &B::Device,
+    ) -> Result<ShardOutcome, ExperimentError> {
+        super::shard::run_shard::<B>(self, options, run, device)
+    }
+
+    fn gather_shards(&self, experiment_dir: &Path, shards: usize) -> Result<(), ExperimentError> {
+        super::shard::gather_shards(self, experiment_dir, shards)
+    }
+
     fn plan(&self) -> ExperimentPlan {
         let points = self.points();
         let units = points
@@ -223,6 +240,7 @@ impl ExperimentKind for ScalingConfig {
                 PlannedUnit {
                     label: format!("{} ({} seeds)", self.point_name(t, n), target.seeds),
                     max_steps: target.seeds as u64 * target.max_steps(n) as u64,
+                    stage: crate::Stage::FineTuning,
                 }
             })
             .collect();

@@ -7,6 +7,7 @@
 mod config;
 mod outputs;
 pub(crate) mod run;
+mod shard;
 
 pub use config::{PowerLaw, ScalingConfig, ScalingTarget};
 pub use run::ScalingOutcome;

@@ -2,7 +2,7 @@
 //! stored records), then the fits and the outputs.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
 use goldilocks_analysis::{GrowthFit, ScalingPoint};
@@ -45,6 +45,20 @@ impl fmt::Display for ScalingOutcome {
     }
 }
 
+/// Checks that every point's ensembles fit `limit` bytes (in chunks where needed).
+pub(crate) fn check_points_fit(config: &ScalingConfig, limit: u64) -> Result<(), ExperimentError> {
+    for &(t, n) in &config.points() {
+        let point = config.point_config(t, n);
+        check_fits(&point, &plan_ensembles(&point), limit)?;
+    }
+    Ok(())
+}
+
+/// The folder of point (target `t`, N = `n`) under the experiment (or shard) folder `dir`.
+pub(crate) fn point_folder(config: &ScalingConfig, dir: &Path, t: usize, n: usize) -> PathBuf {
+    dir.join("points").join(config.point_name(t, n))
+}
+
 /// Runs `config` on backend `B`: the records of point `<target>-n<N>` go to
 /// `<results_root>/<name>/points/<target>-n<N>/`, the fits and report to `<results_root>/<name>/`.
 pub(crate) fn run<B: Backend>(
@@ -53,10 +67,7 @@ pub(crate) fn run<B: Backend>(
     device: &B::Device,
 ) -> Result<ScalingOutcome, ExperimentError> {
     config.validate()?;
-    for &(t, n) in &config.points() {
-        let point = config.point_config(t, n);
-        check_fits(&point, &plan_ensembles(&point), options.memory_limit)?;
-    }
+    check_points_fit(config, options.memory_limit)?;
     let dir = options.results_root.join(&config.name);
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     write_config(&dir, config)?;
@@ -75,12 +86,8 @@ pub(crate) fn run<B: Backend>(
                 point_config.training.max_steps
             );
         }
-        let ensembles = run_ensembles::<B>(
-            &point_config,
-            &dir.join("points").join(config.point_name(t, n)),
-            options,
-            device,
-        )?;
+        let ensembles =
+            run_ensembles::<B>(&point_config, &point_folder(config, &dir, t, n), options, device)?;
         if ensembles.computed == 0 {
             reused += 1;
         } else {

@@ -17,7 +17,16 @@ use crate::field_checks::{
 use crate::vit::VitOutcome;
 use crate::{
     ExperimentError, ExperimentKind, ExperimentPlan, FinetuneMethod, PlannedUnit, RunOptions,
+    ShardOutcome, ShardRun,
 };
+use std::path::Path;
+
+fn not_sharded() -> ExperimentError {
+    ExperimentError::invalid(
+        "kind",
+        "vit experiments do not run as shards: run them on one machine (without --shard)",
+    )
+}
 
 /// The whole ViT experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,14 +167,33 @@ impl ExperimentKind for VitExperimentConfig {
         super::run::run::<B>(self, options, device)
     }
 
+    /// ViT experiments run on one machine: their pre-training is one unit that every
+    /// fine-tuning unit needs, and a shard is refused with that reason.
+    fn run_shard<B: Backend>(
+        &self,
+        _options: &RunOptions,
+        _run: ShardRun,
+        _device: &B::Device,
+    ) -> Result<ShardOutcome, ExperimentError> {
+        Err(not_sharded())
+    }
+
+    fn gather_shards(&self, _experiment_dir: &Path, _shards: usize) -> Result<(), ExperimentError> {
+        Err(not_sharded())
+    }
+
     fn plan(&self) -> ExperimentPlan {
         let f = &self.finetune;
         let runs = (f.methods().len() * f.seeds.len()) as u64;
-        let pretraining =
-            PlannedUnit { label: "pre-training".into(), max_steps: self.pretrain.steps as u64 };
+        let pretraining = PlannedUnit {
+            label: "pre-training".into(),
+            max_steps: self.pretrain.steps as u64,
+            stage: crate::Stage::PreTraining,
+        };
         let finetuning = self.checkpoint_steps().into_iter().map(|step| PlannedUnit {
             label: format!("fine-tuning from checkpoint {step} ({runs} runs)"),
             max_steps: runs * f.max_steps as u64,
+            stage: crate::Stage::FineTuning,
         });
         ExperimentPlan {
             units: std::iter::once(pretraining).chain(finetuning).collect(),

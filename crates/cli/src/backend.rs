@@ -87,8 +87,36 @@ fn on_gpu<T>(name: &str, work: impl FnOnce() -> T) -> anyhow::Result<T> {
     })
 }
 
+/// How this process was started: through cargo (`cargo xtask`), which can rebuild it with
+/// another backend's feature, or as the installed `goldilocks` binary, which cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontDoor {
+    /// `cargo xtask ...` in a checkout.
+    Cargo,
+    /// The `goldilocks` binary, e.g. on a compute node without a Rust toolchain.
+    Installed,
+}
+
+static FRONT_DOOR: std::sync::OnceLock<FrontDoor> = std::sync::OnceLock::new();
+
+/// Records how this process was started (once, at start-up).
+pub fn set_front_door(door: FrontDoor) {
+    let _ = FRONT_DOOR.set(door);
+}
+
 /// Rebuilds and reruns this command with the backend's cargo feature; returns its exit status.
+/// The installed binary cannot rebuild itself and says how to build one that has the backend.
 pub fn rerun_with_feature(kind: BackendKind) -> anyhow::Result<i32> {
+    if FRONT_DOOR.get() != Some(&FrontDoor::Cargo) {
+        bail!(
+            "backend {} is not compiled into this goldilocks binary; build one with it where \
+             a Rust toolchain is: `cargo install --path crates/cli --features {}` (or run \
+             `cargo xtask ... --backend {}` in a checkout, which rebuilds itself)",
+            kind.feature(),
+            kind.feature(),
+            kind.feature()
+        );
+    }
     if std::env::var_os(REBUILT_ENV).is_some() {
         bail!(
             "backend {} is not compiled in even after rebuilding with feature `{}`",

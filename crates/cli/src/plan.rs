@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::PlanArgs;
 use crate::experiment::load_config;
-use goldilocks_experiment::ExperimentPlan;
+use goldilocks_experiment::{ExperimentPlan, Stage};
 
 /// The JSON form of a plan.
 #[derive(Serialize)]
@@ -23,6 +23,8 @@ struct UnitJson<'a> {
     index: usize,
     label: &'a str,
     max_steps: u64,
+    /// `pre-training` units finish before the `fine-tuning` units that need them.
+    stage: Stage,
 }
 
 /// Prints the plan of the config of `args`.
@@ -44,6 +46,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
                     index,
                     label: &unit.label,
                     max_steps: unit.max_steps,
+                    stage: unit.stage,
                 })
                 .collect(),
         };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::BackendKind;
-use goldilocks_experiment::ConfigOverride;
+use goldilocks_experiment::{ConfigOverride, Stage};
 use goldilocks_theory::TauVariant;
 
 /// Goldilocks: how much pre-training is too much before LoRA fine-tuning.
@@ -34,6 +34,12 @@ pub enum Command {
     /// Print the units a config runs, in order, with their step budgets and the memory
     /// estimate; `--json` for scripts (its `count` sizes a job array).
     Plan(PlanArgs),
+    /// Check every unit that the shards of a sweep stored and write the outputs of the
+    /// one-machine run (summary, report, plots).
+    Merge(MergeArgs),
+    /// Write the sbatch scripts of a sweep (a job array over the units, the merge after it)
+    /// and, with --submit, submit them.
+    Slurm(SlurmArgs),
 }
 
 /// Which config: a file or the embedded default, with overrides.
@@ -102,6 +108,32 @@ pub struct BenchArgs {
 /// Flags of `experiment`.
 #[derive(Debug, Args)]
 pub struct ExperimentArgs {
+    /// The config, the backend and where results go.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Recompute every run even when stored records exist.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Print the units, their step budgets and the memory estimate; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run only the units whose plan index is i mod n (`i/n`, 0-based), into
+    /// <DIR>/<experiment>/shards/<i>-of-<n>/; `auto` reads SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX (Kubernetes) with --shards.
+    #[arg(long, value_name = "i/n|auto")]
+    pub shard: Option<String>,
+    /// The shard count for `--shard auto` where the environment gives only the index.
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shards: Option<usize>,
+    /// With --shard: only the shard's units of this stage (pre-training units must finish
+    /// in every shard before the fine-tuning units that need them start).
+    #[arg(long, value_parser = parse_stage, requires = "shard")]
+    pub stage: Option<Stage>,
+}
+
+/// Flags shared by `experiment` and `merge`: the config, the backend and the results root.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// The config.
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -112,9 +144,6 @@ pub struct ExperimentArgs {
     /// Results root: results go to <DIR>/<experiment name>/.
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
-    /// Recompute every run even when stored records exist.
-    #[arg(long)]
-    pub fresh: bool,
     /// Print no progress.
     #[arg(long)]
     pub quiet: bool,
@@ -130,9 +159,53 @@ pub struct ExperimentArgs {
     /// Data folder of experiments on real data (ViT configs: overrides `data_dir`).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Print the units, their step budgets and the memory estimate; write nothing.
+}
+
+/// Flags of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The config, the backend and where results go (as given to the shards).
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The shard count (default: read from the names of the shard folders).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
+}
+
+/// Flags of `slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// The config.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Results root on the cluster's shared file system.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Array tasks (shards); default: one per unit.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
+    /// Slurm partition (default: the cluster's default).
     #[arg(long)]
-    pub dry_run: bool,
+    pub partition: Option<String>,
+    /// Time limit of each task, in Slurm's format (e.g. 1:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// CPUs of each task; RAYON_NUM_THREADS follows SLURM_CPUS_PER_TASK.
+    #[arg(long, default_value_t = 1)]
+    pub cpus_per_task: usize,
+    /// At most this many array tasks at once (`--array=0-(N-1)%K`).
+    #[arg(long, value_name = "K")]
+    pub array_limit: Option<usize>,
+    /// The binary the jobs run (default: this one).
+    #[arg(long, value_name = "FILE")]
+    pub binary: Option<PathBuf>,
+    /// Submit the scripts with sbatch and print the job ids.
+    #[arg(long)]
+    pub submit: bool,
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    text.parse().map_err(|error: goldilocks_experiment::ExperimentError| error.to_string())
 }
 
 /// Subcommands of `theory`.
@@ -241,9 +314,9 @@ mod tests {
     fn experiment_defaults_and_flags_parse() {
         let cli = Cli::try_parse_from(["xtask", "experiment"]).unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
-        assert_eq!(args.config.config, None);
-        assert_eq!(args.backend, BackendKind::DEFAULT);
-        assert_eq!(args.results, PathBuf::from("results"));
+        assert_eq!(args.run.config.config, None);
+        assert_eq!(args.run.backend, BackendKind::DEFAULT);
+        assert_eq!(args.run.results, PathBuf::from("results"));
         let cli = Cli::try_parse_from([
             "xtask",
             "experiment",
@@ -255,14 +328,14 @@ mod tests {
         ])
         .unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
-        assert_eq!(args.config.config, Some(PathBuf::from("c.toml")));
-        assert_eq!(args.backend, BackendKind::Ndarray);
+        assert_eq!(args.run.config.config, Some(PathBuf::from("c.toml")));
+        assert_eq!(args.run.backend, BackendKind::Ndarray);
         assert!(args.fresh);
         let cli =
             Cli::try_parse_from(["xtask", "experiment", "--config", "v.toml", "--data", "/tmp/fm"])
                 .unwrap();
         let Command::Experiment(args) = cli.command else { panic!("experiment expected") };
-        assert_eq!(args.data, Some(PathBuf::from("/tmp/fm")));
+        assert_eq!(args.run.data, Some(PathBuf::from("/tmp/fm")));
     }
 
     #[test]
