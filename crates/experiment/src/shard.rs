@@ -151,6 +151,22 @@ pub struct ShardOutcome {
     pub reused: usize,
 }
 
+impl ShardOutcome {
+    /// A shard run in `dir` that has not computed or reused anything yet.
+    pub(crate) fn new(dir: PathBuf, shard: Shard) -> Self {
+        Self { dir, shard, computed: 0, reused: 0 }
+    }
+
+    /// Counts one finished unit: reused from its stored file, or computed now.
+    pub(crate) fn count(&mut self, reused: bool) {
+        if reused {
+            self.reused += 1;
+        } else {
+            self.computed += 1;
+        }
+    }
+}
+
 impl fmt::Display for ShardOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -24,15 +24,6 @@ use crate::{
     ShardRun, Stage,
 };
 
-/// Units computed now and units reused from their stored files.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct UnitCounts {
-    /// Units computed now.
-    pub computed: usize,
-    /// Units reused.
-    pub reused: usize,
-}
-
 /// Runs the units of `run.shard` into its folder under `<results_root>/<name>/shards/`.
 pub(crate) fn run_shard<B: Backend>(
     config: &EscapeConfig,
@@ -45,14 +36,10 @@ pub(crate) fn run_shard<B: Backend>(
     let dir = run.shard.folder(&options.results_root.join(&config.name));
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     write_config(&dir, config)?;
-    let counts = run_variants::<B>(
-        config,
-        &dir,
-        &|unit| run.runs(unit, Stage::FineTuning),
-        options,
-        device,
-    )?;
-    Ok(ShardOutcome { dir, shard: run.shard, computed: counts.computed, reused: counts.reused })
+    let mut outcome = ShardOutcome::new(dir, run.shard);
+    let owns = |unit| run.runs(unit, Stage::FineTuning);
+    run_variants::<B>(config, &owns, options, device, &mut outcome)?;
+    Ok(outcome)
 }
 
 /// The stored unit of variant `v` of `plan` (unit `index` of `count`) in folder `dir`.
@@ -75,22 +62,22 @@ fn width(plans: &[EnsemblePlan]) -> usize {
 }
 
 /// Runs the variant units for which `owns(unit index)` holds, each ensemble's missing ones
-/// together, and stores each unit's records in `dir/runs/`.
+/// together, stores each unit's records in `outcome.dir/runs/` and counts them in `outcome`.
 fn run_variants<B: Backend>(
     config: &EscapeConfig,
-    dir: &Path,
     owns: &dyn Fn(usize) -> bool,
     options: &RunOptions,
     device: &B::Device,
-) -> Result<UnitCounts, ExperimentError> {
+    outcome: &mut ShardOutcome,
+) -> Result<(), ExperimentError> {
+    let dir = outcome.dir.clone();
     let plans = plan_ensembles(config);
     let width = width(&plans);
     let count = plans.len() * width;
-    let mut counts = UnitCounts::default();
     for (e, plan) in plans.iter().enumerate() {
         let mut missing = Vec::new();
         for v in (0..width).filter(|v| owns(e * width + v)) {
-            let unit = variant_unit(config, plan, v, e * width + v, count, dir);
+            let unit = variant_unit(config, plan, v, e * width + v, count, &dir);
             if !options.fresh && load_stored(&unit, |_: &RunRecord| true).is_some() {
                 if options.show_progress {
                     eprintln!(
@@ -99,7 +86,7 @@ fn run_variants<B: Backend>(
                         unit.label
                     );
                 }
-                counts.reused += 1;
+                outcome.count(true);
             } else {
                 missing.push((v, unit));
             }
@@ -130,10 +117,10 @@ fn run_variants<B: Backend>(
         }
         for ((_, unit), column) in missing.iter().zip(&columns) {
             store_records(unit, column)?;
-            counts.computed += 1;
+            outcome.count(false);
         }
     }
-    Ok(counts)
+    Ok(())
 }
 
 /// Checks every variant unit in the folder of its owner among `shards` shards and writes the

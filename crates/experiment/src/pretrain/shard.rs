@@ -41,16 +41,12 @@ pub(crate) fn run_shard<B: Backend>(
     let methods = config.finetuning.methods();
     let plan = config.plan();
     let reuse = Reuse { stored: !options.fresh, show_progress: options.show_progress };
-    let (mut computed, mut reused) = (0, 0);
+    let mut outcome = ShardOutcome::new(dir.clone(), run.shard);
     for (s, source) in sources.iter().enumerate() {
         if run.runs(s, Stage::PreTraining) {
             let pretrained =
                 pretrain_source::<B>(config, source, &dir, options.show_progress, device)?;
-            if pretrained.steps_computed == 0 {
-                reused += 1;
-            } else {
-                computed += 1;
-            }
+            outcome.count(pretrained.steps_computed == 0);
         }
     }
     for (s, source) in sources.iter().enumerate() {
@@ -78,14 +74,12 @@ pub(crate) fn run_shard<B: Backend>(
         }
         for (index, method) in owned {
             let unit = finetune_unit(config, &pretrained, method, index, plan.units.len(), &dir);
-            if finetune_or_reuse::<B>(config, &pretrained, method, &unit, reuse, device)?.reused {
-                reused += 1;
-            } else {
-                computed += 1;
-            }
+            let records =
+                finetune_or_reuse::<B>(config, &pretrained, method, &unit, reuse, device)?;
+            outcome.count(records.reused);
         }
     }
-    Ok(ShardOutcome { dir, shard: run.shard, computed, reused })
+    Ok(outcome)
 }
 
 /// Checks every source's finished store and every fine-tuning unit in their owners' folders

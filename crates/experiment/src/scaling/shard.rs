@@ -31,7 +31,7 @@ pub(crate) fn run_shard<B: Backend>(
     let dir = run.shard.folder(&options.results_root.join(&config.name));
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     write_config(&dir, config)?;
-    let (mut computed, mut reused) = (0, 0);
+    let mut outcome = ShardOutcome::new(dir.clone(), run.shard);
     for (index, &(t, n)) in config.points().iter().enumerate() {
         if !run.runs(index, Stage::FineTuning) {
             continue;
@@ -39,13 +39,9 @@ pub(crate) fn run_shard<B: Backend>(
         let point_config = config.point_config(t, n);
         let ensembles =
             run_ensembles::<B>(&point_config, &point_folder(config, &dir, t, n), options, device)?;
-        if ensembles.computed == 0 {
-            reused += 1;
-        } else {
-            computed += 1;
-        }
+        outcome.count(ensembles.computed == 0);
     }
-    Ok(ShardOutcome { dir, shard: run.shard, computed, reused })
+    Ok(outcome)
 }
 
 /// Checks every point's ensemble files in its owner's folder and stores them under
