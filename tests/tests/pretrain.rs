@@ -88,6 +88,41 @@ fn tiny_pretraining_writes_every_output() {
 }
 
 #[test]
+fn a_source_with_its_own_activation_is_learnt_through_it_and_read_through_the_target() {
+    // He3 target; linear source teachers at overlap 1 and 0.6 with w*. Pre-training is linear
+    // regression, so the weight reaches the source teacher; the target test loss reads the
+    // same weight through He3: about 0 at overlap 1, 6 (1 - 0.6^3) = 4.7 at overlap 0.6,
+    // where a linear reading would give 1 - 0.6 = 0.4.
+    let text = TINY
+        .replace("activation = \"relu\"", "activation = \"he3\"")
+        .replace(
+            "sources = [{ kind = \"same\" }, { kind = \"squared\" }]",
+            "sources = [{ kind = \"rotated\", rho = 1.0, activation = \"linear\" }, \
+             { kind = \"rotated\", rho = 0.6, activation = \"linear\" }]",
+        )
+        .replace("steps = 64", "steps = 256")
+        .replace("dense_until = 64, every = 64", "dense_until = 256, every = 256")
+        .replace("ranks = [1, 2]", "ranks = [1]")
+        .replace("full = true", "full = false")
+        .replace("seeds = 3", "seeds = 1")
+        .replace("max_steps = 400", "max_steps = 20");
+    let config = PretrainConfig::from_toml(&text, "test.toml").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let outcome = config.run::<NdArray>(&options(root.path()), &Default::default()).unwrap();
+    let last =
+        |source: &str| outcome.checkpoints.iter().rfind(|c| c.source == source).unwrap().clone();
+    let aligned = last("rotated-1-linear");
+    assert!(aligned.overlap > 0.999 && aligned.source_test_loss < 1e-4, "{aligned:?}");
+    assert!(aligned.target_test_loss < 1e-2, "{aligned:?}");
+    let rotated = last("rotated-0.6-linear");
+    assert!((rotated.overlap - 0.6).abs() < 1e-3 && rotated.source_test_loss < 1e-4, "{rotated:?}");
+    assert!((rotated.target_test_loss - 4.7).abs() < 1.0, "{rotated:?}");
+    let first = &outcome.checkpoints[0];
+    assert_eq!(first.step, 0);
+    assert!(first.target_test_loss > 2.0, "{first:?}");
+}
+
+#[test]
 fn a_rerun_reuses_checkpoints_and_records() {
     let root = tempfile::tempdir().unwrap();
     run(root.path());
@@ -192,6 +227,16 @@ fn bad_pretraining_configs_name_the_field() {
             "pretraining.retention",
         ),
         ("full = true", "full = true\nbogus = 1", "bogus"),
+        (
+            "{ kind = \"squared\" }]",
+            "{ kind = \"rotated\", rho = 0.5, activation = \"sign\" }]",
+            "pretraining.sources[1]",
+        ),
+        (
+            "{ kind = \"squared\" }]",
+            "{ kind = \"rotated\", rho = 0.5, activation = \"cube\" }]",
+            "cube",
+        ),
         ("init_norm = 0.1", "init_norm = 0.1\nloss_bound = -1", "pretraining.loss_bound"),
     ];
     for (from, to, field) in cases {

@@ -63,13 +63,27 @@ pub struct Goldilocks {
     pub cheapest_total: (usize, f64),
     /// Seeds used (those present at every checkpoint).
     pub seeds: usize,
+    /// Runs of those seeds, over every checkpoint, that reached the target. When none did,
+    /// every checkpoint sits at the budget and no checkpoint is the fastest.
+    pub reached: usize,
 }
+
+impl Goldilocks {
+    /// Whether any run reached the target, so that the fastest checkpoint means something.
+    pub fn has_fastest(&self) -> bool {
+        self.reached > 0
+    }
+}
+
+/// One seed's fine-tuning steps (counted at the budget when not reached) and whether it
+/// reached the target.
+type SeedOutcome = (f64, bool);
 
 /// The Goldilocks checkpoint of every (source, method) in `runs`, in order of first
 /// appearance. Only seeds present at every checkpoint of a (source, method) are used.
 pub fn find_goldilocks<R: FinetuneOutcome>(runs: &[R]) -> Vec<Goldilocks> {
     let mut order: Vec<(String, String)> = Vec::new();
-    let mut table: BTreeMap<(String, String), BTreeMap<usize, BTreeMap<u64, f64>>> =
+    let mut table: BTreeMap<(String, String), BTreeMap<usize, BTreeMap<u64, SeedOutcome>>> =
         BTreeMap::new();
     for run in runs {
         let key = (run.source().to_string(), run.method().to_string());
@@ -81,7 +95,7 @@ pub fn find_goldilocks<R: FinetuneOutcome>(runs: &[R]) -> Vec<Goldilocks> {
             .or_default()
             .entry(run.checkpoint_step())
             .or_default()
-            .insert(run.seed(), run.steps_or_budget());
+            .insert(run.seed(), (run.steps_or_budget(), run.steps_to_target().is_some()));
     }
     order
         .into_iter()
@@ -97,9 +111,13 @@ pub fn find_goldilocks<R: FinetuneOutcome>(runs: &[R]) -> Vec<Goldilocks> {
             let steps: Vec<usize> = by_step.keys().copied().collect();
             let matrix: Vec<Vec<f64>> = by_step
                 .values()
-                .map(|per_seed| seeds.iter().map(|s| per_seed[s]).collect())
+                .map(|per_seed| seeds.iter().map(|s| per_seed[s].0).collect())
                 .collect();
-            Some(goldilocks_of(key.0, key.1, &steps, &matrix))
+            let reached = by_step
+                .values()
+                .map(|per_seed| seeds.iter().filter(|s| per_seed[s].1).count())
+                .sum();
+            Some(Goldilocks { reached, ..goldilocks_of(key.0, key.1, &steps, &matrix) })
         })
         .collect()
 }
@@ -159,6 +177,7 @@ fn goldilocks_of(
         slowdown,
         cheapest_total: (steps[cheapest], totals[cheapest]),
         seeds,
+        reached: 0,
     }
 }
 
@@ -208,6 +227,19 @@ mod tests {
         assert_eq!(rise.difference.mean, 20.25);
         assert!(rise.is_significant());
         assert_eq!(g.cheapest_total, (8, 28.5));
+        assert_eq!(g.reached, 12);
+        assert!(g.has_fastest());
+    }
+
+    #[test]
+    fn no_checkpoint_is_the_fastest_when_no_run_reaches_the_target() {
+        let runs: Vec<FinetuneRun> = [0, 8, 64]
+            .into_iter()
+            .flat_map(|step| (0..3).map(move |seed| run("src", "full", step, seed, None)))
+            .collect();
+        let g = &find_goldilocks(&runs)[0];
+        assert_eq!(g.reached, 0);
+        assert!(!g.has_fastest());
     }
 
     #[test]

@@ -170,6 +170,7 @@ mod tests {
             }),
             cheapest_total: (32, 80.5),
             seeds: 4,
+            reached: 3,
         };
         let row = FinetuneRow {
             source: "squared".into(),
@@ -208,8 +209,15 @@ mod tests {
         assert!(report.contains("Yes: from step 64 to step 1024 of pre-training, fine-tuning slows from 40 to 90 steps"), "{report}");
         assert!(report.contains("| 64 | 40* [35, 45] |"));
         assert!(report.contains("![headline](plots/headline-squared.svg)"));
-        assert!(slowdown_sentence(&Goldilocks { slowdown: None, ..g }).starts_with("No:"));
+        assert!(slowdown_sentence(&Goldilocks { slowdown: None, ..g.clone() }).starts_with("No:"));
         assert!(!report.contains("Diverged"), "{report}");
+        let unreached =
+            verdict_section(&[Goldilocks { reached: 0, last: (1024, 500.0), ..g.clone() }]);
+        assert!(
+            unreached.contains("| squared | lora-r1 | none: no run reaches the target |"),
+            "{unreached}"
+        );
+        assert!(unreached.contains("within the budget of 500 steps"), "{unreached}");
 
         let diverged = FinetuneRow { censored: 0, diverged: 2, ..row };
         let section = diverged_section(&[diverged], &[("rotated-0.8".into(), 37)]);

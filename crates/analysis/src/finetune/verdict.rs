@@ -40,6 +40,14 @@ pub fn verdict_section(goldilocks: &[Goldilocks]) -> String {
     let _ = writeln!(out, "| source | method | Goldilocks checkpoint | steps (95% interval) | fastest in resamples | 90% interval of the fastest checkpoint | does more pre-training slow it? | cheapest pre-training + fine-tuning |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for g in goldilocks {
+        if !g.has_fastest() {
+            let _ = writeln!(
+                out,
+                "| {} | {} | none: no run reaches the target | - | - | - | - | - |",
+                g.source, g.method
+            );
+            continue;
+        }
         let slower = match g.slowdown {
             None => "no".to_string(),
             Some(rise) => format!(
@@ -74,6 +82,15 @@ pub fn verdict_section(goldilocks: &[Goldilocks]) -> String {
     for source in &sources {
         let _ = writeln!(out, "Source `{source}`:\n");
         for g in goldilocks.iter().filter(|g| g.source == *source) {
+            if !g.has_fastest() {
+                let _ = writeln!(
+                    out,
+                    "- {}: no run from any checkpoint reaches the target within the budget of {} steps, so no checkpoint is the fastest.",
+                    g.method,
+                    trimmed(g.last.1, 0)
+                );
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "- {}: fastest from the checkpoint at step {}. Does more pre-training slow it? {}",

@@ -234,7 +234,10 @@ fn read_completion(dir: &Path) -> Option<Completion> {
 
 /// The tensors that pre-training and its checkpoint metrics need.
 struct SourceSetup<B: Backend> {
+    /// The pre-training student, with the source task's activation.
     student: SingleIndexEnsemble,
+    /// The same weight read with the target's activation, for the target test loss.
+    target_student: SingleIndexEnsemble,
     source_teacher: Tensor<B, 3>,
     target_teacher_row: Vec<f64>,
     test_inputs: Tensor<B, 3>,
@@ -250,7 +253,11 @@ impl<B: Backend> SourceSetup<B> {
     ) -> Result<Self, ExperimentError> {
         let model = &config.model;
         let n = model.input_dim;
-        let student =
+        let student = SingleIndexEnsemble::new(
+            vec![ActivationPair::matching(source.activation(model.activation))],
+            1,
+        )?;
+        let target_student =
             SingleIndexEnsemble::new(vec![ActivationPair::matching(model.activation)], 1)?;
         let target = teacher_rows(model.seed, 1, n).remove(0);
         let source_row = source.teacher_direction(&target, model.seed);
@@ -258,9 +265,10 @@ impl<B: Backend> SourceSetup<B> {
         let target_teacher = row_tensor::<B>(&target, device);
         let test_inputs = test_inputs::<B>(config, device);
         let source_test_labels = source_labels(&student, source, &test_inputs, &source_teacher);
-        let target_test_labels = student.labels(&test_inputs, &target_teacher);
+        let target_test_labels = target_student.labels(&test_inputs, &target_teacher);
         Ok(Self {
             student,
+            target_student,
             source_teacher,
             target_teacher_row: target,
             test_inputs,
@@ -284,7 +292,11 @@ impl<B: Backend> SourceSetup<B> {
             ),
             (
                 "target_test_loss".to_string(),
-                scalar(self.student.loss(&self.test_inputs, weight, &self.target_test_labels)),
+                scalar(self.target_student.loss(
+                    &self.test_inputs,
+                    weight,
+                    &self.target_test_labels,
+                )),
             ),
         ])
     }
