@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: throughput of the ensemble runner on fixed workloads, per compiled
-//! backend, beside the reference scripts of bench/peers/ when Python is available.
+//! backend, beside the peer scripts of bench/peers/ (NumPy, PyTorch, JAX) on the same
+//! workloads, each where its Python module is installed.
 //!
 //! Workloads:
 //! - `paper`: the paper's setting, N = 1000, B = 500, linear, 27 runs (9 strengths x 3 seeds;
@@ -118,11 +119,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let peers = run_peers(&args);
     if !peers.is_empty() {
-        println!("\nratio to the reference scripts (sample-steps/s):");
+        println!("\nratio to the peers (sample-steps/s):");
         print_ratios(&results, &peers);
     }
     let path = args.output.clone();
-    let json = serde_json::to_string_pretty(&results)?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "goldilocks": results,
+        "peers": peers,
+    }))?;
     goldilocks_store::write_atomic(&path, json.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     println!("written: {}", path.display());
@@ -176,56 +180,90 @@ impl BackendTask for TimedEnsemble<'_> {
     }
 }
 
-/// One reference script's result: its workload and measured sample-steps per second.
+/// The workload a peer script runs, in the peer scripts' own terms (`bench/peers/*.py`
+/// state each definition in their docstrings; they match the configs above).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "workload", rename_all = "lowercase")]
+enum PeerWorkload {
+    /// The paper workload: 27 runs, 3 seeds' batches per step.
+    Paper,
+    /// The online workload with this many runs, each with its own sample stream.
+    Online { runs: usize },
+}
+
+/// The peer workload of the same definition as a measurement of this bench; None for the
+/// online workload whose runs share one input stream, which no peer runs.
+fn peer_workload_of(measurement: &Measurement) -> Option<PeerWorkload> {
+    if measurement.workload.starts_with("paper") {
+        Some(PeerWorkload::Paper)
+    } else if measurement.workload.contains("one input stream") {
+        None
+    } else {
+        Some(PeerWorkload::Online { runs: measurement.runs })
+    }
+}
+
+/// The peers and the Python module each needs; a peer whose module is missing is skipped.
+const PEERS: [(&str, &str); 3] = [("numpy", "numpy"), ("torch", "torch"), ("jax", "jax")];
+
+/// One peer script's result on one workload.
+#[derive(Debug, Serialize)]
 struct PeerRate {
-    script: &'static str,
+    peer: &'static str,
+    #[serde(flatten)]
+    workload: PeerWorkload,
     sample_steps_per_second: f64,
 }
 
-/// The reference scripts, when python3 (with numpy, and torch for the torch peers) is present.
-/// The NumPy loop runs at least 2000 steps: its first hundred steps are several times slower
-/// than its steady rate.
+/// Runs every peer (`bench/peers/<peer>_peer.py`) whose Python module is installed on every
+/// workload: the paper workload, and the online one with 1, 64 and 1024 runs; the NumPy peer,
+/// a Python loop over runs, only runs the online workload with 1 run (the NumPy loop). The
+/// online workloads run at least 2000 steps: a loop's first hundred steps are several times
+/// slower than its steady rate.
 fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
-    let peers = PathBuf::from("bench/peers");
-    let numpy_steps = args.online_steps.max(2000).to_string();
-    let runs: [(&'static str, Vec<String>); 3] = [
-        ("numpy_lora_sgd.py", vec!["1024".into(), "4".into(), numpy_steps]),
-        (
-            "torch_lora_sgd.py",
-            vec![
-                "cpu".into(),
-                "1024".into(),
-                "1024".into(),
-                "4".into(),
-                args.online_steps.to_string(),
-            ],
-        ),
-        (
-            "torch_paper_ensemble.py",
-            vec![
-                "cpu".into(),
-                "1000".into(),
-                "500".into(),
-                "27".into(),
-                args.paper_steps.to_string(),
-            ],
-        ),
-    ];
+    let online_steps = args.online_steps.max(2000);
     let mut rates = Vec::new();
-    for (script, script_args) in runs {
-        match Command::new("python3").arg(peers.join(script)).args(&script_args).output() {
-            Ok(output) if output.status.success() => {
-                let text = String::from_utf8_lossy(&output.stdout);
-                print!("peer {script}: {text}");
-                if let Some(rate) = sample_steps_per_second(&text) {
-                    rates.push(PeerRate { script, sample_steps_per_second: rate });
+    for (peer, module) in PEERS {
+        let script = PathBuf::from("bench/peers").join(format!("{peer}_peer.py"));
+        let mut workloads = vec![PeerWorkload::Paper, PeerWorkload::Online { runs: 1 }];
+        if peer != "numpy" {
+            workloads
+                .extend([PeerWorkload::Online { runs: 64 }, PeerWorkload::Online { runs: 1024 }]);
+        }
+        for workload in workloads {
+            let mut command = Command::new("python3");
+            command.arg(&script);
+            match workload {
+                PeerWorkload::Paper => {
+                    command.args(["paper", "--steps", &args.paper_steps.to_string()])
+                }
+                PeerWorkload::Online { runs } => command.args([
+                    "online",
+                    "--runs",
+                    &runs.to_string(),
+                    "--steps",
+                    &online_steps.to_string(),
+                ]),
+            };
+            match command.output() {
+                Ok(output) if output.status.success() => {
+                    let text = String::from_utf8_lossy(&output.stdout);
+                    print!("peer {peer}: {text}");
+                    if let Some(rate) = sample_steps_per_second(&text) {
+                        rates.push(PeerRate { peer, workload, sample_steps_per_second: rate });
+                    }
+                }
+                Ok(output) => {
+                    let reason = String::from_utf8_lossy(&output.stderr);
+                    let last = reason.lines().last().unwrap_or("failed");
+                    println!("peer {peer}: skipped ({last}; needs the Python module {module})");
+                    break;
+                }
+                Err(error) => {
+                    println!("peer {peer}: skipped (python3: {error})");
+                    break;
                 }
             }
-            Ok(output) => {
-                let reason = String::from_utf8_lossy(&output.stderr);
-                println!("peer {script}: skipped ({})", reason.lines().last().unwrap_or("failed"));
-            }
-            Err(error) => println!("peer {script}: skipped (python3: {error})"),
         }
     }
     rates
@@ -237,18 +275,30 @@ fn sample_steps_per_second(text: &str) -> Option<f64> {
     before.split_whitespace().last()?.trim_end_matches(',').parse().ok()
 }
 
-/// Each measurement's rate over the peer that runs its workload: online workloads against the
-/// NumPy single-run loop and the torch ensemble, the paper workload against the torch ensemble.
+/// Each measurement's rate over every peer's rate on the same workload, and every online
+/// measurement's rate over the NumPy loop (one run, batch 1).
 fn print_ratios(results: &[Measurement], peers: &[PeerRate]) {
-    for peer in peers {
-        let online = peer.script != "torch_paper_ensemble.py";
-        for m in results.iter().filter(|m| m.workload.starts_with("online") == online) {
+    let numpy_loop = PeerWorkload::Online { runs: 1 };
+    for m in results {
+        let workload = peer_workload_of(m);
+        for peer in peers {
+            let same = workload == Some(peer.workload);
+            let loop_reference = peer.peer == "numpy"
+                && peer.workload == numpy_loop
+                && m.workload.starts_with("online");
+            if !(same || loop_reference) {
+                continue;
+            }
+            let against = match peer.workload {
+                PeerWorkload::Paper => format!("{} paper", peer.peer),
+                PeerWorkload::Online { runs } => format!("{} online, {runs} runs", peer.peer),
+            };
             println!(
                 "{:<58} {:>8} {:>8.2}x {}",
                 m.workload,
                 m.backend,
                 m.sample_steps_per_second / peer.sample_steps_per_second,
-                peer.script
+                against
             );
         }
     }
@@ -256,14 +306,33 @@ fn print_ratios(results: &[Measurement], peers: &[PeerRate]) {
 
 #[cfg(test)]
 mod tests {
-    use super::sample_steps_per_second;
+    use super::{peer_workload_of, sample_steps_per_second, Measurement, PeerWorkload};
+
+    #[test]
+    fn each_workload_is_compared_with_the_peer_workload_of_the_same_definition() {
+        let measurement = |workload: &str, runs: usize| Measurement {
+            workload: workload.into(),
+            backend: "flex".into(),
+            runs,
+            steps: 1,
+            seconds: 1.0,
+            steps_per_second: 1.0,
+            sample_steps_per_second: 1.0,
+        };
+        let paper = measurement("paper, projected inputs", 27);
+        assert_eq!(peer_workload_of(&paper), Some(PeerWorkload::Paper));
+        let online = measurement("online (N=1024, r=4, B=1, 64 runs)", 64);
+        assert_eq!(peer_workload_of(&online), Some(PeerWorkload::Online { runs: 64 }));
+        let shared = measurement("online, one input stream (N=1024, r=4, B=1, 1024 runs)", 1024);
+        assert_eq!(peer_workload_of(&shared), None);
+    }
 
     #[test]
     fn peer_rates_are_read_from_their_output() {
-        let numpy = "numpy d=1024 r=4: 46.1 us/step, 2.169e+04 sample-steps/s\n";
-        assert_eq!(sample_steps_per_second(numpy), Some(2.169e4));
-        let torch = "torch-paper cpu N=1000 B=500 E=27: 12.5 steps/s, 1.688e+05 sample-steps/s, overlap 0.031\n";
-        assert_eq!(sample_steps_per_second(torch), Some(1.688e5));
+        let numpy = "numpy online runs=1: 31566.1 steps/s, 3.157e+04 sample-steps/s\n";
+        assert_eq!(sample_steps_per_second(numpy), Some(3.157e4));
+        let jax = "jax paper runs=27: 48.6 steps/s, 6.567e+05 sample-steps/s\n";
+        assert_eq!(sample_steps_per_second(jax), Some(6.567e5));
         assert_eq!(sample_steps_per_second("no rate here"), None);
     }
 }
