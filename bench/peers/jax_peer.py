@@ -17,11 +17,12 @@ Install: pip install jax (the CPU wheel). Prints one line:
 `jax <workload> runs=E: S steps/s, R sample-steps/s`.
 Usage: python3 jax_peer.py {online,paper} [--runs E] [--steps S]
 """
-import argparse
 import time
 
 import jax
 import jax.numpy as jnp
+
+from peer_cli import run_peer
 
 
 def online(runs, steps):
@@ -94,20 +95,7 @@ def paper(steps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=["online", "paper"])
-    parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=2000)
-    args = parser.parse_args()
-    if args.workload == "online":
-        seconds = online(args.runs, args.steps)
-        runs, batch = args.runs, 1
-    else:
-        seconds = paper(args.steps)
-        runs, batch = 27, 500
-    rate = args.steps / seconds
-    print(f"jax {args.workload} runs={runs}: {rate:.1f} steps/s, "
-          f"{rate * runs * batch:.3e} sample-steps/s")
+    run_peer("jax", __doc__.splitlines()[0], online, paper)
 
 
 if __name__ == "__main__":

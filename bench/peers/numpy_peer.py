@@ -15,10 +15,11 @@ Workloads (the same definitions as the Rust bench's configs):
 Prints one line: `numpy <workload> runs=E: S steps/s, R sample-steps/s`.
 Usage: python3 numpy_peer.py {online,paper} [--runs E] [--steps S]
 """
-import argparse
 import time
 
 import numpy as np
+
+from peer_cli import run_peer
 
 
 def online(runs, steps):
@@ -76,20 +77,7 @@ def paper(steps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=["online", "paper"])
-    parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=2000)
-    args = parser.parse_args()
-    if args.workload == "online":
-        seconds = online(args.runs, args.steps)
-        runs, batch = args.runs, 1
-    else:
-        seconds = paper(args.steps)
-        runs, batch = 27, 500
-    rate = args.steps / seconds
-    print(f"numpy {args.workload} runs={runs}: {rate:.1f} steps/s, "
-          f"{rate * runs * batch:.3e} sample-steps/s")
+    run_peer("numpy", __doc__.splitlines()[0], online, paper)
 
 
 if __name__ == "__main__":

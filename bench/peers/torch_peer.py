@@ -16,10 +16,11 @@ Workloads (the same definitions as the Rust bench's configs):
 Prints one line: `torch <workload> runs=E: S steps/s, R sample-steps/s`.
 Usage: python3 torch_peer.py {online,paper} [--runs E] [--steps S] [--device cpu]
 """
-import argparse
 import time
 
 import torch
+
+from peer_cli import run_peer
 
 
 def online(runs, steps, device):
@@ -84,21 +85,8 @@ def timed(step, steps, device):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=["online", "paper"])
-    parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
-    if args.workload == "online":
-        seconds = online(args.runs, args.steps, args.device)
-        runs, batch = args.runs, 1
-    else:
-        seconds = paper(args.steps, args.device)
-        runs, batch = 27, 500
-    rate = args.steps / seconds
-    print(f"torch {args.workload} runs={runs}: {rate:.1f} steps/s, "
-          f"{rate * runs * batch:.3e} sample-steps/s")
+    add_device = lambda parser: parser.add_argument("--device", default="cpu")
+    run_peer("torch", __doc__.splitlines()[0], online, paper, add_device)
 
 
 if __name__ == "__main__":

@@ -203,8 +203,9 @@ fn peer_workload_of(measurement: &Measurement) -> Option<PeerWorkload> {
     }
 }
 
-/// The peers and the Python module each needs; a peer whose module is missing is skipped.
-const PEERS: [(&str, &str); 3] = [("numpy", "numpy"), ("torch", "torch"), ("jax", "jax")];
+/// The peers, each named after the Python module it needs; a peer whose module is missing is
+/// skipped.
+const PEERS: [&str; 3] = ["numpy", "torch", "jax"];
 
 /// One peer script's result on one workload.
 #[derive(Debug, Serialize)]
@@ -223,7 +224,7 @@ struct PeerRate {
 fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
     let online_steps = args.online_steps.max(2000);
     let mut rates = Vec::new();
-    for (peer, module) in PEERS {
+    for peer in PEERS {
         let script = PathBuf::from("bench/peers").join(format!("{peer}_peer.py"));
         let mut workloads = vec![PeerWorkload::Paper, PeerWorkload::Online { runs: 1 }];
         if peer != "numpy" {
@@ -256,7 +257,7 @@ fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
                 Ok(output) => {
                     let reason = String::from_utf8_lossy(&output.stderr);
                     let last = reason.lines().last().unwrap_or("failed");
-                    println!("peer {peer}: skipped ({last}; needs the Python module {module})");
+                    println!("peer {peer}: skipped ({last}; needs the Python module {peer})");
                     break;
                 }
                 Err(error) => {
