@@ -45,9 +45,17 @@ fn tiny_experiment_writes_every_output_and_snapshots_match() {
         "report.md",
         "plots/escape-time.svg",
         "plots/overlap-relu-random-start-r1.svg",
+        "plots/escape-time.png",
+        "plots/overlap-relu-random-start-r1.png",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
+    // Each PNG is the rendering of the SVG beside it.
+    let svg = read(&dir.join("plots/escape-time.svg"));
+    assert_eq!(
+        std::fs::read(dir.join("plots/escape-time.png")).unwrap(),
+        goldilocks_analysis::plot::png_copy(&svg).unwrap()
+    );
     // The resolved config reads back as the same config.
     assert_eq!(
         EscapeConfig::from_toml(&read(&dir.join("config.toml")), "config.toml").unwrap(),

@@ -57,6 +57,8 @@ fn tiny_pretraining_writes_every_output() {
         "report.md",
         "plots/headline-same.svg",
         "plots/headline-squared.svg",
+        "plots/headline-same.png",
+        "plots/headline-squared.png",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }

@@ -38,7 +38,9 @@ fn tiny_scaling_writes_every_output_with_one_csv_row_per_point() {
     let outcome = run(root.path());
     let dir = root.path().join("scaling-tiny");
     assert_eq!((outcome.computed_points, outcome.reused_points), (4, 0));
-    for file in ["config.toml", "scaling.csv", "report.md", "plots/scaling.svg"] {
+    for file in
+        ["config.toml", "scaling.csv", "report.md", "plots/scaling.svg", "plots/scaling.png"]
+    {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     for point in ["he1-n8", "he1-n16", "he3-n8", "he3-n16"] {

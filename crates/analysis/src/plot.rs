@@ -7,12 +7,14 @@
 //! - [`headline_plot`](mod@headline_plot): fine-tuning time versus pre-training steps;
 //! - [`series_plot`](mod@series_plot): generic named lines with error bars;
 //! - [`ode_plot`]: measured m_V curves beside the ODE and the large-N step map;
-//! - [`scaling_plot`](mod@scaling_plot): escape step versus N (log-log) with the growth fits.
+//! - [`scaling_plot`](mod@scaling_plot): escape step versus N (log-log) with the growth fits;
+//! - [`png_copy`](mod@png_copy): a PNG copy of any of them.
 
 pub mod escape_plot;
 pub mod headline_plot;
 pub mod ode_plot;
 pub mod overlap_plot;
+pub mod png_copy;
 pub mod scaling_plot;
 pub mod series_plot;
 pub mod theory_plot;
@@ -21,6 +23,7 @@ pub use escape_plot::escape_time_plot;
 pub use headline_plot::headline_plot;
 pub use ode_plot::ode_comparison_plot;
 pub use overlap_plot::{overlap_curves_plot, overlap_curves_with_ode_plot};
+pub use png_copy::png_copy;
 pub use scaling_plot::scaling_plot;
 pub use series_plot::{series_plot, Series, SeriesAxes, SeriesPoint};
 pub use theory_plot::theory_fit_plot;

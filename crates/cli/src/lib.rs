@@ -50,6 +50,7 @@ pub fn main(door: FrontDoor) {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     stop_on_signals();
     fail_writes_over_the_file_size_limit();
+    end_quietly_when_the_output_closes();
     if let Err(error) = run(cli) {
         eprintln!("error: {error:#}");
         let interrupted =
@@ -84,6 +85,17 @@ fn fail_writes_over_the_file_size_limit() {
     // could rely on it starts, has no memory-safety conditions.
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// Rust ignores SIGPIPE, so a print into a pipe whose reader has gone (`goldilocks plan |
+/// head`) panics; with the default disposition the process ends quietly there, as other
+/// command-line tools do.
+fn end_quietly_when_the_output_closes() {
+    #[cfg(unix)]
+    // SAFETY: as for SIGXFSZ above: a disposition set at start-up, before other threads.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -1,4 +1,5 @@
-//! Files of a results folder, each written atomically: the resolved config and the outputs.
+//! Files of a results folder, each written atomically: the resolved config, the outputs and
+//! the plots (SVG with a PNG copy).
 
 use std::path::Path;
 
@@ -10,6 +11,15 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
         path: path.to_path_buf(),
         message: error.to_string(),
     })
+}
+
+/// Writes a plot as `path` (SVG) and its PNG copy beside it (the same name ending in
+/// `.png`), each atomically; the copy is rendered first, so a plot that cannot be rendered
+/// leaves neither file.
+pub(crate) fn write_plot(path: &Path, svg: &str) -> Result<(), ExperimentError> {
+    let png = goldilocks_analysis::plot::png_copy(svg)?;
+    write(path, svg.as_bytes())?;
+    write(&path.with_extension("png"), &png)
 }
 
 /// Writes the resolved config as `dir/config.toml`.

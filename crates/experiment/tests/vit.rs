@@ -101,7 +101,13 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
         report.contains("Does longer pre-training slow fine-tuning here?")
             && report.contains("lora-r2")
     );
-    for file in ["summary.csv", "config.toml", "accuracy_full.svg", "runs/step-00000004.jsonl"] {
+    for file in [
+        "summary.csv",
+        "config.toml",
+        "accuracy_full.svg",
+        "accuracy_full.png",
+        "runs/step-00000004.jsonl",
+    ] {
         assert!(first.dir.join(file).exists(), "{file} missing");
     }
     let run = &first.records[0];

@@ -27,6 +27,7 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use rand::Rng;
 
 use crate::peft_files::{factor_key, HostTensor, LayerFactors, PeftAdapter, ADAPTER_WEIGHTS_FILE};
+use crate::state_dict::{belongs_to_modules, load_pytorch_state_dict, pytorch_state_dict};
 use crate::{AdapterFileError, LoraAdapter, LoraConfig, LoraError, LoraLinear};
 
 /// A model whose LoRA-capable layers can be listed with their module paths.
@@ -191,7 +192,8 @@ pub fn adapter_factors<B: Backend, M: Module<B>>(model: &M) -> BTreeMap<String, 
         .collect()
 }
 
-/// Saves the adapters of `model` alone, in PEFT's format, into `dir`.
+/// Saves the adapters of `model` alone, in PEFT's format, into `dir`, with the parameters of
+/// the modules in `config.modules_to_save` (each must match a module with parameters).
 ///
 /// `config` is written as adapter_config.json; its `r` must be the rank of every adapter.
 pub fn save_adapter<B: Backend, M: Module<B>>(
@@ -213,18 +215,31 @@ pub fn save_adapter<B: Backend, M: Module<B>>(
             found: layer.lora_a.shape.clone(),
         });
     }
-    PeftAdapter { config: config.clone(), layers }.save(dir)
+    let saved = config.saved_modules();
+    let saved_modules: BTreeMap<String, HostTensor> = pytorch_state_dict(model)
+        .into_iter()
+        .filter(|(name, _)| belongs_to_modules(name, saved))
+        .collect();
+    let matches_nothing = |module: &&String| {
+        !saved_modules.keys().any(|name| belongs_to_modules(name, std::slice::from_ref(*module)))
+    };
+    if let Some(module) = saved.iter().find(matches_nothing) {
+        return Err(config_error(LoraError::NoSavedModule { module: module.clone() }));
+    }
+    PeftAdapter { config: config.clone(), layers, saved_modules }.save(dir)
 }
 
 /// Loads a PEFT adapter folder into `model`: attaches adapters to the layers that its
 /// `target_modules` match, with its scaling and dropout, and sets their factors from the
-/// weights file. Every targeted layer must have its factors in the file, and every factor in
-/// the file must belong to a targeted layer. Returns the config.
-pub fn load_adapter<B: Backend, M: LoraModel<B>>(
+/// weights file; then sets the parameters of the modules in `modules_to_save` (a trained
+/// head). Every targeted layer must have its factors in the file, every parameter of a saved
+/// module must be in the file, and every tensor in the file must belong to one of them.
+/// Returns the config.
+pub fn load_adapter<B: Backend, M: LoraModel<B> + Module<B>>(
     model: &mut M,
     dir: &Path,
 ) -> Result<LoraConfig, AdapterFileError> {
-    let PeftAdapter { config, mut layers } = PeftAdapter::load(dir)?;
+    let PeftAdapter { config, mut layers, saved_modules } = PeftAdapter::load(dir)?;
     let weights = dir.join(ADAPTER_WEIGHTS_FILE);
     let config_error = |source| AdapterFileError::Config {
         path: dir.join(crate::peft_files::ADAPTER_CONFIG_FILE),
@@ -277,7 +292,34 @@ pub fn load_adapter<B: Backend, M: LoraModel<B>>(
             available,
         }));
     }
+    if !saved_modules.is_empty() {
+        load_saved_modules(model, &saved_modules, &config, &weights)?;
+    }
     Ok(config)
+}
+
+/// Sets the parameters of the saved modules of `model` from `tensors` (PyTorch names).
+fn load_saved_modules<B: Backend, M: Module<B>>(
+    model: &mut M,
+    tensors: &BTreeMap<String, HostTensor>,
+    config: &LoraConfig,
+    weights: &Path,
+) -> Result<(), AdapterFileError> {
+    let key = |name: &str| format!("{}{name}", crate::peft_files::KEY_PREFIX);
+    let loaded = load_pytorch_state_dict(model.clone(), tensors)
+        .map_err(|source| AdapterFileError::Config { path: weights.to_path_buf(), source })?;
+    if let Some(name) = loaded.unused.first() {
+        return Err(AdapterFileError::UnexpectedKey {
+            path: weights.to_path_buf(),
+            key: key(name),
+        });
+    }
+    let saved = config.saved_modules();
+    if let Some(name) = loaded.missing.iter().find(|name| belongs_to_modules(name, saved)) {
+        return Err(AdapterFileError::MissingKey { path: weights.to_path_buf(), key: key(name) });
+    }
+    *model = loaded.module;
+    Ok(())
 }
 
 fn to_tensor<B: Backend>(host: &HostTensor, device: &B::Device) -> Tensor<B, 2> {

@@ -169,6 +169,11 @@ pub struct LoraConfig {
     /// Whether the adapter was saved for inference.
     #[serde(default = "default_true")]
     pub inference_mode: bool,
+    /// Modules trained in full beside the adapters and saved with them (a new classifier
+    /// head), by name; a module matches when its path is the name or ends with `.` and the
+    /// name, as in PEFT. Their parameters go into the weights file under their PyTorch names.
+    #[serde(default)]
+    pub modules_to_save: Option<Vec<String>>,
     /// Every other field of PEFT's config, kept as read so that a loaded file is written back
     /// unchanged.
     #[serde(flatten)]
@@ -220,6 +225,7 @@ impl LoraConfig {
             base_model_name_or_path: None,
             task_type: None,
             inference_mode: true,
+            modules_to_save: None,
             other: BTreeMap::new(),
         }
     }
@@ -240,6 +246,21 @@ impl LoraConfig {
     pub fn with_dropout(mut self, lora_dropout: f64) -> Self {
         self.lora_dropout = lora_dropout;
         self
+    }
+
+    /// The same options with `modules` trained in full and saved with the adapters.
+    pub fn with_modules_to_save<S: Into<String>>(
+        mut self,
+        modules: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.modules_to_save = Some(modules.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The names of the modules saved with the adapters (none when `modules_to_save` is
+    /// null).
+    pub fn saved_modules(&self) -> &[String] {
+        self.modules_to_save.as_deref().unwrap_or_default()
     }
 
     /// The same options with rsLoRA on or off.

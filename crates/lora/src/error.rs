@@ -31,6 +31,12 @@ pub enum LoraError {
         /// The module paths the model offers.
         available: Vec<String>,
     },
+    /// A `modules_to_save` entry that matches no module with parameters.
+    #[error("modules_to_save names {module:?}, which matches no module with parameters")]
+    NoSavedModule {
+        /// The entry.
+        module: String,
+    },
     /// A `target_modules` regular expression that does not compile.
     #[error("target_modules regex {pattern:?} is invalid: {message}")]
     TargetRegex {

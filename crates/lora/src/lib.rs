@@ -50,6 +50,7 @@ mod init;
 mod linear;
 pub mod peft_files;
 mod pytorch;
+mod state_dict;
 pub mod svd;
 mod target_modules;
 
@@ -64,6 +65,9 @@ pub use gradient_init::gradient_aligned_factors;
 pub use init::{initial_factors, InitialFactors};
 pub use linear::{LoraAdapter, LoraLinear};
 pub use pytorch::{linear_from_pytorch, linear_to_pytorch};
+pub use state_dict::{
+    belongs_to_modules, load_pytorch_state_dict, pytorch_state_dict, LoadedStateDict,
+};
 pub use target_modules::{TargetMatcher, TargetModules};
 
 #[cfg(doctest)]

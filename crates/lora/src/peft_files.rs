@@ -3,6 +3,9 @@
 //! The weights file holds, for every adapted layer at module path `<path>`, the tensors
 //! `base_model.model.<path>.lora_A.weight` `[r, in]` and `base_model.model.<path>.lora_B.weight`
 //! `[out, r]` (PyTorch's layout), with metadata `{"format": "pt"}`, as PEFT writes them.
+//! The parameters of the modules in `modules_to_save` (a new classifier head) are stored
+//! beside them under their PyTorch names, `base_model.model.<path>.weight` and `.bias`, as
+//! PEFT's `get_peft_model_state_dict` writes them.
 //! Reading accepts F32, F64, F16 and BF16 tensors and converts them to f32.
 //!
 //! This module only reads and writes files; [`crate::save_adapter`] and
@@ -14,6 +17,7 @@ use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
+use crate::state_dict::belongs_to_modules;
 use crate::{AdapterFileError, LoraConfig};
 
 /// The name of the config file in an adapter folder.
@@ -58,14 +62,18 @@ pub struct LayerFactors {
     pub lora_b: HostTensor,
 }
 
-/// An adapter as PEFT stores it: the config and the factors of every adapted layer, by module
-/// path (without the `base_model.model.` prefix).
+/// An adapter as PEFT stores it: the config, the factors of every adapted layer by module
+/// path, and the parameters of the saved modules by PyTorch name (both without the
+/// `base_model.model.` prefix).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeftAdapter {
     /// The content of adapter_config.json.
     pub config: LoraConfig,
     /// The factors by module path.
     pub layers: BTreeMap<String, LayerFactors>,
+    /// The parameters of the modules in `config.modules_to_save`, in PyTorch's layout, by
+    /// name (`head.weight`, `head.bias`).
+    pub saved_modules: BTreeMap<String, HostTensor>,
 }
 
 /// The key of a factor in adapter_model.safetensors: `factor` is "lora_A" or "lora_B".
@@ -86,6 +94,9 @@ impl PeftAdapter {
         for (path, layer) in &self.layers {
             tensors.insert(factor_key(path, "lora_A"), layer.lora_a.clone());
             tensors.insert(factor_key(path, "lora_B"), layer.lora_b.clone());
+        }
+        for (name, tensor) in &self.saved_modules {
+            tensors.insert(format!("{KEY_PREFIX}{name}"), tensor.clone());
         }
         let metadata = BTreeMap::from([("format".to_string(), "pt".to_string())]);
         write_safetensors(&dir.join(ADAPTER_WEIGHTS_FILE), &tensors, &metadata)
@@ -115,10 +126,19 @@ impl PeftAdapter {
         let weights_path = dir.join(ADAPTER_WEIGHTS_FILE);
         let mut tensors = read_safetensors(&weights_path)?;
         let mut layers = BTreeMap::new();
-        let paths: Vec<String> = tensors
-            .keys()
-            .map(|key| module_path(key).ok_or_else(|| unexpected(&weights_path, key)))
-            .collect::<Result<_, _>>()?;
+        let mut saved_modules = BTreeMap::new();
+        let saved_keys: Vec<String> =
+            tensors.keys().filter(|key| module_path(key).is_none()).cloned().collect();
+        for key in saved_keys {
+            match key.strip_prefix(KEY_PREFIX) {
+                Some(name) if belongs_to_modules(name, config.saved_modules()) => {
+                    let tensor = tensors.remove(&key).expect("a listed key");
+                    saved_modules.insert(name.to_string(), tensor);
+                }
+                _ => return Err(unexpected(&weights_path, &key)),
+            }
+        }
+        let paths: Vec<String> = tensors.keys().filter_map(|key| module_path(key)).collect();
         for path in paths {
             if layers.contains_key(&path) {
                 continue;
@@ -152,7 +172,7 @@ impl PeftAdapter {
             }
             layers.insert(path, LayerFactors { lora_a, lora_b });
         }
-        Ok(Self { config, layers })
+        Ok(Self { config, layers, saved_modules })
     }
 }
 
@@ -312,13 +332,29 @@ mod tests {
             "layers.0.proj".to_string(),
             LayerFactors { lora_a: tensor(&[2, 3]), lora_b: tensor(&[5, 2]) },
         )]);
-        let adapter =
-            PeftAdapter { config: LoraConfig::new(2, 4.0, TargetModules::list(["proj"])), layers };
+        let config =
+            LoraConfig::new(2, 4.0, TargetModules::list(["proj"])).with_modules_to_save(["head"]);
+        let saved_modules = BTreeMap::from([
+            ("head.weight".to_string(), tensor(&[4, 5])),
+            ("head.bias".to_string(), tensor(&[4])),
+        ]);
+        let adapter = PeftAdapter { config, layers, saved_modules };
         adapter.save(dir.path()).unwrap();
         assert_eq!(PeftAdapter::load(dir.path()).unwrap(), adapter);
         let bytes = std::fs::read(dir.path().join(ADAPTER_WEIGHTS_FILE)).unwrap();
         let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
         assert_eq!(header.metadata().as_ref().unwrap()["format"], "pt");
+        let mut keys: Vec<String> = header.tensors().into_keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "base_model.model.head.bias",
+                "base_model.model.head.weight",
+                "base_model.model.layers.0.proj.lora_A.weight",
+                "base_model.model.layers.0.proj.lora_B.weight"
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::escape::ode_curves::ode_section;
 use crate::escape::theory_curves::{no_fit_predictions, theory_curves};
 use crate::escape::EscapeConfig;
 use crate::interrupt::check_interrupt;
-use crate::results_folder::write;
+use crate::results_folder::{write, write_plot};
 use crate::ExperimentError;
 use goldilocks_analysis::RunRecord;
 
@@ -51,7 +51,7 @@ pub fn write_outputs(
         &published,
         &format!("{}: escape time versus pre-training strength", config.name),
     )?;
-    write(&dir.join("plots/escape-time.svg"), escape_svg.as_bytes())?;
+    write_plot(&dir.join("plots/escape-time.svg"), &escape_svg)?;
     plots.push((
         "Escape time (the paper's statistic) versus mu; bars: 5%-95% over 3-seed subsets".into(),
         "plots/escape-time.svg".into(),
@@ -87,7 +87,7 @@ pub fn write_outputs(
             &title,
             &overlays,
         )?;
-        write(&dir.join(&file), svg.as_bytes())?;
+        write_plot(&dir.join(&file), &svg)?;
         let dashed = if overlays.is_empty() { "" } else { "; dashed: the large-N ODE" };
         plots.push((
             format!(
@@ -129,7 +129,7 @@ pub fn write_outputs(
                 &format!("{}, {}: {} beside the theory", config.name, start.name, statistic.name()),
             )?;
             let file = format!("plots/theory-{}{suffix}.svg", file_safe(&start.name));
-            write(&dir.join(&file), svg.as_bytes())?;
+            write_plot(&dir.join(&file), &svg)?;
             plots.push((format!("{}: {caption}", start.name), file));
         }
     }

@@ -11,7 +11,7 @@ use goldilocks_analysis::{
 };
 
 use crate::pretrain::PretrainConfig;
-use crate::results_folder::write;
+use crate::results_folder::{write, write_plot};
 use crate::ExperimentError;
 
 /// Writes finetune.csv, plots/headline-<source>.svg and report.md into `dir`; returns the
@@ -37,7 +37,7 @@ pub fn write_pretrain_outputs(
             format!("{}: fine-tuning time after pre-training on source {name}", config.name);
         let svg = headline_plot(&mine, &points, &title)?;
         let file = format!("plots/headline-{name}.svg");
-        write(&dir.join(&file), svg.as_bytes())?;
+        write_plot(&dir.join(&file), &svg)?;
         plots.push((format!("Fine-tuning steps to the target versus pre-training steps, source `{name}` (bars: 95% intervals over seeds; hollow: some seeds censored or diverged; 0 steps, where the checkpoint already meets the target, on the 0 line below the dashed break; step 0 left of the dashed break)"), file));
     }
     let goldilocks = find_goldilocks(runs);

@@ -7,7 +7,7 @@ use goldilocks_analysis::{
     ScalingReportInput,
 };
 
-use crate::results_folder::write;
+use crate::results_folder::{write, write_plot};
 use crate::scaling::ScalingConfig;
 use crate::ExperimentError;
 
@@ -30,7 +30,7 @@ pub fn write_scaling_outputs(
             &fits,
             &format!("{}: escape step versus N (V only, mu = 0)", config.name),
         )?;
-        write(&dir.join("plots/scaling.svg"), svg.as_bytes())?;
+        write_plot(&dir.join("plots/scaling.svg"), &svg)?;
         plots.push((
             "Escape step versus N, log-log: small dots are seeds, filled markers medians with bars over the quartiles, solid lines the fitted power laws, dashed lines the known laws fitted by their constant".to_string(),
             "plots/scaling.svg".to_string(),

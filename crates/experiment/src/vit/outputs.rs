@@ -14,7 +14,7 @@ use goldilocks_analysis::{
     SeriesAxes, SeriesPoint, VitFinetuneRun,
 };
 
-use crate::results_folder::write;
+use crate::results_folder::{write, write_plot};
 use crate::vit::VitExperimentConfig;
 use crate::{ExperimentError, FinetuneMethod};
 
@@ -158,12 +158,12 @@ pub fn write_report(
     // Pre-training that diverged before its first checkpoint leaves nothing to plot.
     let plotted = !rows.is_empty();
     if plotted {
-        write(&dir.join("steps_to_target.svg"), target_plot(&rows, &methods, false)?.as_bytes())?;
-        write(&dir.join("seconds_to_target.svg"), target_plot(&rows, &methods, true)?.as_bytes())?;
+        write_plot(&dir.join("steps_to_target.svg"), &target_plot(&rows, &methods, false)?)?;
+        write_plot(&dir.join("seconds_to_target.svg"), &target_plot(&rows, &methods, true)?)?;
         for m in &methods {
-            write(
+            write_plot(
                 &dir.join(format!("accuracy_{}.svg", m.name())),
-                accuracy_plot(records, &m.name(), checkpoints)?.as_bytes(),
+                &accuracy_plot(records, &m.name(), checkpoints)?,
             )?;
         }
     }

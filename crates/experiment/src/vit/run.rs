@@ -16,6 +16,7 @@ use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
 use crate::vit::memory::check_fits;
 use crate::vit::outputs::summarize;
+use crate::vit::weights::CHECKPOINT_LAYOUT;
 use crate::vit::{
     ensure_checkpoints, finetune, load_checkpoint, write_report, ReportContext, RunSpec, TaskData,
     VitExperimentConfig,
@@ -116,7 +117,8 @@ fn run_on<B: AutodiffBackend>(
         }
     }
     write_config(&dir, config)?;
-    let pretrain_hash = hash_of(&(&config.model, &config.source, &config.pretrain));
+    let pretrain_hash =
+        hash_of(&(CHECKPOINT_LAYOUT, &config.model, &config.source, &config.pretrain));
     let mut store = CheckpointStore::open(dir.join("checkpoints"), &pretrain_hash)?;
     let pretrained = ensure_checkpoints::<B>(
         config,

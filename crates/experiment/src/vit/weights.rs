@@ -1,21 +1,31 @@
-//! A module's float parameters as named host tensors (for the checkpoint store) and back.
-//! Names are the dotted module paths, e.g. `blocks.0.attention.query.base.weight`.
+//! A module's float parameters as named host tensors (for the checkpoint store) and back,
+//! in PyTorch's names and layouts (see [`goldilocks_lora::pytorch_state_dict`]): e.g.
+//! `blocks.0.attention.query.weight` `[out, in]`, so that a checkpoint is what
+//! `torch.save(model.state_dict())` of the same ViT in PyTorch holds.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use std::collections::BTreeMap;
+
+use burn::module::Module;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Tensor, TensorData};
+use goldilocks_lora::peft_files::HostTensor;
+use goldilocks_lora::{load_pytorch_state_dict, pytorch_state_dict};
 use goldilocks_store::NamedTensor;
 
 use crate::ExperimentError;
 
-/// Every float parameter of `module`, by path.
+/// How checkpoints name and lay out their tensors; part of the store's config hash, so that
+/// a store written in another layout is never read as this one.
+pub const CHECKPOINT_LAYOUT: &str = "pytorch-state-dict";
+
+/// Every float parameter of `module`, by PyTorch name, in PyTorch's layout.
 pub fn module_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<NamedTensor> {
-    let mut visitor = Collect { path: Vec::new(), tensors: Vec::new() };
-    module.visit(&mut visitor);
-    visitor.tensors
+    pytorch_state_dict(module)
+        .into_iter()
+        .map(|(name, tensor)| NamedTensor { name, shape: tensor.shape, data: tensor.data })
+        .collect()
 }
 
-/// `module` with every float parameter replaced by the tensor of the same name in
+/// `module` with every float parameter replaced by the tensor of its PyTorch name in
 /// `tensors` (keeping each parameter's `require_grad`); every parameter must be present with
 /// its shape, and every tensor must be used.
 pub fn load_module_tensors<B: Backend, M: Module<B>>(
@@ -23,86 +33,19 @@ pub fn load_module_tensors<B: Backend, M: Module<B>>(
     tensors: &[NamedTensor],
     origin: &str,
 ) -> Result<M, ExperimentError> {
-    let mut mapper = Load { path: Vec::new(), tensors, used: 0, error: None };
-    let module = module.map(&mut mapper);
     let bad = |message: String| ExperimentError::Checkpoint { origin: origin.into(), message };
-    if let Some(message) = mapper.error {
-        return Err(bad(message));
+    let state: BTreeMap<String, HostTensor> = tensors
+        .iter()
+        .map(|t| (t.name.clone(), HostTensor { shape: t.shape.clone(), data: t.data.clone() }))
+        .collect();
+    let loaded = load_pytorch_state_dict(module, &state).map_err(|e| bad(e.to_string()))?;
+    if let Some(name) = loaded.missing.first() {
+        return Err(bad(format!("has no tensor `{name}`")));
     }
-    if mapper.used != tensors.len() {
-        return Err(bad(format!(
-            "holds {} tensors, the model has {} parameters",
-            tensors.len(),
-            mapper.used
-        )));
+    if let Some(name) = loaded.unused.first() {
+        return Err(bad(format!("holds tensor `{name}`, which the model does not have")));
     }
-    Ok(module)
-}
-
-struct Collect {
-    path: Vec<String>,
-    tensors: Vec<NamedTensor>,
-}
-
-impl<B: Backend> ModuleVisitor<B> for Collect {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        let value = param.val();
-        let shape = value.dims().to_vec();
-        let data = value
-            .into_data()
-            .convert::<f32>()
-            .to_vec::<f32>()
-            .expect("a float tensor converts to f32");
-        let name = self.path.join(".");
-        self.tensors.push(NamedTensor { name, shape, data });
-    }
-}
-
-struct Load<'a> {
-    path: Vec<String>,
-    tensors: &'a [NamedTensor],
-    used: usize,
-    error: Option<String>,
-}
-
-impl<B: Backend> ModuleMapper<B> for Load<'_> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-        let (id, old, mapper) = param.consume();
-        let name = self.path.join(".");
-        let dims = old.dims().to_vec();
-        let Some(stored) = self.tensors.iter().find(|t| t.name == name) else {
-            self.error.get_or_insert(format!("has no tensor `{name}`"));
-            return Param::from_mapped_value(id, old, mapper);
-        };
-        if stored.shape != dims {
-            self.error.get_or_insert(format!(
-                "tensor `{name}` has shape {:?}, the model needs {dims:?}",
-                stored.shape
-            ));
-            return Param::from_mapped_value(id, old, mapper);
-        }
-        self.used += 1;
-        let tensor =
-            Tensor::<B, D>::from_data(TensorData::new(stored.data.clone(), dims), &old.device())
-                .set_require_grad(old.is_require_grad());
-        Param::from_mapped_value(id, tensor, mapper)
-    }
+    Ok(loaded.module)
 }
 
 #[cfg(test)]
@@ -119,7 +62,9 @@ mod tests {
         let tensors = module_tensors(&a);
         assert!(tensors
             .iter()
-            .any(|t| t.name == "blocks.0.attention.query.base.weight" && t.shape == [64, 64]));
+            .any(|t| t.name == "blocks.0.attention.query.weight" && t.shape == [64, 64]));
+        let head = tensors.iter().find(|t| t.name == "head.weight").unwrap();
+        assert_eq!(head.shape, [3, 64], "PyTorch's [out, in]");
         let b = load_module_tensors(config.init::<NdArray>(&device).unwrap(), &tensors, "test")
             .unwrap();
         assert_eq!(module_tensors(&b), tensors);

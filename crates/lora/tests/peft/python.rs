@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use goldilocks_lora::peft_files::write_safetensors;
-use goldilocks_lora::save_adapter;
+use goldilocks_lora::peft_files::{write_safetensors, HostTensor};
+use goldilocks_lora::{save_adapter, LoraConfig};
 
-use crate::common::{host, tensor};
-use crate::round_trip::{adapted_net, input};
+use crate::common::{host, tensor, Net, B};
+use crate::round_trip::{adapted_net, adapted_net_with_head, input};
 
 const PIP_HINT: &str = "python3 -m pip install numpy safetensors";
 
@@ -28,12 +28,22 @@ fn missing(modules: &str) -> Option<String> {
     }
 }
 
-/// Writes the adapter, the base weights and the input and burn's outputs into `dir`.
-fn write_case(dir: &Path) {
+/// The two cases: adapters on both layers; an adapter on lin0 with lin1 retrained in full and
+/// saved with it (`modules_to_save`), beside the base model's lin1 from before.
+fn cases() -> Vec<(Net<B>, BTreeMap<String, HostTensor>, LoraConfig)> {
     let (net, config) = adapted_net(21);
-    save_adapter(&net, &config, dir).unwrap();
+    let base = net.state_dict();
+    vec![(net, base, config), adapted_net_with_head(22)]
+}
+
+/// Writes the adapter, the base weights and the input and burn's outputs into `dir`.
+fn write_case(
+    dir: &Path,
+    (net, base, config): &(Net<B>, BTreeMap<String, HostTensor>, LoraConfig),
+) {
+    save_adapter(net, config, dir).unwrap();
     let metadata = BTreeMap::from([("format".to_string(), "pt".to_string())]);
-    write_safetensors(&dir.join("base_model.safetensors"), &net.state_dict(), &metadata).unwrap();
+    write_safetensors(&dir.join("base_model.safetensors"), base, &metadata).unwrap();
     let x = tensor(&input());
     let io = BTreeMap::from([
         ("input".to_string(), input()),
@@ -62,9 +72,11 @@ fn numpy_recomputes_burn_outputs() {
         println!("skipping the numpy cross-check: {reason} (install with `{PIP_HINT}`)");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_case(dir.path());
-    run_script("check_numpy.py", dir.path());
+    for case in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        write_case(dir.path(), &case);
+        run_script("check_numpy.py", dir.path());
+    }
 }
 
 #[test]
@@ -73,7 +85,9 @@ fn peft_loads_the_burn_adapter() {
         println!("skipping the PyTorch + PEFT cross-check: {reason}");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_case(dir.path());
-    run_script("check_peft.py", dir.path());
+    for case in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        write_case(dir.path(), &case);
+        run_script("check_peft.py", dir.path());
+    }
 }

@@ -7,6 +7,8 @@ base_model.safetensors (PyTorch state dict: lin0.weight [8, 16], lin1.weight [4,
 lin1.bias [4]) and io.safetensors (input, lin0_output, output as burn computed them).
 The model is output = lin1(relu(lin0(x))); an adapted layer computes
 x W^T + b + scaling * x A^T B^T with scaling = lora_alpha / r (or / sqrt(r) with rsLoRA).
+A layer in the config's modules_to_save takes its weight and bias from the adapter file
+(base_model.model.<name>.weight and .bias, PEFT's layout) instead of the base model.
 Needs only numpy and safetensors. Exits non-zero on any mismatch beyond 1e-5.
 """
 
@@ -38,11 +40,17 @@ def main(directory):
     base = load_file(os.path.join(directory, "base_model.safetensors"))
     io = load_file(os.path.join(directory, "io.safetensors"))
 
+    saved = config.get("modules_to_save") or []
+
     def layer(name, x):
-        weight = base[f"{name}.weight"].astype(np.float64)  # [out, in]
+        params = base
+        if name in saved:
+            params = {k.removeprefix(PREFIX): v for k, v in adapter.items() if k.startswith(f"{PREFIX}{name}.")}
+            assert set(params) == {f"{name}.weight", f"{name}.bias"}, sorted(params)
+        weight = params[f"{name}.weight"].astype(np.float64)  # [out, in]
         out = x @ weight.T
-        if f"{name}.bias" in base:
-            out = out + base[f"{name}.bias"]
+        if f"{name}.bias" in params:
+            out = out + params[f"{name}.bias"]
         a_key, b_key = f"{PREFIX}{name}.lora_A.weight", f"{PREFIX}{name}.lora_B.weight"
         if a_key in adapter:
             a = adapter[a_key].astype(np.float64)  # [r, in]
@@ -59,7 +67,9 @@ def main(directory):
         "lin0_output": float(np.max(np.abs(hidden - io["lin0_output"]))),
         "output": float(np.max(np.abs(output - io["output"]))),
     }
-    expected_keys = {f"{PREFIX}{m}.lora_{f}.weight" for m in ("lin0", "lin1") for f in "AB"}
+    targets = config["target_modules"]
+    expected_keys = {f"{PREFIX}{m}.lora_{f}.weight" for m in targets for f in "AB"}
+    expected_keys |= {f"{PREFIX}{m}.{p}" for m in saved for p in ("weight", "bias")}
     assert set(adapter) == expected_keys, sorted(adapter)
     for name, error in errors.items():
         print(f"{name}: max |numpy - burn| = {error:.3e}")
