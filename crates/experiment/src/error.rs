@@ -116,12 +116,23 @@ pub enum ExperimentError {
     /// The analysis failed.
     #[error(transparent)]
     Analysis(#[from] goldilocks_analysis::AnalysisError),
+    /// An adapter folder could not be written or read.
+    #[error(transparent)]
+    AdapterFile(#[from] goldilocks_lora::AdapterFileError),
     /// The data set could not be read.
     #[error(transparent)]
     Data(#[from] goldilocks_data::DataError),
     /// The checkpoint store failed.
     #[error(transparent)]
     Store(#[from] goldilocks_store::StoreError),
+    /// The saved weights of a fine-tuning run cannot be read.
+    #[error("run weights {path}: {message}")]
+    RunWeights {
+        /// The folder or file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A stored checkpoint does not fit the model.
     #[error("checkpoint {origin} {message}")]
     Checkpoint {

@@ -54,12 +54,12 @@ pub(crate) struct UnitRecords<T> {
 }
 
 /// The unit's stored records when `reuse.stored`, the file is complete and every record
-/// `belongs`; otherwise `compute` runs with a progress bar (it returns the records and a
+/// `belongs` (which otherwise says why not); otherwise `compute` runs with a progress bar (it returns the records and a
 /// one-line account for the bar), and its records are stored atomically.
 pub(crate) fn reuse_or_compute<T, F>(
     unit: &StoredUnit,
     reuse: Reuse,
-    belongs: impl Fn(&T) -> bool,
+    belongs: impl Fn(&T) -> Result<(), String>,
     compute: F,
 ) -> Result<UnitRecords<T>, ExperimentError>
 where
@@ -147,7 +147,7 @@ fn verified_contents(unit: &StoredUnit) -> Result<Vec<u8>, Option<String>> {
 /// damaged, altered or foreign file is named in a warning and recomputed.
 pub(crate) fn load_stored<T: DeserializeOwned>(
     unit: &StoredUnit,
-    belongs: impl Fn(&T) -> bool,
+    belongs: impl Fn(&T) -> Result<(), String>,
 ) -> Option<Vec<T>> {
     match verified_records(unit, belongs) {
         Ok(records) => Some(records),
@@ -163,7 +163,7 @@ pub(crate) fn load_stored<T: DeserializeOwned>(
 /// every record `belongs`; otherwise why not (None: there is no stored file).
 pub(crate) fn verified_records<T: DeserializeOwned>(
     unit: &StoredUnit,
-    belongs: impl Fn(&T) -> bool,
+    belongs: impl Fn(&T) -> Result<(), String>,
 ) -> Result<Vec<T>, Option<String>> {
     let path = unit.path.display();
     let contents = verified_contents(unit)?;
@@ -171,10 +171,10 @@ pub(crate) fn verified_records<T: DeserializeOwned>(
         Ok(records) if records.len() != unit.records => {
             Err(Some(format!("{path} holds {} runs, expected {}", records.len(), unit.records)))
         }
-        Ok(records) if !records.iter().all(belongs) => {
-            Err(Some(format!("{path} holds runs of another config")))
-        }
-        Ok(records) => Ok(records),
+        Ok(records) => match records.iter().map(belongs).find_map(Result::err) {
+            Some(why) => Err(Some(format!("{path} holds a run that {why}"))),
+            None => Ok(records),
+        },
         Err(error) => Err(Some(format!("stored records are unreadable ({error})"))),
     }
 }
@@ -241,7 +241,7 @@ mod tests {
         reuse_or_compute(
             unit,
             QUIET,
-            |_: &u32| true,
+            |_: &u32| Ok(()),
             |_| {
                 *computed += 1;
                 Ok((vec![1, 2, 3], String::new()))

@@ -6,11 +6,15 @@ use std::path::Path;
 use burn::backend::{Autodiff, NdArray};
 use burn::optim::AdamConfig;
 use burn::tensor::backend::Backend;
+use goldilocks_analysis::VitFinetuneRun;
 use goldilocks_data::{
     write_idx, FashionMnist, IdxArray, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
 };
-use goldilocks_experiment::vit::{train_step, BatchSampler, TaskData, VitExperimentConfig};
-use goldilocks_experiment::{ExperimentError, ExperimentKind, RunOptions};
+use goldilocks_experiment::vit::{
+    finetune, folder_digest, load_checkpoint, load_run_weights, open_checkpoints, run_weights_dir,
+    train_step, BatchSampler, RunSpec, TaskData, VitExperimentConfig, VitTasks, FULL_MODEL_FILE,
+};
+use goldilocks_experiment::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 use goldilocks_model::{Vit, VitConfig};
 use goldilocks_store::CheckpointStore;
 
@@ -124,6 +128,103 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
     assert_eq!((third.computed_runs, third.reused_runs), (4, 0));
     let store = CheckpointStore::open(first.dir.join("checkpoints"), "").map(|_| ()).unwrap_err();
     assert!(store.to_string().contains("config"), "the store is tied to its config: {store}");
+}
+
+/// The records without their wall times, which differ between runs.
+fn untimed(records: &[VitFinetuneRun]) -> Vec<VitFinetuneRun> {
+    let untimed = |r: &VitFinetuneRun| VitFinetuneRun {
+        seconds: vec![],
+        seconds_to_target: None,
+        ..r.clone()
+    };
+    records.iter().map(untimed).collect()
+}
+
+/// The logits of `model` on every image of `data`, as plain numbers.
+fn logits(model: &Vit<A>, data: &TaskData) -> Vec<f32> {
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let (images, _) = data.batch::<A>(&indices, &Default::default());
+    model.forward(images).into_data().to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn saved_adapters_and_full_weights_reload_bit_for_bit_and_guard_reuse() {
+    let data = tempfile::tempdir().unwrap();
+    write_fake_data(data.path(), 60);
+    let results = tempfile::tempdir().unwrap();
+    let text = format!("{}\n[record]\nsave_adapters = true\n", tiny_config(data.path()));
+    let config = VitExperimentConfig::from_toml(&text, "tiny").unwrap();
+    let device = Default::default();
+    let outcome = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
+    assert_eq!(outcome.records.len(), 4);
+    let tasks = VitTasks::load(&config).unwrap();
+    for record in &outcome.records {
+        let method = record.rank.map_or(FinetuneMethod::Full, |rank| FinetuneMethod::Lora { rank });
+        let spec = RunSpec { pretrain_step: record.pretrain_step, method, seed: record.seed };
+        let folder = run_weights_dir(&outcome.dir, &spec);
+        let digest = record.weights_sha256.as_deref().expect("the record names its weights");
+        assert_eq!(folder_digest(&folder).unwrap(), digest);
+        let expected_files: &[&str] = match method {
+            FinetuneMethod::Lora { .. } => &["adapter_config.json", "adapter_model.safetensors"],
+            FinetuneMethod::Full => &[FULL_MODEL_FILE],
+        };
+        let mut files: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, expected_files, "{}", folder.display());
+
+        // The same run again, in memory, against the model rebuilt from the saved files.
+        let reloaded = load_run_weights::<A>(&config, &outcome.dir, &spec, &device).unwrap();
+        let store = open_checkpoints(&config, &outcome.dir).unwrap();
+        let pretrained =
+            load_checkpoint::<A>(&config, &store, spec.pretrain_step, &device).unwrap();
+        let (rerun, trained) = finetune::<A>(
+            &config,
+            &record.config_hash,
+            pretrained,
+            spec,
+            &tasks.target,
+            &tasks.target_test,
+            &device,
+        )
+        .unwrap();
+        assert_eq!(rerun.accuracy, record.accuracy, "fine-tuning is deterministic");
+        assert_eq!(
+            logits(&reloaded, &tasks.target_test),
+            logits(&trained, &tasks.target_test),
+            "{} reloads bit for bit",
+            folder.display()
+        );
+        if let FinetuneMethod::Lora { .. } = method {
+            let adapter = std::fs::read_to_string(folder.join("adapter_config.json")).unwrap();
+            let adapter: serde_json::Value = serde_json::from_str(&adapter).unwrap();
+            assert_eq!(adapter["modules_to_save"], serde_json::json!(["head"]));
+        }
+    }
+
+    let again = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
+    assert_eq!((again.computed_runs, again.reused_runs), (0, 4));
+    assert_eq!(again.records, outcome.records);
+
+    // A changed weights file makes its checkpoint's unit run again, and the file is rewritten.
+    let full = run_weights_dir(
+        &outcome.dir,
+        &RunSpec { pretrain_step: 4, method: FinetuneMethod::Full, seed: 0 },
+    );
+    std::fs::write(full.join(FULL_MODEL_FILE), b"changed").unwrap();
+    let third = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
+    assert_eq!((third.computed_runs, third.reused_runs), (2, 2));
+    assert_eq!(untimed(&third.records), untimed(&outcome.records), "the same weights again");
+    let error = load_run_weights::<A>(
+        &config,
+        &outcome.dir,
+        &RunSpec { pretrain_step: 4, method: FinetuneMethod::Lora { rank: 2 }, seed: 7 },
+        &device,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("lora-r2-seed7"), "a missing folder is named: {error}");
 }
 
 #[test]

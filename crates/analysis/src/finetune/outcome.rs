@@ -124,6 +124,7 @@ mod tests {
             steps_run: 20,
             max_steps: 20,
             diverged_at: None,
+            weights_sha256: None,
         }
     }
 

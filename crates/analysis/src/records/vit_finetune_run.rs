@@ -39,4 +39,9 @@ pub struct VitFinetuneRun {
     /// None.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diverged_at: Option<usize>,
+    /// The digest of the folder the run's trained weights were saved in (when the config
+    /// saves them): the run is reused only while that folder matches it. Left out of the
+    /// stored line when None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_sha256: Option<String>,
 }

@@ -146,7 +146,7 @@ pub(crate) fn run_ensembles<B: Backend>(
         let ensemble = reuse_or_compute(
             &unit,
             reuse,
-            |_: &RunRecord| true,
+            |_: &RunRecord| Ok(()),
             |bar| {
                 let records = run_in_chunks::<B>(config, plan, options.memory_limit, device, bar)?;
                 let censored = records.iter().filter(|r| r.censored).count();

@@ -78,7 +78,7 @@ fn run_variants<B: Backend>(
         let mut missing = Vec::new();
         for v in (0..width).filter(|v| owns(e * width + v)) {
             let unit = variant_unit(config, plan, v, e * width + v, count, &dir);
-            if !options.fresh && load_stored(&unit, |_: &RunRecord| true).is_some() {
+            if !options.fresh && load_stored(&unit, |_: &RunRecord| Ok(())).is_some() {
                 if options.show_progress {
                     eprintln!(
                         "[{}/{count}] {}: reusing its stored runs",
@@ -142,7 +142,7 @@ pub(crate) fn gather_shards(
             let index = e * width + v;
             let owner = Shard::owner(index, shards);
             let unit = variant_unit(config, plan, v, index, count, &owner.folder(experiment_dir));
-            match verified_records::<RunRecord>(&unit, |_| true) {
+            match verified_records::<RunRecord>(&unit, |_| Ok(())) {
                 Ok(records) => columns.push(records.into_iter()),
                 Err(why) => problems.add(index, &unit.label, owner, &unit_problem(&unit, why)),
             }

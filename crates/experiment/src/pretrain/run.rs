@@ -163,7 +163,7 @@ pub(crate) fn finetune_or_reuse<B: Backend>(
     reuse_or_compute(
         unit,
         reuse,
-        |_: &FinetuneRun| true,
+        |_: &FinetuneRun| Ok(()),
         |bar| {
             let runs = finetune_from_checkpoints::<B>(
                 config,

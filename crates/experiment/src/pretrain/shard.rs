@@ -119,7 +119,7 @@ pub(crate) fn gather_shards(
             let owner = Shard::owner(index, shards);
             let from = owner.folder(experiment_dir);
             let unit = finetune_unit(config, &pretrained, method, index, plan.units.len(), &from);
-            match verified_records::<FinetuneRun>(&unit, |_| true) {
+            match verified_records::<FinetuneRun>(&unit, |_| Ok(())) {
                 Ok(runs) => records.push((
                     finetune_unit(
                         config,

@@ -61,7 +61,7 @@ pub(crate) fn gather_shards(
         let to = point_folder(config, experiment_dir, t, n);
         for (i, plan) in plans.iter().enumerate() {
             let unit = ensemble_unit(&point_config, plan, i, plans.len(), &from);
-            match verified_records::<RunRecord>(&unit, |_| true) {
+            match verified_records::<RunRecord>(&unit, |_| Ok(())) {
                 Ok(records) => gathered
                     .push((ensemble_unit(&point_config, plan, i, plans.len(), &to), records)),
                 Err(why) => {

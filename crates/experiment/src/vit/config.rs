@@ -51,6 +51,21 @@ pub struct VitExperimentConfig {
     pub pretrain: VitPretrainingConfig,
     /// Fine-tuning from every checkpoint.
     pub finetune: VitFinetuningConfig,
+    /// What each fine-tuning run keeps besides its record.
+    #[serde(default)]
+    pub record: VitRecordConfig,
+}
+
+/// What each fine-tuning run keeps besides its record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VitRecordConfig {
+    /// Save every run's trained weights under `adapters/step-<step>/<method>-seed<seed>/`: a
+    /// LoRA run as a PEFT adapter folder (the new head as `modules_to_save`), a full run as
+    /// `model.safetensors` in PyTorch's names and layout. A stored run is reused only when its
+    /// folder is there and matches the digest its record holds.
+    #[serde(default)]
+    pub save_adapters: bool,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -138,9 +153,11 @@ impl VitFinetuningConfig {
     }
 
     /// The LoRA options of the runs of rank `rank`: PEFT's defaults with `lora_alpha`, on every
-    /// linear (`target_modules = "all-linear"`).
+    /// linear but the head (`target_modules = "all-linear"`); the new head is trained in full
+    /// and saved with the adapters (`modules_to_save = ["head"]`).
     pub fn lora_config(&self, rank: usize) -> LoraConfig {
         LoraConfig::new(rank, self.lora_alpha, TargetModules::Pattern("all-linear".into()))
+            .with_modules_to_save(["head"])
     }
 }
 

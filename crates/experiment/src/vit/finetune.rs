@@ -31,7 +31,7 @@ pub struct RunSpec {
 }
 
 /// Fine-tunes `pretrained` (a checkpoint with the source head) on `target`, evaluating on
-/// `target_test`, and returns the run's record. A batch loss that is non-finite or above
+/// `target_test`, and returns the run's record and the trained model. A batch loss that is non-finite or above
 /// `finetune.loss_bound` stops the run there, recorded as diverged.
 pub fn finetune<B: AutodiffBackend>(
     config: &VitExperimentConfig,
@@ -41,7 +41,7 @@ pub fn finetune<B: AutodiffBackend>(
     target: &TaskData,
     target_test: &TaskData,
     device: &B::Device,
-) -> Result<VitFinetuneRun, ExperimentError> {
+) -> Result<(VitFinetuneRun, Vit<B>), ExperimentError> {
     let f = &config.finetune;
     // Distinct streams per (checkpoint, seed); the same for every method, so methods share
     // the head's init and the batch order.
@@ -78,6 +78,7 @@ pub fn finetune<B: AutodiffBackend>(
         steps_run: 0,
         max_steps: f.max_steps,
         diverged_at: None,
+        weights_sha256: None,
     };
     let mut training_seconds = 0.0;
     let mut losses = Vec::new();
@@ -113,7 +114,7 @@ pub fn finetune<B: AutodiffBackend>(
             }
         }
     }
-    Ok(record)
+    Ok((record, model))
 }
 
 /// Parameters that receive gradients: every parameter for full fine-tuning; adapters and

@@ -5,7 +5,8 @@
 //!
 //! Results go to `<results_root>/<name>/`: `config.toml`, `checkpoints/` (a
 //! [`goldilocks_store::CheckpointStore`]), `runs/step-<step>.jsonl` (one
-//! [`goldilocks_analysis::VitFinetuneRun`] per line), `summary.csv`, SVG plots and `report.md`. A rerun reuses
+//! [`goldilocks_analysis::VitFinetuneRun`] per line), `adapters/` when `record.save_adapters`
+//! is on (see [`run_weights_dir`]), `summary.csv`, SVG plots and `report.md`. A rerun reuses
 //! stored checkpoints and runs of the same config.
 //!
 //! ```no_run
@@ -25,16 +26,23 @@ mod memory;
 mod outputs;
 mod pretrain;
 pub(crate) mod run;
+mod run_weights;
 mod task_data;
 mod train;
 mod weights;
 
-pub use config::{TaskConfig, VitExperimentConfig, VitFinetuningConfig, VitPretrainingConfig};
+pub use config::{
+    TaskConfig, VitExperimentConfig, VitFinetuningConfig, VitPretrainingConfig, VitRecordConfig,
+};
 pub use finetune::{finetune, RunSpec};
 pub use memory::{parameters, vit_bytes};
 pub use outputs::{write_report, ReportContext};
 pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainedVit};
-pub use run::{VitOutcome, VitTasks};
+pub use run::{open_checkpoints, VitOutcome, VitTasks};
+pub use run_weights::{
+    folder_digest, load_run_weights, run_weights_dir, run_weights_match, save_run_weights,
+    FULL_MODEL_FILE,
+};
 pub use task_data::{BatchSampler, TaskData};
 pub use train::{accuracy, train_step};
 pub use weights::{load_module_tensors, module_tensors};

@@ -18,10 +18,10 @@ use crate::vit::memory::check_fits;
 use crate::vit::outputs::summarize;
 use crate::vit::weights::CHECKPOINT_LAYOUT;
 use crate::vit::{
-    ensure_checkpoints, finetune, load_checkpoint, write_report, ReportContext, RunSpec, TaskData,
-    VitExperimentConfig,
+    ensure_checkpoints, finetune, load_checkpoint, run_weights_dir, run_weights_match,
+    save_run_weights, write_report, ReportContext, RunSpec, TaskData, VitExperimentConfig,
 };
-use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
+use crate::{EnsembleProgress, ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 
 /// What a finished ViT experiment produced.
 #[derive(Debug, Clone)]
@@ -91,6 +91,27 @@ fn hash_of<T: serde::Serialize>(value: &T) -> String {
     goldilocks_store::sha256_hex(text.as_bytes())
 }
 
+/// The checkpoint store of the experiment in `dir`, tied to the parts of `config` that
+/// pre-training depends on.
+pub fn open_checkpoints(
+    config: &VitExperimentConfig,
+    dir: &std::path::Path,
+) -> Result<CheckpointStore, ExperimentError> {
+    let pretrain_hash =
+        hash_of(&(CHECKPOINT_LAYOUT, &config.model, &config.source, &config.pretrain));
+    Ok(CheckpointStore::open(dir.join("checkpoints"), &pretrain_hash)?)
+}
+
+/// Whether the weights that `record`'s run saved are in their folder under `dir`, unchanged.
+fn saved_weights_verify(dir: &std::path::Path, record: &VitFinetuneRun) -> bool {
+    let method = record.rank.map_or(FinetuneMethod::Full, |rank| FinetuneMethod::Lora { rank });
+    let spec = RunSpec { pretrain_step: record.pretrain_step, method, seed: record.seed };
+    record
+        .weights_sha256
+        .as_deref()
+        .is_some_and(|digest| run_weights_match(&run_weights_dir(dir, &spec), digest))
+}
+
 /// Runs the whole ViT experiment, training on the autodiff backend over `B`, and writes
 /// everything under `<results_root>/<name>/`.
 pub(crate) fn run<B: Backend>(
@@ -112,14 +133,12 @@ fn run_on<B: AutodiffBackend>(
     let dir = options.results_root.join(&config.name);
     let _lock = lock_results_folder(&dir, options.wait_for_folder)?;
     if options.fresh {
-        for sub in ["checkpoints", "runs"] {
+        for sub in ["checkpoints", "runs", "adapters"] {
             let _ = std::fs::remove_dir_all(dir.join(sub));
         }
     }
     write_config(&dir, config)?;
-    let pretrain_hash =
-        hash_of(&(CHECKPOINT_LAYOUT, &config.model, &config.source, &config.pretrain));
-    let mut store = CheckpointStore::open(dir.join("checkpoints"), &pretrain_hash)?;
+    let mut store = open_checkpoints(config, &dir)?;
     let pretrained = ensure_checkpoints::<B>(
         config,
         &tasks.source,
@@ -156,7 +175,20 @@ fn run_on<B: AutodiffBackend>(
             records: per_checkpoint,
             budget: per_checkpoint * config.finetune.max_steps,
         };
-        let belongs = |record: &VitFinetuneRun| record.config_hash == run_hash;
+        let save_weights = config.record.save_adapters;
+        let belongs = |record: &VitFinetuneRun| {
+            if record.config_hash != run_hash {
+                Err("belongs to another config".to_string())
+            } else if save_weights && !saved_weights_verify(&dir, record) {
+                Err(format!(
+                    "saved no weights, or weights that are missing or changed since ({} seed {} \
+                     from checkpoint {})",
+                    record.method, record.seed, record.pretrain_step
+                ))
+            } else {
+                Ok(())
+            }
+        };
         let group = reuse_or_compute(&unit, reuse, belongs, |bar| {
             let mut group = Vec::new();
             let mut steps_done = 0;
@@ -164,7 +196,7 @@ fn run_on<B: AutodiffBackend>(
                 for &seed in &config.finetune.seeds {
                     let model = load_checkpoint::<B>(config, &store, step, device)?;
                     let spec = RunSpec { pretrain_step: step, method, seed };
-                    let record = finetune::<B>(
+                    let (mut record, trained) = finetune::<B>(
                         config,
                         &run_hash,
                         model,
@@ -173,6 +205,11 @@ fn run_on<B: AutodiffBackend>(
                         &tasks.target_test,
                         device,
                     )?;
+                    if save_weights {
+                        let folder = run_weights_dir(&dir, &spec);
+                        record.weights_sha256 =
+                            Some(save_run_weights(config, &trained, &spec, &folder)?);
+                    }
                     steps_done += config.finetune.max_steps;
                     group.push(record);
                     bar.update(EnsembleProgress {
