@@ -7,15 +7,15 @@ fn a_closed_output_pipe_ends_the_binary_without_a_panic() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::{Command, Stdio};
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tiny.toml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_goldilocks"))
+    // The read end is closed before the binary starts, so its first print hits a closed pipe.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_goldilocks"))
         .args(["plan", "--config", config])
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    // Closing the read end before the binary prints makes its first print hit a closed pipe.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", output.status);

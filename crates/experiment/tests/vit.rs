@@ -44,7 +44,7 @@ classes = [5, 6, 7, 8, 9]
 [pretrain]
 steps = 4
 batch = 8
-learning_rate = 1e-3
+learning_rate = {{ kind = "constant", lr = 1e-3 }}
 checkpoints = {{ kind = "list", steps = [0, 4] }}
 
 [finetune]
@@ -249,10 +249,8 @@ fn a_loss_above_the_bound_is_divergence_in_pretraining_and_in_fine_tuning() {
     assert!(report.contains("## Diverged runs"), "{report}");
 
     // A pre-training bound below the initial loss: diverged at step 0, nothing to fine-tune.
-    let text = tiny_config(data.path()).replace(
-        "learning_rate = 1e-3\ncheckpoints",
-        "learning_rate = 1e-3\nloss_bound = 1.0\ncheckpoints",
-    );
+    let text = tiny_config(data.path())
+        .replace("lr = 1e-3 }\ncheckpoints", "lr = 1e-3 }\nloss_bound = 1.0\ncheckpoints");
     assert!(text.contains("loss_bound"));
     let config = VitExperimentConfig::from_toml(&text, "tiny").unwrap();
     let results = tempfile::tempdir().unwrap();
@@ -317,8 +315,8 @@ fn each_bad_field_is_named() {
         ("steps = [0, 4]", "steps = [9]", "pretrain.checkpoints"),
         ("eval_every = 2", "eval_every = 2\nloss_bound = 0", "finetune.loss_bound"),
         (
-            "learning_rate = 1e-3\ncheckpoints",
-            "learning_rate = 1e-3\nloss_bound = inf\ncheckpoints",
+            "lr = 1e-3 }\ncheckpoints",
+            "lr = 1e-3 }\nloss_bound = inf\ncheckpoints",
             "pretrain.loss_bound",
         ),
     ];

@@ -22,12 +22,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Module;
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use rand::Rng;
 
 use crate::peft_files::{factor_key, HostTensor, LayerFactors, PeftAdapter, ADAPTER_WEIGHTS_FILE};
-use crate::state_dict::{belongs_to_modules, load_pytorch_state_dict, pytorch_state_dict};
+use crate::state_dict::{
+    belongs_to_modules, load_pytorch_state_dict, pytorch_state_dict, visit_float_params, ModulePath,
+};
 use crate::{AdapterFileError, LoraAdapter, LoraConfig, LoraError, LoraLinear};
 
 /// A model whose LoRA-capable layers can be listed with their module paths.
@@ -171,25 +173,48 @@ impl std::fmt::Display for ParameterCount {
 
 /// Counts the parameters of the LoRA adapters anywhere in `model` and all its parameters.
 pub fn trainable_parameters<B: Backend, M: Module<B>>(model: &M) -> ParameterCount {
-    let mut visitor = AdapterVisitor::default();
-    model.visit(&mut visitor);
-    let trainable = visitor.factors.values().map(|(a, b)| a.data.len() + b.data.len()).sum();
+    let trainable =
+        adapter_factors(model).values().map(|f| f.lora_a.data.len() + f.lora_b.data.len()).sum();
     ParameterCount { trainable, total: model.num_params() }
 }
 
 /// The factors of every adapter in `model`, by module path, in PyTorch's layout.
 pub fn adapter_factors<B: Backend, M: Module<B>>(model: &M) -> BTreeMap<String, LayerFactors> {
-    let mut visitor = AdapterVisitor::default();
-    model.visit(&mut visitor);
-    visitor
-        .factors
+    // lora_a `[in, r]` and lora_b `[r, out]` by module path of their `LoraLinear`.
+    let mut factors: BTreeMap<String, [Option<HostTensor>; 2]> = BTreeMap::new();
+    visit_float_params(
+        model,
+        |path, rank| rank == 2 && lora_factor(path).is_some(),
+        |path, tensor| {
+            let (layer, index) = lora_factor(path).expect("selected");
+            factors.entry(layer).or_default()[index] = Some(tensor);
+        },
+    );
+    factors
         .into_iter()
-        .map(|(path, (a, b))| {
-            let lora_a = a.transposed().expect("lora_a is 2-D");
-            let lora_b = b.transposed().expect("lora_b is 2-D");
-            (path, LayerFactors { lora_a, lora_b })
+        .filter_map(|(path, [a, b])| {
+            let lora_a = a?.transposed().expect("lora_a is 2-D");
+            let lora_b = b?.transposed().expect("lora_b is 2-D");
+            Some((path, LayerFactors { lora_a, lora_b }))
         })
         .collect()
+}
+
+/// For a LoRA factor's parameter path: the path of its `LoraLinear` and 0 for `lora_a`, 1
+/// for `lora_b`; `None` for any other parameter.
+fn lora_factor(path: &ModulePath) -> Option<(String, usize)> {
+    let (field, container) = path.last()?;
+    if container != "Struct:LoraAdapter" {
+        return None;
+    }
+    let index = match field.as_str() {
+        "lora_a" => 0,
+        "lora_b" => 1,
+        _ => return None,
+    };
+    // The path of the LoraLinear: the names above "<adapter field>.<factor>".
+    let depth = path.len().saturating_sub(2);
+    Some((path[..depth].iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join("."), index))
 }
 
 /// Saves the adapters of `model` alone, in PEFT's format, into `dir`, with the parameters of
@@ -324,56 +349,6 @@ fn load_saved_modules<B: Backend, M: Module<B>>(
 
 fn to_tensor<B: Backend>(host: &HostTensor, device: &B::Device) -> Tensor<B, 2> {
     Tensor::from_data(TensorData::new(host.data.clone(), [host.shape[0], host.shape[1]]), device)
-}
-
-/// Collects the factors of every [`LoraAdapter`] in a module tree, in burn's layout.
-#[derive(Default)]
-struct AdapterVisitor {
-    /// (field name, container type) of every module entered.
-    stack: Vec<(String, String)>,
-    /// lora_a `[in, r]` and lora_b `[r, out]` by module path of their `LoraLinear`.
-    factors: BTreeMap<String, (HostTensor, HostTensor)>,
-}
-
-impl<B: Backend> ModuleVisitor<B> for AdapterVisitor {
-    fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.stack.push((name.to_string(), container_type.to_string()));
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.stack.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        let Some((field, container)) = self.stack.last() else { return };
-        if container != "Struct:LoraAdapter" || D != 2 {
-            return;
-        }
-        let is_a = match field.as_str() {
-            "lora_a" => true,
-            "lora_b" => false,
-            _ => return,
-        };
-        // The path of the LoraLinear: the names above "<adapter field>.<factor>".
-        let depth = self.stack.len().saturating_sub(2);
-        let path =
-            self.stack[..depth].iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(".");
-        let value = param.val();
-        let shape = value.dims().to_vec();
-        let data = value
-            .into_data()
-            .convert::<f32>()
-            .to_vec::<f32>()
-            .expect("a float tensor converts to f32");
-        let host = HostTensor { shape, data };
-        let empty = || HostTensor { shape: vec![0, 0], data: Vec::new() };
-        let entry = self.factors.entry(path).or_insert_with(|| (empty(), empty()));
-        if is_a {
-            entry.0 = host;
-        } else {
-            entry.1 = host;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use burn::nn::Linear;
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 
 use crate::peft_files::HostTensor;
+use crate::state_dict::host_tensor;
 use crate::LoraError;
 
 /// A burn `Linear` (weight `[in, out]`) from PyTorch's weight `[out, in]` and optional bias
@@ -42,18 +43,8 @@ pub fn linear_from_pytorch<B: Backend>(
 
 /// PyTorch's weight `[out, in]` and optional bias `[out]` of a burn `Linear`.
 pub fn linear_to_pytorch<B: Backend>(linear: &Linear<B>) -> (HostTensor, Option<HostTensor>) {
-    let host = |t: Tensor<B, 2>| {
-        let shape = t.dims().to_vec();
-        HostTensor {
-            shape,
-            data: t.into_data().convert::<f32>().to_vec::<f32>().expect("float data"),
-        }
-    };
-    let weight = host(linear.weight.val().transpose());
-    let bias = linear.bias.as_ref().map(|b| {
-        let data = b.val().into_data().convert::<f32>().to_vec::<f32>().expect("float data");
-        HostTensor { shape: vec![data.len()], data }
-    });
+    let weight = host_tensor(linear.weight.val().transpose());
+    let bias = linear.bias.as_ref().map(|b| host_tensor(b.val()));
     (weight, bias)
 }
 

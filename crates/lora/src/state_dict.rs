@@ -25,9 +25,38 @@ use crate::LoraError;
 /// Every float parameter of `module` but the LoRA factors, by PyTorch name, in PyTorch's
 /// layout.
 pub fn pytorch_state_dict<B: Backend, M: Module<B>>(module: &M) -> BTreeMap<String, HostTensor> {
-    let mut visitor = Collect { stack: Vec::new(), tensors: BTreeMap::new() };
+    let mut tensors = BTreeMap::new();
+    visit_float_params(
+        module,
+        |path, rank| pytorch_name(path, rank).is_some(),
+        |path, tensor| {
+            let (name, transposed) = pytorch_name(path, tensor.shape.len()).expect("selected");
+            let tensor = if transposed { tensor.transposed().expect("2-D") } else { tensor };
+            tensors.insert(name, tensor);
+        },
+    );
+    tensors
+}
+
+/// The (field name, container type) of every module from the root down to a parameter.
+pub(crate) type ModulePath = [(String, String)];
+
+/// Calls `each` with the path and the host copy of every float parameter of `module` whose
+/// path and rank `select` accepts (the others are not copied).
+pub(crate) fn visit_float_params<B: Backend, M: Module<B>>(
+    module: &M,
+    select: impl Fn(&ModulePath, usize) -> bool,
+    each: impl FnMut(&ModulePath, HostTensor),
+) {
+    let mut visitor = FloatParams { path: Vec::new(), select, each };
     module.visit(&mut visitor);
-    visitor.tensors
+}
+
+/// A tensor's values on the host, as f32.
+pub(crate) fn host_tensor<B: Backend, const D: usize>(value: Tensor<B, D>) -> HostTensor {
+    let shape = value.dims().to_vec();
+    let data = value.into_data().convert::<f32>().to_vec::<f32>().expect("float data");
+    HostTensor { shape, data }
 }
 
 /// The outcome of [`load_pytorch_state_dict`].
@@ -78,7 +107,7 @@ pub fn belongs_to_modules(name: &str, modules: &[String]) -> bool {
 
 /// The PyTorch name of the parameter at the end of `stack` ((field, container type) pairs)
 /// and whether it is transposed; `None` for a LoRA factor.
-fn pytorch_name(stack: &[(String, String)], rank: usize) -> Option<(String, bool)> {
+fn pytorch_name(stack: &ModulePath, rank: usize) -> Option<(String, bool)> {
     let mut names = Vec::new();
     for (index, (field, container)) in stack.iter().enumerate() {
         match container.as_str() {
@@ -96,30 +125,29 @@ fn pytorch_name(stack: &[(String, String)], rank: usize) -> Option<(String, bool
     Some((names.join("."), transposed))
 }
 
-fn host<B: Backend, const D: usize>(value: Tensor<B, D>, transposed: bool) -> HostTensor {
-    let value = if transposed { value.swap_dims(0, 1) } else { value };
-    let shape = value.dims().to_vec();
-    let data = value.into_data().convert::<f32>().to_vec::<f32>().expect("float data");
-    HostTensor { shape, data }
+struct FloatParams<S, E> {
+    path: Vec<(String, String)>,
+    select: S,
+    each: E,
 }
 
-struct Collect {
-    stack: Vec<(String, String)>,
-    tensors: BTreeMap<String, HostTensor>,
-}
-
-impl<B: Backend> ModuleVisitor<B> for Collect {
+impl<B, S, E> ModuleVisitor<B> for FloatParams<S, E>
+where
+    B: Backend,
+    S: Fn(&ModulePath, usize) -> bool,
+    E: FnMut(&ModulePath, HostTensor),
+{
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        self.stack.push((name.to_string(), container_type.to_string()));
+        self.path.push((name.to_string(), container_type.to_string()));
     }
 
     fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.stack.pop();
+        self.path.pop();
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        if let Some((name, transposed)) = pytorch_name(&self.stack, D) {
-            self.tensors.insert(name, host(param.val(), transposed));
+        if (self.select)(&self.path, D) {
+            (self.each)(&self.path, host_tensor(param.val()));
         }
     }
 }

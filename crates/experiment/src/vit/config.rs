@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use goldilocks_lora::{LoraConfig, LoraError, TargetModules};
 use goldilocks_model::VitShape;
-use goldilocks_schedule::StepSchedule;
+use goldilocks_schedule::{LrScheduleConfig, StepSchedule};
 use serde::{Deserialize, Serialize};
 
 use crate::field_checks::{
@@ -94,8 +94,9 @@ pub struct VitPretrainingConfig {
     pub steps: usize,
     /// Images per step.
     pub batch: usize,
-    /// Adam's learning rate (constant).
-    pub learning_rate: f64,
+    /// Adam's learning rate, as a schedule over the pre-training steps (e.g. `{ kind =
+    /// "constant", lr = 1e-3 }`, or a cosine decay to train past saturation).
+    pub learning_rate: LrScheduleConfig,
     /// Seed of the initial weights and the batch order.
     #[serde(default)]
     pub seed: u64,
@@ -248,7 +249,7 @@ impl ExperimentKind for VitExperimentConfig {
         }
         let p = &self.pretrain;
         at_least_one("pretrain.batch", p.batch)?;
-        positive_number("pretrain.learning_rate", p.learning_rate)?;
+        p.learning_rate.init().map_err(|e| invalid("pretrain.learning_rate", e.to_string()))?;
         p.checkpoints.validate().map_err(|e| invalid("pretrain.checkpoints", e.to_string()))?;
         if p.checkpoints.steps(p.steps).is_empty() {
             return Err(invalid(

@@ -37,12 +37,12 @@ pub use config::{
 pub use finetune::{finetune, RunSpec};
 pub use memory::{parameters, vit_bytes};
 pub use outputs::{write_report, ReportContext};
-pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainedVit};
+pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainedVit, SourceMetrics};
 pub use run::{open_checkpoints, VitOutcome, VitTasks};
 pub use run_weights::{
     folder_digest, load_run_weights, run_weights_dir, run_weights_match, save_run_weights,
     FULL_MODEL_FILE,
 };
 pub use task_data::{BatchSampler, TaskData};
-pub use train::{accuracy, train_step};
+pub use train::{accuracy, evaluate, train_step, Evaluation};
 pub use weights::{load_module_tensors, module_tensors};

@@ -15,7 +15,7 @@ use goldilocks_analysis::{
 };
 
 use crate::results_folder::{write, write_plot};
-use crate::vit::VitExperimentConfig;
+use crate::vit::{SourceMetrics, VitExperimentConfig};
 use crate::{ExperimentError, FinetuneMethod};
 
 /// The fine-tuning table of the ViT runs: one row per (method, checkpoint), methods in the
@@ -34,29 +34,67 @@ fn trainable_params(records: &[VitFinetuneRun]) -> BTreeMap<&str, usize> {
 pub fn summary_csv(
     rows: &[FinetuneRow],
     records: &[VitFinetuneRun],
-    source_accuracy: &BTreeMap<usize, f64>,
+    source: &BTreeMap<usize, SourceMetrics>,
 ) -> String {
     let params = trainable_params(records);
-    let mut csv = String::from("method,pretrain_step,source_accuracy,runs,reached,diverged,steps_mean,steps_ci95,seconds_mean,seconds_ci95,trainable_params\n");
+    let mut csv = String::from("method,pretrain_step,source_accuracy,runs,reached,diverged,steps_mean,steps_ci95,seconds_mean,seconds_ci95,trainable_params,source_loss,source_train_loss\n");
     let cell = |i: Option<MeanInterval>, digits: usize| {
         i.map_or(",".to_string(), |i| format!("{:.digits$},{:.digits$}", i.mean, i.half_width))
     };
     for r in rows {
         let _ = writeln!(
             csv,
-            "{},{},{:.4},{},{},{},{},{},{}",
+            "{},{},{:.4},{},{},{},{},{},{},{:.4},{:.4}",
             r.method,
             r.checkpoint_step,
-            source_accuracy.get(&r.checkpoint_step).copied().unwrap_or(f64::NAN),
+            metric(source, r.checkpoint_step, |m| m.accuracy),
             r.seeds,
             r.seeds - r.censored - r.diverged,
             r.diverged,
             cell(Some(r.steps), 1),
             cell(r.seconds, 3),
-            params.get(r.method.as_str()).copied().unwrap_or(0)
+            params.get(r.method.as_str()).copied().unwrap_or(0),
+            metric(source, r.checkpoint_step, |m| m.loss),
+            metric(source, r.checkpoint_step, |m| m.train_loss),
         );
     }
     csv
+}
+
+/// One source metric at checkpoint `step` (NaN when unknown).
+fn metric(
+    source: &BTreeMap<usize, SourceMetrics>,
+    step: usize,
+    pick: impl Fn(&SourceMetrics) -> f64,
+) -> f64 {
+    source.get(&step).map_or(f64::NAN, pick)
+}
+
+/// The source task over pre-training, at the checkpoints: test accuracy, test loss and the
+/// training loss, on the same x axis as the fine-tuning plots.
+fn source_plot(source: &BTreeMap<usize, SourceMetrics>) -> Result<String, ExperimentError> {
+    let line = |label: &str, dashed: bool, pick: fn(&SourceMetrics) -> f64| Series {
+        label: label.to_string(),
+        dashed,
+        points: source
+            .iter()
+            .map(|(&step, m)| SeriesPoint { x: step as f64, y: pick(m), interval: None })
+            .filter(|p| p.y.is_finite())
+            .collect(),
+    };
+    let series = [
+        line("source test accuracy", false, |m| m.accuracy),
+        line("source test loss", true, |m| m.loss),
+        line("training loss (mean since the previous checkpoint)", true, |m| m.train_loss),
+    ];
+    Ok(series_plot(
+        &series,
+        &SeriesAxes {
+            title: "The source task over pre-training (at the checkpoints)",
+            x: "pre-training steps of the checkpoint",
+            y: "accuracy; cross-entropy",
+        },
+    )?)
 }
 
 /// Steps (or seconds) to the target versus pre-training steps, one line per method.
@@ -148,17 +186,18 @@ pub fn write_report(
     config: &VitExperimentConfig,
     dir: &Path,
     records: &[VitFinetuneRun],
-    source_accuracy: &BTreeMap<usize, f64>,
+    source: &BTreeMap<usize, SourceMetrics>,
     context: &ReportContext<'_>,
 ) -> Result<PathBuf, ExperimentError> {
     let methods = config.finetune.methods();
     let checkpoints = context.checkpoints;
     let rows = summarize(records);
-    write(&dir.join("summary.csv"), summary_csv(&rows, records, source_accuracy).as_bytes())?;
+    write(&dir.join("summary.csv"), summary_csv(&rows, records, source).as_bytes())?;
     // Pre-training that diverged before its first checkpoint leaves nothing to plot.
     let plotted = !rows.is_empty();
     if plotted {
         write_plot(&dir.join("steps_to_target.svg"), &target_plot(&rows, &methods, false)?)?;
+        write_plot(&dir.join("source_curve.svg"), &source_plot(source)?)?;
         write_plot(&dir.join("seconds_to_target.svg"), &target_plot(&rows, &methods, true)?)?;
         for m in &methods {
             write_plot(
@@ -199,7 +238,7 @@ pub fn write_report(
     md.push_str("## Does longer pre-training slow fine-tuning here?\n\n");
     md.push_str(&verdict_section(&find_goldilocks(records)));
     md.push_str("## Steps and wall time to the target (mean ± 95 % t half-width over seeds)\n\n");
-    md.push_str("| method | pre-training steps | source acc. | reached | steps to target | seconds to target | trainable params |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("| method | pre-training steps | source acc. | source loss | reached | steps to target | seconds to target | trainable params |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     let params = trainable_params(records);
     for r in &rows {
         let mark = if r.censored + r.diverged > 0 { "*" } else { "" };
@@ -208,10 +247,11 @@ pub fn write_report(
             .map_or("–".to_string(), |i| format!("{:.2}{mark} ± {:.2}", i.mean, i.half_width));
         let _ = writeln!(
             md,
-            "| {} | {} | {:.3} | {}/{} | {:.0}{mark} ± {:.0} | {} | {} |",
+            "| {} | {} | {:.3} | {:.3} | {}/{} | {:.0}{mark} ± {:.0} | {} | {} |",
             r.method,
             r.checkpoint_step,
-            source_accuracy.get(&r.checkpoint_step).copied().unwrap_or(f64::NAN),
+            metric(source, r.checkpoint_step, |m| m.accuracy),
+            metric(source, r.checkpoint_step, |m| m.loss),
             r.seeds - r.censored - r.diverged,
             r.seeds,
             r.steps.mean,
@@ -222,7 +262,7 @@ pub fn write_report(
     }
     if plotted {
         md.push_str("\n## Plots\n\n");
-        md.push_str("![steps to target](steps_to_target.svg)\n\n![seconds to target](seconds_to_target.svg)\n\n");
+        md.push_str("![steps to target](steps_to_target.svg) ![source task](source_curve.svg)\n\n![seconds to target](seconds_to_target.svg)\n\n");
         for m in &methods {
             let _ = writeln!(md, "![{0}](accuracy_{0}.svg)\n", m.name());
         }

@@ -15,6 +15,7 @@ use std::time::Instant;
 use burn::optim::AdamConfig;
 use burn::tensor::backend::AutodiffBackend;
 use goldilocks_model::Vit;
+use goldilocks_schedule::LearningRateSchedule;
 use goldilocks_store::CheckpointStore;
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +23,7 @@ use crate::divergence::loss_diverges;
 use crate::interrupt::check_interrupt;
 use crate::progress::EnsembleBar;
 use crate::vit::task_data::{BatchSampler, TaskData};
-use crate::vit::train::{accuracy, train_step};
+use crate::vit::train::{evaluate, train_step};
 use crate::vit::weights::{load_module_tensors, module_tensors};
 use crate::vit::VitExperimentConfig;
 use crate::{EnsembleProgress, ExperimentError};
@@ -40,14 +41,26 @@ struct Divergence {
     step: usize,
 }
 
+/// What pre-training had reached at a checkpoint (NaN where a store written before a
+/// metric was recorded lacks it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceMetrics {
+    /// Source test accuracy.
+    pub accuracy: f64,
+    /// Source test cross-entropy.
+    pub loss: f64,
+    /// Mean batch loss of the training steps since the previous checkpoint (NaN at step 0).
+    pub train_loss: f64,
+}
+
 /// How the checkpoints came about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PretrainedVit {
     /// The step at which pre-training diverged and stopped, if it did.
     pub diverged_at: Option<usize>,
     /// The checkpoints there are (the scheduled ones, or those before the divergence), with
-    /// the source test accuracy at each.
-    pub source_accuracy: BTreeMap<usize, f64>,
+    /// the source metrics at each.
+    pub source: BTreeMap<usize, SourceMetrics>,
     /// Whether pre-training ran now (false: every checkpoint was reused).
     pub computed: bool,
     /// Wall seconds pre-training took now (0 when reused).
@@ -87,17 +100,19 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             }
         }
     }
-    let accuracy_of = |store: &CheckpointStore, steps: &[usize]| -> BTreeMap<usize, f64> {
+    let metrics_of = |store: &CheckpointStore, steps: &[usize]| -> BTreeMap<usize, SourceMetrics> {
+        let metric = |step: usize, name: &str| {
+            store.get(step).and_then(|e| e.metrics.get(name).copied()).unwrap_or(f64::NAN)
+        };
         steps
             .iter()
             .map(|&s| {
-                (
-                    s,
-                    store
-                        .get(s)
-                        .and_then(|e| e.metrics.get("source_accuracy").copied())
-                        .unwrap_or(f64::NAN),
-                )
+                let metrics = SourceMetrics {
+                    accuracy: metric(s, "source_accuracy"),
+                    loss: metric(s, "source_loss"),
+                    train_loss: metric(s, "train_loss"),
+                };
+                (s, metrics)
             })
             .collect()
     };
@@ -110,7 +125,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             );
         }
         return Ok(PretrainedVit {
-            source_accuracy: accuracy_of(store, &steps),
+            source: metrics_of(store, &steps),
             diverged_at: recorded,
             computed: false,
             seconds: 0.0,
@@ -119,6 +134,10 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     let _ = std::fs::remove_file(&marker);
     let started = Instant::now();
     let p = &config.pretrain;
+    let schedule = p
+        .learning_rate
+        .init()
+        .map_err(|e| ExperimentError::invalid("pretrain.learning_rate", e.to_string()))?;
     B::seed(device, p.seed);
     let mut model: Vit<B> =
         config.model.with_classes(config.source.classes.len()).init::<B>(device)?.unfreeze();
@@ -131,7 +150,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             if step > last {
                 return Ok(());
             }
-            let source_accuracy = accuracy(model, source_test, device);
+            let source = evaluate(model, source_test, device);
             let train_loss = if losses.is_empty() {
                 f64::NAN
             } else {
@@ -139,7 +158,8 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
             };
             losses.clear();
             let metrics = BTreeMap::from([
-                ("source_accuracy".to_string(), source_accuracy),
+                ("source_accuracy".to_string(), source.accuracy),
+                ("source_loss".to_string(), source.loss),
                 ("train_loss".to_string(), train_loss),
             ]);
             store.save(step, &module_tensors(model), metrics, SOURCE_TAG)?;
@@ -152,7 +172,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     for step in 1..=last {
         let batch = sampler.next_batch();
         let (next, loss) =
-            train_step(model, &mut optimizer, p.learning_rate, source, &batch, device);
+            train_step(model, &mut optimizer, schedule.lr(step), source, &batch, device);
         model = next;
         if loss_diverges(loss, p.loss_bound) {
             // The loss is that of the weights after the previous step: they have diverged.
@@ -178,12 +198,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
         steps.iter().filter(|&&s| s <= last).count()
     ));
     let steps = before(steps, diverged_at);
-    Ok(PretrainedVit {
-        source_accuracy: accuracy_of(store, &steps),
-        diverged_at,
-        computed: true,
-        seconds,
-    })
+    Ok(PretrainedVit { source: metrics_of(store, &steps), diverged_at, computed: true, seconds })
 }
 
 /// The model stored at `step` (source head), built on `B`.
@@ -197,5 +212,5 @@ pub fn load_checkpoint<B: AutodiffBackend>(
     let model = config.model.with_classes(config.source.classes.len()).init::<B>(device)?;
     let origin =
         store.path_of(step).map_or_else(|| format!("step {step}"), |p| p.display().to_string());
-    load_module_tensors(model, &checkpoint.tensors, &origin)
+    load_module_tensors(model, checkpoint.tensors, &origin)
 }

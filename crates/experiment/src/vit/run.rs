@@ -156,7 +156,7 @@ fn run_on<B: AutodiffBackend>(
     ));
 
     let methods = config.finetune.methods();
-    let checkpoints: Vec<usize> = pretrained.source_accuracy.keys().copied().collect();
+    let checkpoints: Vec<usize> = pretrained.source.keys().copied().collect();
     let per_checkpoint = methods.len() * config.finetune.seeds.len();
     // Runs stored before a fresh pre-training started from other weights.
     let reuse = Reuse {
@@ -243,6 +243,6 @@ fn run_on<B: AutodiffBackend>(
         checkpoints: &checkpoints,
         pretraining_diverged: pretrained.diverged_at,
     };
-    let report = write_report(config, &dir, &records, &pretrained.source_accuracy, &context)?;
+    let report = write_report(config, &dir, &records, &pretrained.source, &context)?;
     Ok(VitOutcome { dir, rows, records, computed_runs: computed, reused_runs: reused, report })
 }

@@ -95,7 +95,7 @@ pub fn load_run_weights<B: AutodiffBackend>(
             })?;
             let contents = decode_safetensors(&bytes, &path)?;
             let model = pretrained.with_new_head(classes, device);
-            load_module_tensors(model, &contents.tensors, &path.display().to_string())
+            load_module_tensors(model, contents.tensors, &path.display().to_string())
         }
     }
 }

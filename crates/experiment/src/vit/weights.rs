@@ -30,13 +30,13 @@ pub fn module_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<NamedTensor> 
 /// its shape, and every tensor must be used.
 pub fn load_module_tensors<B: Backend, M: Module<B>>(
     module: M,
-    tensors: &[NamedTensor],
+    tensors: Vec<NamedTensor>,
     origin: &str,
 ) -> Result<M, ExperimentError> {
     let bad = |message: String| ExperimentError::Checkpoint { origin: origin.into(), message };
     let state: BTreeMap<String, HostTensor> = tensors
-        .iter()
-        .map(|t| (t.name.clone(), HostTensor { shape: t.shape.clone(), data: t.data.clone() }))
+        .into_iter()
+        .map(|t| (t.name, HostTensor { shape: t.shape, data: t.data }))
         .collect();
     let loaded = load_pytorch_state_dict(module, &state).map_err(|e| bad(e.to_string()))?;
     if let Some(name) = loaded.missing.first() {
@@ -65,13 +65,14 @@ mod tests {
             .any(|t| t.name == "blocks.0.attention.query.weight" && t.shape == [64, 64]));
         let head = tensors.iter().find(|t| t.name == "head.weight").unwrap();
         assert_eq!(head.shape, [3, 64], "PyTorch's [out, in]");
-        let b = load_module_tensors(config.init::<NdArray>(&device).unwrap(), &tensors, "test")
-            .unwrap();
+        let b =
+            load_module_tensors(config.init::<NdArray>(&device).unwrap(), tensors.clone(), "test")
+                .unwrap();
         assert_eq!(module_tensors(&b), tensors);
 
         let error = load_module_tensors(
             VitConfig::tiny(3).init::<NdArray>(&device).unwrap(),
-            &tensors,
+            tensors.clone(),
             "ckpt",
         )
         .unwrap_err();
@@ -79,7 +80,7 @@ mod tests {
         let mut wrong = tensors.clone();
         wrong[0].shape = vec![1];
         assert!(
-            load_module_tensors(config.init::<NdArray>(&device).unwrap(), &wrong, "ckpt").is_err()
+            load_module_tensors(config.init::<NdArray>(&device).unwrap(), wrong, "ckpt").is_err()
         );
     }
 }
