@@ -35,6 +35,11 @@ impl FinetuneMethod {
         methods
     }
 
+    /// LoRA of `rank`, or full fine-tuning for `None`: the inverse of [`FinetuneMethod::rank`].
+    pub fn from_rank(rank: Option<usize>) -> Self {
+        rank.map_or(FinetuneMethod::Full, |rank| FinetuneMethod::Lora { rank })
+    }
+
     /// The LoRA rank, or `None` for full fine-tuning.
     pub fn rank(&self) -> Option<usize> {
         match *self {

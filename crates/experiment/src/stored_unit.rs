@@ -54,8 +54,9 @@ pub(crate) struct UnitRecords<T> {
 }
 
 /// The unit's stored records when `reuse.stored`, the file is complete and every record
-/// `belongs` (which otherwise says why not); otherwise `compute` runs with a progress bar (it returns the records and a
-/// one-line account for the bar), and its records are stored atomically.
+/// `belongs` (which otherwise says why not); otherwise `compute` runs with a progress bar (it
+/// returns the records and a one-line account for the bar), and its records are stored
+/// atomically.
 pub(crate) fn reuse_or_compute<T, F>(
     unit: &StoredUnit,
     reuse: Reuse,

@@ -159,8 +159,8 @@ fn saved_adapters_and_full_weights_reload_bit_for_bit_and_guard_reuse() {
     assert_eq!(outcome.records.len(), 4);
     let tasks = VitTasks::load(&config).unwrap();
     for record in &outcome.records {
-        let method = record.rank.map_or(FinetuneMethod::Full, |rank| FinetuneMethod::Lora { rank });
-        let spec = RunSpec { pretrain_step: record.pretrain_step, method, seed: record.seed };
+        let spec = RunSpec::of(record);
+        let method = spec.method;
         let folder = run_weights_dir(&outcome.dir, &spec);
         let digest = record.weights_sha256.as_deref().expect("the record names its weights");
         assert_eq!(folder_digest(&folder).unwrap(), digest);

@@ -212,10 +212,7 @@ pub fn finetune_from_checkpoints<B: Backend>(
             FinetuneRun {
                 source: source.name(),
                 method: method.name(),
-                rank: match method {
-                    FinetuneMethod::Lora { rank } => Some(rank),
-                    FinetuneMethod::Full => None,
-                },
+                rank: method.rank(),
                 checkpoint_step: checkpoints[index % runs].step,
                 seed: seeds[index / runs],
                 learning_rate,

@@ -30,9 +30,20 @@ pub struct RunSpec {
     pub seed: u64,
 }
 
+impl RunSpec {
+    /// The run that `record` measured.
+    pub fn of(record: &VitFinetuneRun) -> Self {
+        Self {
+            pretrain_step: record.pretrain_step,
+            method: FinetuneMethod::from_rank(record.rank),
+            seed: record.seed,
+        }
+    }
+}
+
 /// Fine-tunes `pretrained` (a checkpoint with the source head) on `target`, evaluating on
-/// `target_test`, and returns the run's record and the trained model. A batch loss that is non-finite or above
-/// `finetune.loss_bound` stops the run there, recorded as diverged.
+/// `target_test`, and returns the run's record and the trained model. A batch loss that is
+/// non-finite or above `finetune.loss_bound` stops the run there, recorded as diverged.
 pub fn finetune<B: AutodiffBackend>(
     config: &VitExperimentConfig,
     config_hash: &str,

@@ -21,7 +21,7 @@ use crate::vit::{
     ensure_checkpoints, finetune, load_checkpoint, run_weights_dir, run_weights_match,
     save_run_weights, write_report, ReportContext, RunSpec, TaskData, VitExperimentConfig,
 };
-use crate::{EnsembleProgress, ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
+use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
 
 /// What a finished ViT experiment produced.
 #[derive(Debug, Clone)]
@@ -104,12 +104,8 @@ pub fn open_checkpoints(
 
 /// Whether the weights that `record`'s run saved are in their folder under `dir`, unchanged.
 fn saved_weights_verify(dir: &std::path::Path, record: &VitFinetuneRun) -> bool {
-    let method = record.rank.map_or(FinetuneMethod::Full, |rank| FinetuneMethod::Lora { rank });
-    let spec = RunSpec { pretrain_step: record.pretrain_step, method, seed: record.seed };
-    record
-        .weights_sha256
-        .as_deref()
-        .is_some_and(|digest| run_weights_match(&run_weights_dir(dir, &spec), digest))
+    let folder = run_weights_dir(dir, &RunSpec::of(record));
+    record.weights_sha256.as_deref().is_some_and(|digest| run_weights_match(&folder, digest))
 }
 
 /// Runs the whole ViT experiment, training on the autodiff backend over `B`, and writes
