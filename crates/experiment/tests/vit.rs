@@ -314,6 +314,7 @@ fn each_bad_field_is_named() {
         ("heads = 2", "heads = 3", "model"),
         ("steps = [0, 4]", "steps = [9]", "pretrain.checkpoints"),
         ("eval_every = 2", "eval_every = 2\nloss_bound = 0", "finetune.loss_bound"),
+        ("lr = 1e-3 }", "lr = -1e-3 }", "pretrain.learning_rate"),
         (
             "lr = 1e-3 }\ncheckpoints",
             "lr = 1e-3 }\nloss_bound = inf\ncheckpoints",
@@ -329,6 +330,9 @@ fn each_bad_field_is_named() {
     let unknown = base.replacen("[model]", "[model]\nwidht = 3", 1);
     let error = VitExperimentConfig::from_toml(&unknown, "test").unwrap_err();
     assert!(error.to_string().contains("widht"), "{error}");
+    let unknown = format!("{base}\n[record]\nsave_adapter = true\n");
+    let error = VitExperimentConfig::from_toml(&unknown, "test").unwrap_err();
+    assert!(error.to_string().contains("save_adapter"), "{error}");
 }
 
 /// A few Adam steps of the tiny ViT on real Fashion-MNIST images lower the loss. Skipped
