@@ -68,7 +68,7 @@ pub use plot::{
     SeriesPoint,
 };
 pub use published::PublishedNumbers;
-pub use records::{FinetuneRun, GridRecord, RunRecord, VitFinetuneRun};
+pub use records::{FinetuneRun, GridRecord, RunRecord, TaskFinetuneRun};
 pub use report::{render_report, ReportInput};
 pub use scaling::{
     fit_fixed_law, fit_growth, fit_power_law, render_scaling_report, write_scaling_csv,

@@ -11,6 +11,9 @@
 //! - [`scaling`]: the escape time against the input dimension N, fitted per target;
 //! - [`vit`]: a tiny ViT pre-trained and fine-tuned on Fashion-MNIST.
 //!
+//! [`sweep`] is the fine-tuning stage as a library, generic over the model and the task: the
+//! vit kind runs on it, and so can a model of one's own (docs/own-model.md).
+//!
 //! The shared plumbing: config files (strict TOML, `kind` read once; [`AnyConfig`] dispatches
 //! on it), experiment names, the results folder, resume-or-compute of stored units with
 //! progress ([`RunOptions`]). Adding a kind means adding its folder and one line in
@@ -47,6 +50,7 @@ mod run_options;
 pub mod scaling;
 mod shard;
 mod stored_unit;
+pub mod sweep;
 mod unit_plan;
 pub mod verify;
 pub mod vit;

@@ -6,13 +6,14 @@ use std::path::Path;
 use burn::backend::{Autodiff, NdArray};
 use burn::optim::AdamConfig;
 use burn::tensor::backend::Backend;
-use goldilocks_analysis::VitFinetuneRun;
+use goldilocks_analysis::TaskFinetuneRun;
 use goldilocks_data::{
     write_idx, FashionMnist, IdxArray, DEFAULT_FASHION_MNIST_DIR, FASHION_MNIST_FILES,
 };
+use goldilocks_experiment::sweep::{finetune_run, optimizer_step, BatchSampler, RunSpec};
 use goldilocks_experiment::vit::{
-    finetune, folder_digest, load_checkpoint, load_run_weights, open_checkpoints, run_weights_dir,
-    train_step, BatchSampler, RunSpec, TaskData, VitExperimentConfig, VitTasks, FULL_MODEL_FILE,
+    batch_loss, folder_digest, load_checkpoint, load_run_weights, open_checkpoints,
+    run_weights_dir, TaskData, VitExperimentConfig, VitTargetTask, VitTasks, FULL_MODEL_FILE,
 };
 use goldilocks_experiment::{ExperimentError, ExperimentKind, FinetuneMethod, RunOptions};
 use goldilocks_model::{Vit, VitConfig};
@@ -116,7 +117,7 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
     }
     let run = &first.records[0];
     assert_eq!(run.eval_steps.first(), Some(&0));
-    assert!(run.accuracy.iter().all(|a| (0.0..=1.0).contains(a)));
+    assert!(run.metric.iter().all(|a| (0.0..=1.0).contains(a)));
 
     let second = config.run::<NdArray>(&quiet(results.path()), &device).unwrap();
     assert_eq!((second.computed_runs, second.reused_runs), (0, 4));
@@ -131,13 +132,8 @@ fn runs_end_to_end_resumes_and_recomputes_a_damaged_checkpoint() {
 }
 
 /// The records without their wall times, which differ between runs.
-fn untimed(records: &[VitFinetuneRun]) -> Vec<VitFinetuneRun> {
-    let untimed = |r: &VitFinetuneRun| VitFinetuneRun {
-        seconds: vec![],
-        seconds_to_target: None,
-        ..r.clone()
-    };
-    records.iter().map(untimed).collect()
+fn untimed(records: &[TaskFinetuneRun]) -> Vec<TaskFinetuneRun> {
+    records.iter().map(TaskFinetuneRun::untimed).collect()
 }
 
 /// The logits of `model` on every image of `data`, as plain numbers.
@@ -180,17 +176,19 @@ fn saved_adapters_and_full_weights_reload_bit_for_bit_and_guard_reuse() {
         let store = open_checkpoints(&config, &outcome.dir).unwrap();
         let pretrained =
             load_checkpoint::<A>(&config, &store, spec.pretrain_step, &device).unwrap();
-        let (rerun, trained) = finetune::<A>(
-            &config,
-            &record.config_hash,
+        let task =
+            VitTargetTask { config: &config, train: &tasks.target, test: &tasks.target_test };
+        let (rerun, trained) = finetune_run::<A, _>(
+            &task,
+            &config.finetune.sweep_settings(),
             pretrained,
             spec,
-            &tasks.target,
-            &tasks.target_test,
+            &record.source,
+            &record.config_hash,
             &device,
         )
         .unwrap();
-        assert_eq!(rerun.accuracy, record.accuracy, "fine-tuning is deterministic");
+        assert_eq!(rerun.metric, record.metric, "fine-tuning is deterministic");
         assert_eq!(
             logits(&reloaded, &tasks.target_test),
             logits(&trained, &tasks.target_test),
@@ -359,8 +357,8 @@ fn vit_trains_on_the_real_fashion_mnist_files() {
     let mut sampler = BatchSampler::new(source.len(), 32, 7);
     let mut losses = Vec::new();
     for _ in 0..30 {
-        let (next, loss) =
-            train_step(model, &mut optimizer, 1e-3, &source, &sampler.next_batch(), &device);
+        let loss = batch_loss(&model, &source, &sampler.next_batch(), &device);
+        let (next, loss) = optimizer_step(model, &mut optimizer, 1e-3, loss);
         model = next;
         losses.push(loss);
     }

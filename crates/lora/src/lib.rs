@@ -50,6 +50,7 @@ mod init;
 mod linear;
 pub mod peft_files;
 mod pytorch;
+mod require_grad;
 mod state_dict;
 pub mod svd;
 mod target_modules;
@@ -65,6 +66,7 @@ pub use gradient_init::gradient_aligned_factors;
 pub use init::{initial_factors, InitialFactors};
 pub use linear::{LoraAdapter, LoraLinear};
 pub use pytorch::{linear_from_pytorch, linear_to_pytorch};
+pub use require_grad::RequireGrad;
 pub use state_dict::{
     belongs_to_modules, load_pytorch_state_dict, pytorch_state_dict, LoadedStateDict,
 };

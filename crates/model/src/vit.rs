@@ -25,12 +25,12 @@
 //! assert_eq!(logits.dims(), [3, 5]);
 //! ```
 
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Tensor};
-use goldilocks_lora::{nested, LoraLinear, LoraModel};
+use goldilocks_lora::{nested, LoraLinear, LoraModel, RequireGrad};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
@@ -331,15 +331,6 @@ impl<B: Backend> LoraModel<B> for Block<B> {
 impl<B: Backend> LoraModel<B> for Vit<B> {
     fn lora_linears(&mut self) -> Vec<(String, &mut LoraLinear<B>)> {
         nested("blocks", self.blocks.lora_linears())
-    }
-}
-
-/// Sets `require_grad` on every float parameter.
-struct RequireGrad(bool);
-
-impl<B: Backend> ModuleMapper<B> for RequireGrad {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-        param.set_require_grad(self.0)
     }
 }
 

@@ -15,7 +15,7 @@ pub mod verdict;
 pub use crate::interval::{mean_interval, MeanInterval};
 pub use checkpoint_summary::CheckpointSummary;
 pub use goldilocks::{find_goldilocks, Goldilocks, Rise};
-pub use outcome::{FinetuneOutcome, VIT_SOURCE};
+pub use outcome::FinetuneOutcome;
 pub use report::{diverged_section, render_pretrain_report, PretrainReportInput};
 pub use summary::{summarize_finetuning, FinetuneRow};
 pub use table::{write_finetune_csv, FINETUNE_COLUMNS};

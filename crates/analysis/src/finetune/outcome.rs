@@ -1,5 +1,6 @@
 //! [`FinetuneOutcome`]: what the fine-tuning analysis needs of one run, whatever the model
-//! and its target metric (test loss for the single-index model, test accuracy for the ViT).
+//! and its target metric (test loss for the single-index model, the task's metric, such as
+//! test accuracy, for the checkpoint sweep).
 //!
 //! A run is censored when it never met its target within its step budget, and diverged when
 //! its loss turned non-finite or passed the configured bound before it met the target (it
@@ -7,7 +8,7 @@
 //! time): neither met the target within it, so a mean over runs with such a run is a lower
 //! bound. Both fine-tuning records implement it.
 
-use crate::records::{FinetuneRun, VitFinetuneRun};
+use crate::records::{FinetuneRun, TaskFinetuneRun};
 
 /// One fine-tuning run from one checkpoint with one seed, as the analysis reads it.
 pub trait FinetuneOutcome {
@@ -73,12 +74,9 @@ impl FinetuneOutcome for FinetuneRun {
     }
 }
 
-/// The ViT's only source is a Fashion-MNIST task.
-pub const VIT_SOURCE: &str = "fashion-mnist";
-
-impl FinetuneOutcome for VitFinetuneRun {
+impl FinetuneOutcome for TaskFinetuneRun {
     fn source(&self) -> &str {
-        VIT_SOURCE
+        &self.source
     }
     fn method(&self) -> &str {
         &self.method
@@ -107,16 +105,17 @@ impl FinetuneOutcome for VitFinetuneRun {
 mod tests {
     use super::*;
 
-    fn vit_run(steps_to_target: Option<usize>) -> VitFinetuneRun {
-        VitFinetuneRun {
+    fn vit_run(steps_to_target: Option<usize>) -> TaskFinetuneRun {
+        TaskFinetuneRun {
             config_hash: "h".into(),
+            source: "fashion-mnist".into(),
             pretrain_step: 100,
             method: "lora-r4".into(),
             rank: Some(4),
             seed: 2,
             trainable_params: 10,
             eval_steps: vec![0, 10, 20],
-            accuracy: vec![0.1, 0.5, 0.7],
+            metric: vec![0.1, 0.5, 0.7],
             train_loss: vec![None, Some(1.0), Some(0.8)],
             seconds: vec![0.0, 1.5, 3.25],
             steps_to_target,
@@ -142,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_diverged_vit_run_is_not_censored_and_counts_at_its_budget() {
-        let diverged = VitFinetuneRun { diverged_at: Some(15), ..vit_run(None) };
+        let diverged = TaskFinetuneRun { diverged_at: Some(15), ..vit_run(None) };
         assert!(diverged.diverged() && !diverged.censored());
         assert_eq!(diverged.steps_or_budget(), 20.0);
     }

@@ -5,16 +5,16 @@
 //!   dimension of kind `scaling`), `runs/*.jsonl`;
 //! - [`FinetuneRun`]: one fine-tuning run of the single-index model from a pre-training
 //!   checkpoint (kind `pretrain`), `runs/*.jsonl`;
-//! - [`VitFinetuneRun`]: one fine-tuning run of the ViT from a checkpoint (kind `vit`),
-//!   `runs/step-*.jsonl`.
+//! - [`TaskFinetuneRun`]: one run of the checkpoint sweep, a burn model fine-tuned on a task
+//!   with a metric from a checkpoint (kind `vit`, and the sweep API), `runs/step-*.jsonl`.
 //!
 //! The fine-tuning analysis reads both fine-tuning records through
 //! [`crate::finetune::FinetuneOutcome`].
 
 mod escape_run;
 mod finetune_run;
-mod vit_finetune_run;
+mod task_finetune_run;
 
 pub use escape_run::{GridRecord, RunRecord};
 pub use finetune_run::FinetuneRun;
-pub use vit_finetune_run::VitFinetuneRun;
+pub use task_finetune_run::TaskFinetuneRun;

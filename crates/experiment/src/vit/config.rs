@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::field_checks::{
     at_least_one, lists_at_least_one, positive_number, unit_fraction, validate_name,
 };
+use crate::sweep::SweepSettings;
 use crate::vit::VitOutcome;
 use crate::{
     ExperimentError, ExperimentKind, ExperimentPlan, FinetuneMethod, PlannedUnit, RunOptions,
@@ -159,6 +160,26 @@ impl VitFinetuningConfig {
     pub fn lora_config(&self, rank: usize) -> LoraConfig {
         LoraConfig::new(rank, self.lora_alpha, TargetModules::Pattern("all-linear".into()))
             .with_modules_to_save(["head"])
+    }
+}
+
+impl VitFinetuningConfig {
+    /// The settings of the checkpoint sweep that these options describe (the metric is the
+    /// target test accuracy, so the target is `target_accuracy`).
+    pub fn sweep_settings(&self) -> SweepSettings {
+        SweepSettings {
+            methods: self.methods(),
+            seeds: self.seeds.clone(),
+            lora: self.lora_config(1),
+            batch: self.batch,
+            lora_learning_rate: self.lora_learning_rate,
+            full_learning_rate: self.full_learning_rate,
+            max_steps: self.max_steps,
+            eval_every: self.eval_every,
+            target: self.target_accuracy,
+            stop_at_target: self.stop_at_target,
+            loss_bound: self.loss_bound,
+        }
     }
 }
 

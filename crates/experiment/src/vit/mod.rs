@@ -5,7 +5,8 @@
 //!
 //! Results go to `<results_root>/<name>/`: `config.toml`, `checkpoints/` (a
 //! [`goldilocks_store::CheckpointStore`]), `runs/step-<step>.jsonl` (one
-//! [`goldilocks_analysis::VitFinetuneRun`] per line), `adapters/` when `record.save_adapters`
+//! [`goldilocks_analysis::TaskFinetuneRun`] per line, from the checkpoint sweep of
+//! [`crate::sweep`] over [`VitTargetTask`]), `adapters/` when `record.save_adapters`
 //! is on (see [`run_weights_dir`]), `summary.csv`, SVG plots and `report.md`. A rerun reuses
 //! stored checkpoints and runs of the same config.
 //!
@@ -29,20 +30,20 @@ pub(crate) mod run;
 mod run_weights;
 mod task_data;
 mod train;
-mod weights;
 
 pub use config::{
     TaskConfig, VitExperimentConfig, VitFinetuningConfig, VitPretrainingConfig, VitRecordConfig,
 };
-pub use finetune::{finetune, RunSpec};
+pub use finetune::VitTargetTask;
 pub use memory::{parameters, vit_bytes};
 pub use outputs::{write_report, ReportContext};
-pub use pretrain::{ensure_checkpoints, load_checkpoint, PretrainedVit, SourceMetrics};
+pub use pretrain::{
+    ensure_checkpoints, load_checkpoint, source_model, PretrainedVit, SourceMetrics, SOURCE_TAG,
+};
 pub use run::{open_checkpoints, VitOutcome, VitTasks};
 pub use run_weights::{
     folder_digest, load_run_weights, run_weights_dir, run_weights_match, save_run_weights,
     FULL_MODEL_FILE,
 };
-pub use task_data::{BatchSampler, TaskData};
-pub use train::{accuracy, evaluate, train_step, Evaluation};
-pub use weights::{load_module_tensors, module_tensors};
+pub use task_data::TaskData;
+pub use train::{accuracy, batch_loss, evaluate, Evaluation};

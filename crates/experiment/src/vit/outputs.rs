@@ -8,24 +8,24 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use goldilocks_analysis::finetune::{diverged_section, verdict_section, VIT_SOURCE};
+use goldilocks_analysis::finetune::{diverged_section, verdict_section};
 use goldilocks_analysis::{
     find_goldilocks, series_plot, summarize_finetuning, FinetuneRow, MeanInterval, Series,
-    SeriesAxes, SeriesPoint, VitFinetuneRun,
+    SeriesAxes, SeriesPoint, TaskFinetuneRun,
 };
 
 use crate::results_folder::{write, write_plot};
-use crate::vit::{SourceMetrics, VitExperimentConfig};
+use crate::vit::{SourceMetrics, VitExperimentConfig, SOURCE_TAG};
 use crate::{ExperimentError, FinetuneMethod};
 
 /// The fine-tuning table of the ViT runs: one row per (method, checkpoint), methods in the
 /// order they were run, checkpoints ascending.
-pub fn summarize(records: &[VitFinetuneRun]) -> Vec<FinetuneRow> {
+pub fn summarize(records: &[TaskFinetuneRun]) -> Vec<FinetuneRow> {
     summarize_finetuning(records, &[])
 }
 
 /// Trainable parameters of each method.
-fn trainable_params(records: &[VitFinetuneRun]) -> BTreeMap<&str, usize> {
+fn trainable_params(records: &[TaskFinetuneRun]) -> BTreeMap<&str, usize> {
     records.iter().map(|r| (r.method.as_str(), r.trainable_params)).collect()
 }
 
@@ -33,7 +33,7 @@ fn trainable_params(records: &[VitFinetuneRun]) -> BTreeMap<&str, usize> {
 /// diverged run at its budget (`reached` < `runs` then marks a lower bound).
 pub fn summary_csv(
     rows: &[FinetuneRow],
-    records: &[VitFinetuneRun],
+    records: &[TaskFinetuneRun],
     source: &BTreeMap<usize, SourceMetrics>,
 ) -> String {
     let params = trainable_params(records);
@@ -131,18 +131,18 @@ fn target_plot(
 /// Target test accuracy over fine-tuning steps for one method, one line per checkpoint
 /// (mean over the seeds still running at that step).
 fn accuracy_plot(
-    records: &[VitFinetuneRun],
+    records: &[TaskFinetuneRun],
     method: &str,
     checkpoints: &[usize],
 ) -> Result<String, ExperimentError> {
     let series: Vec<Series> = checkpoints
         .iter()
         .map(|&step| {
-            let runs: Vec<&VitFinetuneRun> =
+            let runs: Vec<&TaskFinetuneRun> =
                 records.iter().filter(|r| r.method == method && r.pretrain_step == step).collect();
             let mut by_step: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
             for run in &runs {
-                for (s, a) in run.eval_steps.iter().zip(&run.accuracy) {
+                for (s, a) in run.eval_steps.iter().zip(&run.metric) {
                     by_step.entry(*s).or_default().push(*a);
                 }
             }
@@ -185,7 +185,7 @@ pub struct ReportContext<'a> {
 pub fn write_report(
     config: &VitExperimentConfig,
     dir: &Path,
-    records: &[VitFinetuneRun],
+    records: &[TaskFinetuneRun],
     source: &BTreeMap<usize, SourceMetrics>,
     context: &ReportContext<'_>,
 ) -> Result<PathBuf, ExperimentError> {
@@ -274,7 +274,7 @@ pub fn write_report(
     }
     let pretraining_diverged: Vec<(String, usize)> = context
         .pretraining_diverged
-        .map(|step| (VIT_SOURCE.to_string(), step))
+        .map(|step| (SOURCE_TAG.to_string(), step))
         .into_iter()
         .collect();
     let diverged = diverged_section(&rows, &pretraining_diverged);

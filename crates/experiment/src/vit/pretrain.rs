@@ -22,14 +22,14 @@ use serde::{Deserialize, Serialize};
 use crate::divergence::loss_diverges;
 use crate::interrupt::check_interrupt;
 use crate::progress::EnsembleBar;
-use crate::vit::task_data::{BatchSampler, TaskData};
-use crate::vit::train::{evaluate, train_step};
-use crate::vit::weights::{load_module_tensors, module_tensors};
+use crate::sweep::{module_tensors, optimizer_step, BatchSampler};
+use crate::vit::task_data::TaskData;
+use crate::vit::train::{batch_loss, evaluate};
 use crate::vit::VitExperimentConfig;
 use crate::{EnsembleProgress, ExperimentError};
 
 /// The `source` tag of the checkpoints in the store.
-pub const SOURCE_TAG: &str = "fashion-mnist-source";
+pub const SOURCE_TAG: &str = "fashion-mnist";
 
 /// The file that records where pre-training diverged.
 const DIVERGED_FILE: &str = "diverged.json";
@@ -139,8 +139,7 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
         .init()
         .map_err(|e| ExperimentError::invalid("pretrain.learning_rate", e.to_string()))?;
     B::seed(device, p.seed);
-    let mut model: Vit<B> =
-        config.model.with_classes(config.source.classes.len()).init::<B>(device)?.unfreeze();
+    let mut model: Vit<B> = source_model::<B>(config, device)?.unfreeze();
     let mut optimizer = AdamConfig::new().init::<B, Vit<B>>();
     let mut sampler = BatchSampler::new(source.len(), p.batch, p.seed);
     let mut bar = EnsembleBar::new(show_progress, 0, 1, "pre-training", 1, last);
@@ -171,8 +170,8 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     let mut diverged_at = None;
     for step in 1..=last {
         let batch = sampler.next_batch();
-        let (next, loss) =
-            train_step(model, &mut optimizer, schedule.lr(step), source, &batch, device);
+        let loss = batch_loss(&model, source, &batch, device);
+        let (next, loss) = optimizer_step(model, &mut optimizer, schedule.lr(step), loss);
         model = next;
         if loss_diverges(loss, p.loss_bound) {
             // The loss is that of the weights after the previous step: they have diverged.
@@ -201,6 +200,15 @@ pub fn ensure_checkpoints<B: AutodiffBackend>(
     Ok(PretrainedVit { source: metrics_of(store, &steps), diverged_at, computed: true, seconds })
 }
 
+/// A fresh ViT as pre-training builds it: the configured shape with a head for the source
+/// classes, drawn from burn's generator on `B`.
+pub fn source_model<B: AutodiffBackend>(
+    config: &VitExperimentConfig,
+    device: &B::Device,
+) -> Result<Vit<B>, ExperimentError> {
+    Ok(config.model.with_classes(config.source.classes.len()).init::<B>(device)?)
+}
+
 /// The model stored at `step` (source head), built on `B`.
 pub fn load_checkpoint<B: AutodiffBackend>(
     config: &VitExperimentConfig,
@@ -208,9 +216,5 @@ pub fn load_checkpoint<B: AutodiffBackend>(
     step: usize,
     device: &B::Device,
 ) -> Result<Vit<B>, ExperimentError> {
-    let checkpoint = store.load(step)?;
-    let model = config.model.with_classes(config.source.classes.len()).init::<B>(device)?;
-    let origin =
-        store.path_of(step).map_or_else(|| format!("step {step}"), |p| p.display().to_string());
-    load_module_tensors(model, checkpoint.tensors, &origin)
+    crate::sweep::load_checkpoint(store, step, source_model::<B>(config, device)?)
 }

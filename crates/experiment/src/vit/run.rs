@@ -7,19 +7,19 @@ use std::path::PathBuf;
 
 use burn::backend::Autodiff;
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use goldilocks_analysis::{FinetuneRow, VitFinetuneRun};
+use goldilocks_analysis::{FinetuneRow, TaskFinetuneRun};
 use goldilocks_data::FashionMnist;
 use goldilocks_store::CheckpointStore;
 
 use crate::lock_results_folder;
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
+use crate::sweep::{finetune_checkpoint, RunSpec, CHECKPOINT_LAYOUT};
 use crate::vit::memory::check_fits;
 use crate::vit::outputs::summarize;
-use crate::vit::weights::CHECKPOINT_LAYOUT;
 use crate::vit::{
-    ensure_checkpoints, finetune, load_checkpoint, run_weights_dir, run_weights_match,
-    save_run_weights, write_report, ReportContext, RunSpec, TaskData, VitExperimentConfig,
+    ensure_checkpoints, run_weights_dir, run_weights_match, save_run_weights, write_report,
+    ReportContext, TaskData, VitExperimentConfig, VitTargetTask,
 };
 use crate::{EnsembleProgress, ExperimentError, ExperimentKind, RunOptions};
 
@@ -31,7 +31,7 @@ pub struct VitOutcome {
     /// The fine-tuning table, one row per (method, checkpoint).
     pub rows: Vec<FinetuneRow>,
     /// Every fine-tuning run.
-    pub records: Vec<VitFinetuneRun>,
+    pub records: Vec<TaskFinetuneRun>,
     /// Fine-tuning runs computed now.
     pub computed_runs: usize,
     /// Fine-tuning runs reused from storage.
@@ -103,7 +103,7 @@ pub fn open_checkpoints(
 }
 
 /// Whether the weights that `record`'s run saved are in their folder under `dir`, unchanged.
-fn saved_weights_verify(dir: &std::path::Path, record: &VitFinetuneRun) -> bool {
+fn saved_weights_verify(dir: &std::path::Path, record: &TaskFinetuneRun) -> bool {
     let folder = run_weights_dir(dir, &RunSpec::of(record));
     record.weights_sha256.as_deref().is_some_and(|digest| run_weights_match(&folder, digest))
 }
@@ -151,9 +151,10 @@ fn run_on<B: AutodiffBackend>(
         &config.finetune,
     ));
 
-    let methods = config.finetune.methods();
+    let settings = config.finetune.sweep_settings();
+    let task = VitTargetTask { config, train: &tasks.target, test: &tasks.target_test };
     let checkpoints: Vec<usize> = pretrained.source.keys().copied().collect();
-    let per_checkpoint = methods.len() * config.finetune.seeds.len();
+    let per_checkpoint = settings.methods.len() * settings.seeds.len();
     // Runs stored before a fresh pre-training started from other weights.
     let reuse = Reuse {
         stored: !(pretrained.computed || options.fresh),
@@ -172,7 +173,7 @@ fn run_on<B: AutodiffBackend>(
             budget: per_checkpoint * config.finetune.max_steps,
         };
         let save_weights = config.record.save_adapters;
-        let belongs = |record: &VitFinetuneRun| {
+        let belongs = |record: &TaskFinetuneRun| {
             if record.config_hash != run_hash {
                 Err("belongs to another config".to_string())
             } else if save_weights && !saved_weights_verify(&dir, record) {
@@ -186,35 +187,30 @@ fn run_on<B: AutodiffBackend>(
             }
         };
         let group = reuse_or_compute(&unit, reuse, belongs, |bar| {
-            let mut group = Vec::new();
-            let mut steps_done = 0;
-            for &method in &methods {
-                for &seed in &config.finetune.seeds {
-                    let model = load_checkpoint::<B>(config, &store, step, device)?;
-                    let spec = RunSpec { pretrain_step: step, method, seed };
-                    let (mut record, trained) = finetune::<B>(
-                        config,
-                        &run_hash,
-                        model,
-                        spec,
-                        &tasks.target,
-                        &tasks.target_test,
-                        device,
-                    )?;
+            let mut finished = 0;
+            let group = finetune_checkpoint::<B, _, _>(
+                &task,
+                &settings,
+                &store,
+                step,
+                &run_hash,
+                device,
+                |record: &mut TaskFinetuneRun, trained: &goldilocks_model::Vit<B>| {
                     if save_weights {
+                        let spec = RunSpec::of(record);
                         let folder = run_weights_dir(&dir, &spec);
                         record.weights_sha256 =
-                            Some(save_run_weights(config, &trained, &spec, &folder)?);
+                            Some(save_run_weights(config, trained, &spec, &folder)?);
                     }
-                    steps_done += config.finetune.max_steps;
-                    group.push(record);
+                    finished += 1;
                     bar.update(EnsembleProgress {
-                        steps: steps_done,
-                        finished_runs: group.len(),
+                        steps: finished * config.finetune.max_steps,
+                        finished_runs: finished,
                         runs: per_checkpoint,
                     });
-                }
-            }
+                    Ok(())
+                },
+            )?;
             let reached = group.iter().filter(|r| r.steps_to_target.is_some()).count();
             let diverged = group.iter().filter(|r| r.diverged_at.is_some()).count();
             let mut account = format!("{reached}/{} runs reached the target", group.len());

@@ -13,11 +13,9 @@ use goldilocks_lora::{load_adapter, save_adapter};
 use goldilocks_model::Vit;
 use goldilocks_store::{decode_safetensors, file_sha256, write_safetensors};
 
+use crate::sweep::{load_module_tensors, module_tensors, RunSpec};
 use crate::vit::run::open_checkpoints;
-
-use crate::vit::{
-    load_checkpoint, load_module_tensors, module_tensors, RunSpec, VitExperimentConfig,
-};
+use crate::vit::{load_checkpoint, VitExperimentConfig};
 use crate::{ExperimentError, FinetuneMethod};
 
 /// The file of a full fine-tuning run's weights.

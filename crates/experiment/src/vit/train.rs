@@ -1,10 +1,9 @@
-//! One Adam step of a ViT on a batch, and test accuracy.
+//! The cross-entropy of a ViT on a batch, and test accuracy and loss.
 
 use burn::module::AutodiffModule;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::ElementConversion;
+use burn::tensor::{ElementConversion, Tensor};
 use goldilocks_model::Vit;
 
 use crate::vit::task_data::TaskData;
@@ -12,22 +11,16 @@ use crate::vit::task_data::TaskData;
 /// Images per forward pass when evaluating.
 const EVAL_BATCH: usize = 500;
 
-/// One optimiser step on the images at `indices`; returns the model and the batch's
-/// cross-entropy before the step.
-pub fn train_step<B: AutodiffBackend, O: Optimizer<Vit<B>, B>>(
-    model: Vit<B>,
-    optimizer: &mut O,
-    learning_rate: f64,
+/// The mean cross-entropy of `model` on the images at `indices`, with its autodiff graph.
+pub fn batch_loss<B: AutodiffBackend>(
+    model: &Vit<B>,
     data: &TaskData,
     indices: &[usize],
     device: &B::Device,
-) -> (Vit<B>, f64) {
+) -> Tensor<B, 1> {
     let (images, labels) = data.batch::<B>(indices, device);
     let logits = model.forward(images);
-    let loss = CrossEntropyLossConfig::new().init(device).forward(logits, labels);
-    let value = loss.clone().into_scalar().elem::<f64>();
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
-    (optimizer.step(learning_rate, model, grads), value)
+    CrossEntropyLossConfig::new().init(device).forward(logits, labels)
 }
 
 /// What a model scores on a data set.

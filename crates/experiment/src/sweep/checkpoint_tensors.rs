@@ -1,7 +1,7 @@
 //! A module's float parameters as named host tensors (for the checkpoint store) and back,
 //! in PyTorch's names and layouts (see [`goldilocks_lora::pytorch_state_dict`]): e.g.
 //! `blocks.0.attention.query.weight` `[out, in]`, so that a checkpoint is what
-//! `torch.save(model.state_dict())` of the same ViT in PyTorch holds.
+//! `torch.save(model.state_dict())` of the same model in PyTorch holds.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,7 @@ use burn::module::Module;
 use burn::tensor::backend::Backend;
 use goldilocks_lora::peft_files::HostTensor;
 use goldilocks_lora::{load_pytorch_state_dict, pytorch_state_dict};
-use goldilocks_store::NamedTensor;
+use goldilocks_store::{CheckpointStore, NamedTensor};
 
 use crate::ExperimentError;
 
@@ -46,6 +46,22 @@ pub fn load_module_tensors<B: Backend, M: Module<B>>(
         return Err(bad(format!("holds tensor `{name}`, which the model does not have")));
     }
     Ok(loaded.module)
+}
+
+/// `model` (a freshly built model of the checkpoint's architecture) with the weights of
+/// checkpoint `step` of `store`, verified against its SHA-256.
+pub fn load_checkpoint<B: Backend, M: Module<B>>(
+    store: &CheckpointStore,
+    step: usize,
+    model: M,
+) -> Result<M, ExperimentError> {
+    let checkpoint = store.load(step)?;
+    load_module_tensors(model, checkpoint.tensors, &checkpoint_origin(store, step))
+}
+
+/// How errors name checkpoint `step` of `store`: its file.
+pub(crate) fn checkpoint_origin(store: &CheckpointStore, step: usize) -> String {
+    store.path_of(step).map_or_else(|| format!("step {step}"), |p| p.display().to_string())
 }
 
 #[cfg(test)]
