@@ -17,6 +17,8 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("goldilocks-lora", "goldilocks-store"),
     ("goldilocks-model", "goldilocks-store"),
     ("goldilocks-analysis", "goldilocks-experiment"),
+    ("goldilocks-kernels", "goldilocks-store"),
+    ("goldilocks-kernels", "goldilocks-experiment"),
 ];
 
 /// Crates that depend on no `goldilocks-*` crate.

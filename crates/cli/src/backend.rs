@@ -1,9 +1,9 @@
 //! Backend choice: which burn backend runs the experiment.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::process::Command;
 
 use anyhow::{bail, Context};
-use burn::tensor::backend::Backend;
 use clap::ValueEnum;
 
 /// Set in the environment of a rebuilt xtask so that it never rebuilds itself again.
@@ -52,7 +52,7 @@ pub trait BackendTask {
     /// What the work returns.
     type Output;
     /// Runs the work on backend `B`.
-    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<Self::Output>;
+    fn run<B: EnsembleKernels>(self, device: &B::Device) -> anyhow::Result<Self::Output>;
 }
 
 /// Runs `task` on `kind`, which must be compiled in.

@@ -8,12 +8,12 @@
 //! - `online-E`: batch-1 online SGD, N = 1024, rank 4, sign teacher and tanh student, E runs
 //!   each with its own sample stream.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
-use burn::tensor::backend::Backend;
 use goldilocks_experiment::escape::{plan_ensembles, run_ensemble, EscapeConfig};
 use goldilocks_experiment::ExperimentKind;
 use serde::Serialize;
@@ -168,7 +168,7 @@ struct TimedEnsemble<'a> {
 impl BackendTask for TimedEnsemble<'_> {
     type Output = (usize, usize, f64);
 
-    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<(usize, usize, f64)> {
+    fn run<B: EnsembleKernels>(self, device: &B::Device) -> anyhow::Result<(usize, usize, f64)> {
         let plan = plan_ensembles(self.config)
             .into_iter()
             .next()

@@ -2,11 +2,11 @@
 //! its units) and write its results; merge the shards of a sweep.
 
 use anyhow::{bail, Context};
-use burn::tensor::backend::Backend;
 use goldilocks_experiment::escape::DEFAULT_CONFIG;
 use goldilocks_experiment::{
     default_memory_limit, human_bytes, shard_count, AnyConfig, RunOptions, Shard, ShardRun,
 };
+use goldilocks_kernels::EnsembleKernels;
 
 use crate::backend::{dispatch, rerun_with_feature, BackendTask};
 use crate::cli::{ConfigArgs, ExperimentArgs, MergeArgs, RunArgs};
@@ -179,7 +179,7 @@ struct Experiment<'a> {
 impl BackendTask for Experiment<'_> {
     type Output = String;
 
-    fn run<B: Backend>(self, device: &B::Device) -> anyhow::Result<String> {
+    fn run<B: EnsembleKernels>(self, device: &B::Device) -> anyhow::Result<String> {
         Ok(match self.work {
             Work::Run => self.config.run::<B>(self.options, device)?,
             Work::Shard(run) => self.config.run_shard::<B>(self.options, run, device)?,

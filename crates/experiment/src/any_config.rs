@@ -2,9 +2,8 @@
 //! the one place that lists the kinds. A new kind is one more line in the
 //! `experiment_kinds!` call below.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::path::Path;
-
-use burn::tensor::backend::Backend;
 
 use crate::config_file::{read_config_text, split_kind, typed_config};
 use crate::config_override::ConfigOverride;
@@ -77,7 +76,7 @@ macro_rules! experiment_kinds {
             }
 
             /// Runs the experiment on backend `B`; returns its outcome's one-line account.
-            pub fn run<B: Backend>(
+            pub fn run<B: EnsembleKernels>(
                 &self,
                 options: &RunOptions,
                 device: &B::Device,
@@ -90,7 +89,7 @@ macro_rules! experiment_kinds {
             }
 
             /// Runs one shard's units; returns its one-line account.
-            pub fn run_shard<B: Backend>(
+            pub fn run_shard<B: EnsembleKernels>(
                 &self,
                 options: &RunOptions,
                 run: ShardRun,
@@ -105,7 +104,7 @@ macro_rules! experiment_kinds {
 
             /// Merges the folders of `shards` shards into the one-machine run's outputs;
             /// returns its one-line account.
-            pub fn merge<B: Backend>(
+            pub fn merge<B: EnsembleKernels>(
                 &self,
                 options: &RunOptions,
                 shards: usize,

@@ -16,10 +16,10 @@
 //! assert_eq!(again, config);
 //! ```
 
+use goldilocks_kernels::EnsembleKernels;
 use std::fmt::{Debug, Display};
 use std::path::Path;
 
-use burn::tensor::backend::Backend;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -50,7 +50,7 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
     /// Validates the config, runs the experiment on backend `B` and writes its results under
     /// `<results_root>/<name>/`, reusing stored units that are complete; nothing is written
     /// when the config is invalid.
-    fn run<B: Backend>(
+    fn run<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         device: &B::Device,
@@ -59,7 +59,7 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
     /// Runs the units of one shard (see [`crate::Shard`]) into the shard's own folder,
     /// `<results_root>/<name>/shards/<i>-of-<n>/`, reusing its stored units; writes no
     /// summary or report.
-    fn run_shard<B: Backend>(
+    fn run_shard<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         run: ShardRun,
@@ -74,7 +74,7 @@ pub trait ExperimentKind: Serialize + DeserializeOwned + Clone + Debug + Partial
     /// Merges the folders of `shards` shards: [`ExperimentKind::gather_shards`], then the
     /// one-machine run over the gathered files, which writes exactly its outputs (summary,
     /// report, plots).
-    fn merge<B: Backend>(
+    fn merge<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         shards: usize,

@@ -40,6 +40,7 @@ pub mod escape;
 mod field_checks;
 mod finetune_method;
 mod folder_lock;
+mod identity_hash;
 mod interrupt;
 mod kind;
 mod memory_limit;

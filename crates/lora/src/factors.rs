@@ -63,6 +63,11 @@ impl<B: Backend> LoraFactors<B> {
         self.scaling
     }
 
+    /// Whether every SGD step scales the rows of V back to unit norm (the paper's init).
+    pub fn renormalizes_rows(&self) -> bool {
+        self.renormalize_rows
+    }
+
     /// The update scaling * U V. Shape [G, R, K, N].
     pub fn delta(&self) -> Tensor<B, 4> {
         self.u.clone().matmul(self.v.clone()).mul_scalar(self.scaling)

@@ -97,12 +97,18 @@ pub fn fill_standard_normal_rows(
     index: u64,
     cols: usize,
 ) {
-    out.par_chunks_mut(cols.max(1)).enumerate().for_each(|(row, chunk)| {
-        let mut rng = generator(seed, stream, index, row as u64);
-        for value in chunk.iter_mut() {
-            *value = rng.sample(StandardNormal);
-        }
-    });
+    out.par_chunks_mut(cols.max(1))
+        .enumerate()
+        .for_each(|(row, chunk)| fill_standard_normal_row(chunk, seed, stream, index, row as u64));
+}
+
+/// Fills `out` with the standard normal draws of row `row` of address (seed, stream, index),
+/// on the calling thread: the numbers of that row of [`fill_standard_normal_rows`].
+pub fn fill_standard_normal_row(out: &mut [f32], seed: u64, stream: Stream, index: u64, row: u64) {
+    let mut rng = generator(seed, stream, index, row);
+    for value in out.iter_mut() {
+        *value = rng.sample(StandardNormal);
+    }
 }
 
 /// A vector of `n` standard normal draws in f64 from one address.

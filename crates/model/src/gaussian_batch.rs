@@ -49,3 +49,24 @@ pub fn draw_noise<B: Backend>(
         .collect();
     Tensor::from_data(TensorData::new(values, [seeds.len(), batch, 1]), device)
 }
+
+/// Training labels plus the label noise of step `step` of standard deviation `std` (none
+/// when it is 0): one draw per sample, shared by the runs of a group. The labels are
+/// [G, B, R] (`run_axis` 2) or [G, R, B] (`run_axis` 1).
+pub fn with_label_noise<B: Backend>(
+    labels: Tensor<B, 3>,
+    run_axis: usize,
+    seeds: &[u64],
+    step: usize,
+    std: f64,
+) -> Tensor<B, 3> {
+    if std > 0.0 {
+        let shape = labels.dims();
+        let batch = shape[3 - run_axis];
+        let noise = draw_noise::<B>(seeds, step, batch, std, &labels.device())
+            .reshape([seeds.len(), batch]);
+        labels + noise.unsqueeze_dim::<3>(run_axis).expand(shape)
+    } else {
+        labels
+    }
+}

@@ -5,7 +5,7 @@
 //! ranks), the starting conditions (each with its seeds and optional initial overlap m0) and
 //! what to record. See `configs/default.toml` for an annotated example.
 
-use burn::tensor::backend::Backend;
+use goldilocks_kernels::EnsembleKernels;
 use goldilocks_lora::{LoraConfig, LoraError, LoraInit};
 use goldilocks_model::{Activation, ActivationPair, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
@@ -343,7 +343,7 @@ impl ExperimentKind for EscapeConfig {
         &self.name
     }
 
-    fn run<B: Backend>(
+    fn run<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         device: &B::Device,
@@ -359,7 +359,7 @@ impl ExperimentKind for EscapeConfig {
         super::plan::experiment_plan(self)
     }
 
-    fn run_shard<B: Backend>(
+    fn run_shard<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         run: ShardRun,

@@ -13,9 +13,10 @@
 use std::collections::BTreeSet;
 
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
+use goldilocks_kernels::{EnsembleKernels, OnlineStep};
 use goldilocks_lora::{LoraFactors, LoraInit};
 use goldilocks_model::gaussian::Stream;
-use goldilocks_model::gaussian_batch::{draw_inputs, draw_noise};
+use goldilocks_model::gaussian_batch::{draw_inputs, with_label_noise};
 use goldilocks_model::observables::order_parameter;
 use goldilocks_model::teacher::teacher_rows;
 use goldilocks_model::{ProjectedInputs, SingleIndexEnsemble};
@@ -35,7 +36,7 @@ use goldilocks_analysis::{GridRecord, RunRecord};
 const SYNC_EVERY: usize = 50;
 
 /// Runs every run of `plan` and returns their records, group-major.
-pub fn run_ensemble<B: Backend>(
+pub fn run_ensemble<B: EnsembleKernels>(
     config: &EscapeConfig,
     plan: &EnsemblePlan,
     device: &B::Device,
@@ -100,7 +101,7 @@ pub fn run_ensemble<B: Backend>(
     while step < max_steps {
         step += 1;
         let frozen_u = config.lora.train_only_v.then(|| lora.u.clone());
-        let loss = step_on_drawn_batch(
+        let (loss, order) = step_on_drawn_batch(
             config.training.inputs,
             &student,
             &mut lora,
@@ -112,7 +113,7 @@ pub fn run_ensemble<B: Backend>(
         if let Some(u) = frozen_u {
             lora.u = u;
         }
-        pending.push(order_parameter(&lora, &setup.teacher));
+        pending.push(order);
         if grid.contains(&step) {
             let weights = lora.effective_weight(&setup.frozen);
             record_grid(
@@ -205,8 +206,10 @@ fn run_indices(groups: usize, runs: usize, live: &[usize]) -> Vec<usize> {
 }
 
 /// One SGD step of every run on the batch of step `step`, drawn in full or projected (see
-/// [`ProjectedInputs`]); returns the loss of each run on the batch ([G, R]).
-fn step_on_drawn_batch<B: Backend>(
+/// [`ProjectedInputs`]); returns the loss of each run on the batch and its m_V after the
+/// step (each [G, R]). A batch of one drawn in full is the backend's online kernel
+/// ([`EnsembleKernels::online_lora_step`]).
+fn step_on_drawn_batch<B: EnsembleKernels>(
     sampling: InputSampling,
     student: &SingleIndexEnsemble,
     lora: &mut LoraFactors<B>,
@@ -214,14 +217,32 @@ fn step_on_drawn_batch<B: Backend>(
     seeds: &[u64],
     step: usize,
     model: &ModelConfig,
-) -> Tensor<B, 2> {
-    match sampling {
+) -> (Tensor<B, 2>, Tensor<B, 2>) {
+    let loss = match sampling {
+        InputSampling::Full if model.batch == 1 => {
+            let online = OnlineStep {
+                student,
+                frozen: &setup.frozen,
+                teacher: &setup.teacher,
+                learning_rates: &setup.learning_rates,
+                seeds,
+                step,
+                label_noise: model.label_noise,
+            };
+            let output = B::online_lora_step(lora, &online);
+            return (output.loss, output.order_parameter);
+        }
         InputSampling::Full => {
             let device = setup.teacher.device();
             let inputs =
                 draw_inputs::<B>(seeds, Stream::Data, step, model.batch, model.input_dim, &device);
-            let labels =
-                with_label_noise(student.labels(&inputs, &setup.teacher), 2, seeds, step, model);
+            let labels = with_label_noise(
+                student.labels(&inputs, &setup.teacher),
+                2,
+                seeds,
+                step,
+                model.label_noise,
+            );
             sgd_step(student, lora, setup, &inputs, &labels)
         }
         InputSampling::Projected => {
@@ -232,7 +253,8 @@ fn step_on_drawn_batch<B: Backend>(
             let inputs = ProjectedInputs::draw(seeds, step, model.batch, fixed_rows, &lora.v);
             sgd_step_on_projected(student, lora, setup, &inputs, seeds, step, model)
         }
-    }
+    };
+    (loss, order_parameter(lora, &setup.teacher))
 }
 
 /// One SGD step of every run on the projected batch `inputs` of step `step`.
@@ -250,7 +272,7 @@ fn sgd_step_on_projected<B: Backend>(
         1,
         seeds,
         step,
-        model,
+        model.label_noise,
     );
     let projections = inputs.lora_projections();
     let preactivations =
@@ -262,33 +284,9 @@ fn sgd_step_on_projected<B: Backend>(
     loss
 }
 
-/// Training labels plus the label noise of step `step`, if any: one draw per sample, shared
-/// by the runs of a group. The labels are [G, B, R] (`run_axis` 2) or [G, R, B] (`run_axis` 1).
-pub(super) fn with_label_noise<B: Backend>(
-    labels: Tensor<B, 3>,
-    run_axis: usize,
-    seeds: &[u64],
-    step: usize,
-    model: &ModelConfig,
-) -> Tensor<B, 3> {
-    if model.label_noise > 0.0 {
-        let shape = labels.dims();
-        let noise = draw_noise::<B>(seeds, step, model.batch, model.label_noise, &labels.device())
-            .reshape([seeds.len(), model.batch]);
-        labels + noise.unsqueeze_dim::<3>(run_axis).expand(shape)
-    } else {
-        labels
-    }
-}
-
-/// One SGD step of every run on drawn inputs; returns the loss of each run on the batch ([G, R]).
-///
-/// Two exact routes, chosen by cost. With a batch of one, the gradient with respect to the
-/// effective weight is an outer product per run, which matrix kernels compute slowly, so
-/// the step goes through the pre-activations, h = x W0^T + s (x V^T) U^T, and updates V with
-/// a broadcast product, never forming either weight. With larger batches, forming the
-/// effective weight and its gradient (R x K x N values each) costs little beside the two
-/// products with the batch, and saves a third.
+/// One SGD step of every run on a drawn batch larger than one; returns the loss of each run
+/// on the batch ([G, R]). Forming the effective weight and its gradient (R x K x N values
+/// each) costs little beside the two products with the batch.
 fn sgd_step<B: Backend>(
     student: &SingleIndexEnsemble,
     lora: &mut LoraFactors<B>,
@@ -296,24 +294,10 @@ fn sgd_step<B: Backend>(
     inputs: &Tensor<B, 3>,
     labels: &Tensor<B, 3>,
 ) -> Tensor<B, 2> {
-    if inputs.dims()[1] == 1 {
-        let projections = lora.project(inputs);
-        let preactivations = student.preactivations(inputs, &setup.frozen)
-            + lora.update_preactivations(&projections);
-        let gradient = student.loss_and_preactivation_gradient(&preactivations, labels);
-        lora.sgd_step_from_preactivations(
-            inputs,
-            &projections,
-            &gradient.gradient,
-            &setup.learning_rates,
-        );
-        gradient.loss
-    } else {
-        let weights = lora.effective_weight(&setup.frozen);
-        let gradient = student.loss_and_gradient(inputs, &weights, labels);
-        lora.sgd_step(&gradient.weight_gradient, &setup.learning_rates);
-        gradient.loss
-    }
+    let weights = lora.effective_weight(&setup.frozen);
+    let gradient = student.loss_and_gradient(inputs, &weights, labels);
+    lora.sgd_step(&gradient.weight_gradient, &setup.learning_rates);
+    gradient.loss
 }
 
 #[cfg(test)]
@@ -409,24 +393,30 @@ mod tests {
         };
         let seeds: Vec<u64> = (0..GROUPS as u64).collect();
         let loss = match sampler {
-            Sampler::Full => step_on_drawn_batch(
-                InputSampling::Full,
-                &student,
-                &mut lora,
-                &setup,
-                &seeds,
-                1,
-                &model,
-            ),
-            Sampler::Projected => step_on_drawn_batch(
-                InputSampling::Projected,
-                &student,
-                &mut lora,
-                &setup,
-                &seeds,
-                1,
-                &model,
-            ),
+            Sampler::Full => {
+                step_on_drawn_batch(
+                    InputSampling::Full,
+                    &student,
+                    &mut lora,
+                    &setup,
+                    &seeds,
+                    1,
+                    &model,
+                )
+                .0
+            }
+            Sampler::Projected => {
+                step_on_drawn_batch(
+                    InputSampling::Projected,
+                    &student,
+                    &mut lora,
+                    &setup,
+                    &seeds,
+                    1,
+                    &model,
+                )
+                .0
+            }
             Sampler::ProjectedWithoutRemainder => {
                 let d = 2 + 2;
                 let coordinates: Vec<f32> = seeds

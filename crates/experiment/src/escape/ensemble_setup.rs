@@ -8,11 +8,10 @@
 use burn::tensor::{backend::Backend, Int, Tensor, TensorData};
 use goldilocks_lora::{gradient_aligned_factors, initial_factors, FactorSettings, InitialFactors};
 use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
-use goldilocks_model::gaussian_batch::draw_inputs;
+use goldilocks_model::gaussian_batch::{draw_inputs, with_label_noise};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, vector_at_overlap};
 use goldilocks_model::{ProjectedInputs, SingleIndexEnsemble};
 
-use crate::escape::ensemble::with_label_noise;
 use crate::escape::ensemble_records::to_f64;
 use crate::escape::plan::{EnsemblePlan, Variant};
 use crate::escape::{EscapeConfig, InputSampling};
@@ -155,8 +154,13 @@ pub(super) fn align_with_gradient<B: Backend>(
     let model = &config.model;
     let (n, k, batch, runs) = (model.input_dim, model.width, model.batch, plan.variants.len());
     let inputs = draw_inputs::<B>(&plan.seeds, Stream::Data, 0, batch, n, device);
-    let labels =
-        with_label_noise(student.labels(&inputs, &setup.teacher), 2, &plan.seeds, 0, model);
+    let labels = with_label_noise(
+        student.labels(&inputs, &setup.teacher),
+        2,
+        &plan.seeds,
+        0,
+        model.label_noise,
+    );
     let gradient =
         to_f64(student.loss_and_gradient(&inputs, &setup.frozen, &labels).weight_gradient);
     for (run, run_factors) in factors.iter_mut().enumerate() {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::escape::memory::ensemble_bytes;
 use crate::escape::{EscapeConfig, StartConfig};
+use crate::identity_hash::identity_hash;
 use crate::{ExperimentPlan, PlannedUnit};
 
 /// Version of the record format; part of every ensemble key, so that records written by an
@@ -119,8 +120,7 @@ impl EnsemblePlan {
             record: &record,
             plan: self,
         };
-        let json = serde_json::to_string(&identity).expect("plans serialize");
-        goldilocks_store::sha256_hex(json.as_bytes())
+        identity_hash(&identity)
     }
 }
 

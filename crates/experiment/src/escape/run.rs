@@ -1,10 +1,10 @@
 //! Runs a whole escape experiment: every ensemble of the plan (reusing stored records), then
 //! the analysis outputs.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use burn::tensor::backend::Backend;
 use goldilocks_analysis::SummaryRow;
 
 use crate::escape::memory::{check_fits, merge_chunks, split_for_memory};
@@ -49,7 +49,7 @@ impl fmt::Display for EscapeOutcome {
 }
 
 /// Runs `config` on backend `B` and writes everything under `<results_root>/<name>/`.
-pub(crate) fn run<B: Backend>(
+pub(crate) fn run<B: EnsembleKernels>(
     config: &EscapeConfig,
     options: &RunOptions,
     device: &B::Device,
@@ -103,7 +103,7 @@ pub(crate) fn ensemble_unit(
 
 /// Runs `plan` as one ensemble, or in chunks of variants when it does not fit `limit`
 /// bytes; the records are those of the whole ensemble, in its order.
-pub(crate) fn run_in_chunks<B: Backend>(
+pub(crate) fn run_in_chunks<B: EnsembleKernels>(
     config: &EscapeConfig,
     plan: &EnsemblePlan,
     limit: u64,
@@ -131,7 +131,7 @@ pub(crate) fn run_in_chunks<B: Backend>(
 /// Writes `dir/config.toml` and runs every ensemble of the (validated) `config`, reusing
 /// complete records stored under `dir/runs/` unless `options.fresh`; new records are stored
 /// atomically as each ensemble finishes.
-pub(crate) fn run_ensembles<B: Backend>(
+pub(crate) fn run_ensembles<B: EnsembleKernels>(
     config: &EscapeConfig,
     dir: &Path,
     options: &RunOptions,

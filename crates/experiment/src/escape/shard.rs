@@ -5,9 +5,9 @@
 //! variant's records in a file of its own; the merge interleaves them back into the
 //! one-machine run's ensemble files.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::path::Path;
 
-use burn::tensor::backend::Backend;
 use goldilocks_analysis::RunRecord;
 
 use crate::escape::memory::check_fits;
@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Runs the units of `run.shard` into its folder under `<results_root>/<name>/shards/`.
-pub(crate) fn run_shard<B: Backend>(
+pub(crate) fn run_shard<B: EnsembleKernels>(
     config: &EscapeConfig,
     options: &RunOptions,
     run: ShardRun,
@@ -63,7 +63,7 @@ fn width(plans: &[EnsemblePlan]) -> usize {
 
 /// Runs the variant units for which `owns(unit index)` holds, each ensemble's missing ones
 /// together, stores each unit's records in `outcome.dir/runs/` and counts them in `outcome`.
-fn run_variants<B: Backend>(
+fn run_variants<B: EnsembleKernels>(
     config: &EscapeConfig,
     owns: &dyn Fn(usize) -> bool,
     options: &RunOptions,

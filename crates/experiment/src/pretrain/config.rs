@@ -2,7 +2,7 @@
 //! source tasks with checkpoints on a schedule, then fine-tune from every checkpoint with
 //! LoRA at several ranks and with full fine-tuning. See `configs/pretrain.toml`.
 
-use burn::tensor::backend::Backend;
+use goldilocks_kernels::EnsembleKernels;
 use goldilocks_model::Activation;
 use goldilocks_schedule::{LrScheduleConfig, StepSchedule};
 use goldilocks_store::RetentionPolicy;
@@ -159,7 +159,7 @@ impl ExperimentKind for PretrainConfig {
         &self.name
     }
 
-    fn run<B: Backend>(
+    fn run<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         device: &B::Device,
@@ -167,7 +167,7 @@ impl ExperimentKind for PretrainConfig {
         super::run::run::<B>(self, options, device)
     }
 
-    fn run_shard<B: Backend>(
+    fn run_shard<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         run: ShardRun,

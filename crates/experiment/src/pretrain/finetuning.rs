@@ -19,6 +19,7 @@ use goldilocks_model::{ActivationPair, SingleIndexEnsemble};
 use serde::Serialize;
 
 use crate::divergence::loss_diverges;
+use crate::identity_hash::identity_hash;
 use crate::interrupt::check_interrupt;
 use crate::pretrain::pretraining::{row_tensor, test_inputs};
 use crate::pretrain::{CheckpointWeight, PretrainConfig, SourceTask};
@@ -75,9 +76,7 @@ pub fn ensemble_hash(
         checkpoints: checkpoints.iter().map(|c| (c.step, c.sha256.as_str())).collect(),
         loss_bound: fine.loss_bound,
     };
-    goldilocks_store::sha256_hex(
-        serde_json::to_string(&identity).expect("keys serialize").as_bytes(),
-    )
+    identity_hash(&identity)
 }
 
 /// The weights being trained.

@@ -26,6 +26,7 @@ use goldilocks_store::{CheckpointStore, NamedTensor};
 use serde::{Deserialize, Serialize};
 
 use crate::divergence::loss_diverges;
+use crate::identity_hash::identity_hash;
 use crate::interrupt::check_interrupt;
 use crate::pretrain::{PretrainConfig, SourceTask};
 use crate::progress::EnsembleBar;
@@ -95,9 +96,7 @@ pub fn store_hash(config: &PretrainConfig, source: &SourceTask) -> String {
     let mut pretraining = config.pretraining.clone();
     pretraining.sources.clear();
     let identity = Identity { format: 1, model: &config.model, source, pretraining: &pretraining };
-    goldilocks_store::sha256_hex(
-        serde_json::to_string(&identity).expect("configs serialize").as_bytes(),
-    )
+    identity_hash(&identity)
 }
 
 /// The store folder of `source` under the experiment folder `dir`.

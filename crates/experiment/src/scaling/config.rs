@@ -5,7 +5,7 @@
 //! expands into one ordinary escape-time config per (target, N) ([`ScalingConfig::point_config`]).
 //! See `configs/scaling.toml`.
 
-use burn::tensor::backend::Backend;
+use goldilocks_kernels::EnsembleKernels;
 use goldilocks_lora::LoraInit;
 use goldilocks_model::{Activation, FrozenWeightSource};
 use goldilocks_schedule::StepSchedule;
@@ -210,7 +210,7 @@ impl ExperimentKind for ScalingConfig {
         &self.name
     }
 
-    fn run<B: Backend>(
+    fn run<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         device: &B::Device,
@@ -218,7 +218,7 @@ impl ExperimentKind for ScalingConfig {
         super::run::run::<B>(self, options, device)
     }
 
-    fn run_shard<B: Backend>(
+    fn run_shard<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         run: ShardRun,

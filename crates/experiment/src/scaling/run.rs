@@ -1,10 +1,10 @@
 //! Runs a scaling experiment: every (target, N) point through the escape runner (reusing
 //! stored records), then the fits and the outputs.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use burn::tensor::backend::Backend;
 use goldilocks_analysis::{GrowthFit, ScalingPoint};
 
 use crate::escape::memory::check_fits;
@@ -61,7 +61,7 @@ pub(crate) fn point_folder(config: &ScalingConfig, dir: &Path, t: usize, n: usiz
 
 /// Runs `config` on backend `B`: the records of point `<target>-n<N>` go to
 /// `<results_root>/<name>/points/<target>-n<N>/`, the fits and report to `<results_root>/<name>/`.
-pub(crate) fn run<B: Backend>(
+pub(crate) fn run<B: EnsembleKernels>(
     config: &ScalingConfig,
     options: &RunOptions,
     device: &B::Device,

@@ -1,9 +1,9 @@
 //! Sharded scaling runs: a unit is one (target, N) point with all its seeds, stored in the
 //! shard's `points/<target>-n<N>/` folder exactly as a one-machine run stores it.
 
+use goldilocks_kernels::EnsembleKernels;
 use std::path::Path;
 
-use burn::tensor::backend::Backend;
 use goldilocks_analysis::RunRecord;
 
 use crate::escape::plan_ensembles;
@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Runs the points of `run.shard` into its folder under `<results_root>/<name>/shards/`.
-pub(crate) fn run_shard<B: Backend>(
+pub(crate) fn run_shard<B: EnsembleKernels>(
     config: &ScalingConfig,
     options: &RunOptions,
     run: ShardRun,

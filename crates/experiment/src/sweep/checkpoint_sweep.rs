@@ -6,6 +6,7 @@ use goldilocks_analysis::{
 };
 use goldilocks_store::CheckpointStore;
 
+use crate::identity_hash::identity_hash;
 use crate::sweep::checkpoint_tensors::checkpoint_origin;
 use crate::sweep::{finetune_run, load_module_tensors, FinetuneTask, RunSpec, SweepSettings};
 use crate::ExperimentError;
@@ -93,8 +94,7 @@ pub fn sweep<B: AutodiffBackend, T: FinetuneTask<B>>(
             format!("{} holds no checkpoint to fine-tune from", store.dir().display()),
         ));
     }
-    let text = serde_json::to_string(&(settings, store.config_hash())).expect("settings serialize");
-    let config_hash = goldilocks_store::sha256_hex(text.as_bytes());
+    let config_hash = identity_hash(&(settings, store.config_hash()));
     let mut records = Vec::new();
     for step in steps {
         records.extend(finetune_checkpoint(

@@ -3,7 +3,7 @@
 //! every checkpoint. Read from TOML with a top-level `kind = "vit"`; see
 //! `configs/vit-fashion-mnist.toml` for an annotated example.
 
-use burn::tensor::backend::Backend;
+use goldilocks_kernels::EnsembleKernels;
 use std::path::PathBuf;
 
 use goldilocks_lora::{LoraConfig, LoraError, TargetModules};
@@ -198,7 +198,7 @@ impl ExperimentKind for VitExperimentConfig {
         &self.name
     }
 
-    fn run<B: Backend>(
+    fn run<B: EnsembleKernels>(
         &self,
         options: &RunOptions,
         device: &B::Device,
@@ -208,7 +208,7 @@ impl ExperimentKind for VitExperimentConfig {
 
     /// ViT experiments run on one machine: their pre-training is one unit that every
     /// fine-tuning unit needs, and a shard is refused with that reason.
-    fn run_shard<B: Backend>(
+    fn run_shard<B: EnsembleKernels>(
         &self,
         _options: &RunOptions,
         _run: ShardRun,

@@ -11,6 +11,7 @@ use goldilocks_analysis::{FinetuneRow, TaskFinetuneRun};
 use goldilocks_data::FashionMnist;
 use goldilocks_store::CheckpointStore;
 
+use crate::identity_hash::identity_hash;
 use crate::lock_results_folder;
 use crate::results_folder::write_config;
 use crate::stored_unit::{reuse_or_compute, Reuse, StoredUnit};
@@ -85,12 +86,6 @@ impl fmt::Display for VitOutcome {
     }
 }
 
-/// SHA-256 (hex) of the JSON of `value`.
-fn hash_of<T: serde::Serialize>(value: &T) -> String {
-    let text = serde_json::to_string(value).expect("config parts serialize");
-    goldilocks_store::sha256_hex(text.as_bytes())
-}
-
 /// The checkpoint store of the experiment in `dir`, tied to the parts of `config` that
 /// pre-training depends on.
 pub fn open_checkpoints(
@@ -98,7 +93,7 @@ pub fn open_checkpoints(
     dir: &std::path::Path,
 ) -> Result<CheckpointStore, ExperimentError> {
     let pretrain_hash =
-        hash_of(&(CHECKPOINT_LAYOUT, &config.model, &config.source, &config.pretrain));
+        identity_hash(&(CHECKPOINT_LAYOUT, &config.model, &config.source, &config.pretrain));
     Ok(CheckpointStore::open(dir.join("checkpoints"), &pretrain_hash)?)
 }
 
@@ -143,7 +138,7 @@ fn run_on<B: AutodiffBackend>(
         options.show_progress,
         device,
     )?;
-    let run_hash = hash_of(&(
+    let run_hash = identity_hash(&(
         &config.model,
         &config.source,
         &config.target,

@@ -1,0 +1,204 @@
+//! The online step fused into one loop per run over host memory.
+
+use burn::tensor::Tensor;
+use goldilocks_lora::LoraFactors;
+use goldilocks_model::gaussian::{fill_standard_normal_row, Stream};
+use goldilocks_model::Activation;
+use rayon::prelude::*;
+
+use crate::{HostMemory, OnlineStep, OnlineStepOutput};
+
+/// The online step of [`crate::EnsembleKernels::online_lora_step`] as one loop per run,
+/// runs in parallel, on a backend whose tensors live in host memory.
+///
+/// Each group's input is drawn once into a buffer of N values. Each run then computes its
+/// projections a = V x, pre-activations, loss and gradient, updates U, and in one sweep over
+/// each row of V subtracts the update, accumulates the row's norm and (while the row is in
+/// cache) its overlaps with the teacher rows: V is read and written once per step, where
+/// the tensor route passes over V-sized data about eight times. Numbers agree with
+/// [`crate::generic_online_lora_step`] to float rounding (sums run in another order).
+pub fn fused_online_lora_step<B: HostMemory>(
+    lora: &mut LoraFactors<B>,
+    step: &OnlineStep<'_, B>,
+) -> OnlineStepOutput<B> {
+    let device = lora.v.device();
+    let [groups, runs, rank, n] = lora.v.dims();
+    let k = lora.u.dims()[2];
+    let placeholder = || Tensor::<B, 4>::zeros([1, 1, 1, 1], &device);
+    let mut v = B::into_host(std::mem::replace(&mut lora.v, placeholder()));
+    let mut u = B::into_host(std::mem::replace(&mut lora.u, placeholder()));
+    let rates = B::read_host(step.learning_rates, <[f32]>::to_vec);
+    let index = step.step as u64;
+
+    let mut inputs = vec![0.0f32; groups * n];
+    inputs.par_chunks_mut(n).zip(step.seeds).for_each(|(x, &seed)| {
+        fill_standard_normal_row(x, seed, Stream::Data, index, 0);
+    });
+    let noise: Vec<f32> = step
+        .seeds
+        .iter()
+        .map(|&seed| {
+            if step.label_noise > 0.0 {
+                let mut draw = [0.0f32];
+                fill_standard_normal_row(&mut draw, seed, Stream::LabelNoise, index, 0);
+                draw[0] * step.label_noise as f32
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let settings = RunSettings {
+        pairs: step.student.pairs().iter().map(|p| (p.teacher, p.student)).collect(),
+        scaling: lora.scaling() as f32,
+        renormalize: lora.renormalizes_rows(),
+        shape: Shape { rank, k, n },
+    };
+
+    let mut loss = vec![0.0f32; groups * runs];
+    let mut order = vec![0.0f32; groups * runs];
+    B::read_host(step.teacher, |teacher| {
+        B::read_host(step.frozen, |frozen| {
+            v.par_chunks_mut(rank * n)
+                .zip(u.par_chunks_mut(k * rank))
+                .zip(frozen.par_chunks(k * n))
+                .zip(loss.par_iter_mut().zip(order.par_iter_mut()))
+                .enumerate()
+                .for_each(|(run, (((v, u), frozen), (loss, order)))| {
+                    let (g, j) = (run / runs, run % runs);
+                    let rate = if rates.len() == runs { rates[j] } else { rates[run] };
+                    let state = RunState {
+                        x: &inputs[g * n..(g + 1) * n],
+                        teacher: &teacher[g * k * n..(g + 1) * k * n],
+                        frozen,
+                        noise: noise[g],
+                        rate,
+                        pair: settings.pairs[j],
+                    };
+                    (*loss, *order) = settings.step_run(&state, u, v);
+                });
+        })
+    });
+
+    lora.v = B::from_host(v, [groups, runs, rank, n], &device);
+    lora.u = B::from_host(u, [groups, runs, k, rank], &device);
+    OnlineStepOutput {
+        loss: B::from_host(loss, [groups, runs], &device),
+        order_parameter: B::from_host(order, [groups, runs], &device),
+    }
+}
+
+/// The sizes of one run: rank r, K units, N inputs.
+struct Shape {
+    rank: usize,
+    k: usize,
+    n: usize,
+}
+
+/// What every run of the step shares.
+struct RunSettings {
+    /// (teacher, student) activation of each run of a group.
+    pairs: Vec<(Activation, Activation)>,
+    scaling: f32,
+    renormalize: bool,
+    shape: Shape,
+}
+
+/// What one run reads: its group's input and teacher, its frozen rows, its rate.
+struct RunState<'a> {
+    x: &'a [f32],
+    teacher: &'a [f32],
+    frozen: &'a [f32],
+    noise: f32,
+    rate: f32,
+    pair: (Activation, Activation),
+}
+
+impl RunSettings {
+    /// One SGD step of one run on its sample: updates U ([K, r]) and V ([r, N]) in place
+    /// and returns the loss before the step and m_V after it.
+    fn step_run(&self, run: &RunState<'_>, u: &mut [f32], v: &mut [f32]) -> (f32, f32) {
+        let Shape { rank, k, n, .. } = self.shape;
+        let (phi, sigma) = run.pair;
+        let x = run.x;
+        let label =
+            run.teacher.chunks_exact(n).map(|t| phi.value(f64::from(dot(t, x)))).sum::<f64>()
+                / phi.readout_scale(k);
+        let label = label as f32 + run.noise;
+        let a: Vec<f32> = v.chunks_exact(n).map(|row| dot(row, x)).collect();
+        let h: Vec<f32> = run
+            .frozen
+            .chunks_exact(n)
+            .zip(u.chunks_exact(rank))
+            .map(|(w0, u_row)| {
+                let update: f32 = u_row.iter().zip(&a).map(|(u, a)| u * a).sum();
+                dot(w0, x) + self.scaling * update
+            })
+            .collect();
+        let readout = sigma.readout_scale(k);
+        let prediction = h.iter().map(|&h| sigma.value(f64::from(h))).sum::<f64>() / readout;
+        let residual = prediction as f32 - label;
+        let loss = 0.5 * residual * residual;
+        let c: Vec<f32> = h
+            .iter()
+            .map(|&h| residual * (sigma.derivative(f64::from(h)) / readout) as f32)
+            .collect();
+        let rate = run.rate * self.scaling;
+        // The rows' coefficients e_i = rate * sum_k U[k, i] c_k use U before its update.
+        let e: Vec<f32> = (0..rank)
+            .map(|i| (0..k).map(|unit| u[unit * rank + i] * c[unit]).sum::<f32>() * rate)
+            .collect();
+        for (unit, u_row) in u.chunks_exact_mut(rank).enumerate() {
+            for (u, &a) in u_row.iter_mut().zip(&a) {
+                *u -= c[unit] * a * rate;
+            }
+        }
+        let mut order = 0.0f32;
+        for (row, &e) in v.chunks_exact_mut(n).zip(&e) {
+            let norm = subtract_scaled(row, e, x).sqrt();
+            if self.renormalize {
+                row.iter_mut().for_each(|value| *value /= norm);
+            }
+            let length = if self.renormalize { 1.0 } else { norm };
+            for t in run.teacher.chunks_exact(n) {
+                order = order.max(dot(row, t).abs() / length);
+            }
+        }
+        (loss, order)
+    }
+}
+
+/// Lanes of the accumulators: wide enough for the compiler to vectorise the loops.
+const LANES: usize = 8;
+
+/// <a, b>, summed in `LANES` independent lanes.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(a, b)| a * b).sum();
+    for (a, b) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            lanes[lane] += a[lane] * b[lane];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// row -= e x, returning the squared norm of the new row.
+fn subtract_scaled(row: &mut [f32], e: f32, x: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let mut row_chunks = row.chunks_exact_mut(LANES);
+    let mut x_chunks = x.chunks_exact(LANES);
+    for (row, x) in (&mut row_chunks).zip(&mut x_chunks) {
+        for lane in 0..LANES {
+            let value = row[lane] - x[lane] * e;
+            row[lane] = value;
+            lanes[lane] += value * value;
+        }
+    }
+    let mut tail = 0.0f32;
+    for (value, &x) in row_chunks.into_remainder().iter_mut().zip(x_chunks.remainder()) {
+        *value -= x * e;
+        tail += *value * *value;
+    }
+    lanes.iter().sum::<f32>() + tail
+}

@@ -1,0 +1,78 @@
+//! The hot steps of the escape ensembles as a burn backend extension.
+//!
+//! [`EnsembleKernels`] is implemented by every backend the project compiles. Its methods
+//! default to the generic tensor code, which runs on any backend; a backend overrides a
+//! method with a fused implementation where burn's tensor operations cannot fuse the step:
+//! flex and ndarray run the online (batch-1) LoRA step as one loop per run over host memory
+//! ([`fused_online_lora_step`]), reading and writing each run's V once per step.
+//!
+//! One online step of a single run (a tanh student of a sign teacher, rank 1, N = 16) on
+//! ndarray, which runs the fused kernel, beside the generic tensor step:
+//!
+//! ```
+//! use burn::backend::NdArray;
+//! use burn::tensor::{Tensor, TensorData};
+//! use goldilocks_kernels::{generic_online_lora_step, EnsembleKernels, OnlineStep};
+//! use goldilocks_lora::{InitialFactors, LoraConfig, LoraFactors};
+//! use goldilocks_model::{Activation, ActivationPair, SingleIndexEnsemble};
+//!
+//! let device = Default::default();
+//! let n = 16;
+//! let pair = ActivationPair { teacher: Activation::Sign, student: Activation::Tanh };
+//! let student = SingleIndexEnsemble::new(vec![pair], 1)?;
+//! let settings = LoraConfig { r: 1, ..LoraConfig::default() }.factor_settings()?;
+//! let start = InitialFactors { u: vec![vec![0.5]], v: vec![vec![0.25; n]] };
+//! let lora = LoraFactors::<NdArray>::from_initial(&settings, &[start], 1, &device)?;
+//! let mut first_axis = vec![0.0f32; n];
+//! first_axis[0] = 1.0;
+//! let teacher = Tensor::<NdArray, 3>::from_data(TensorData::new(first_axis, [1, 1, n]), &device);
+//! let frozen = Tensor::<NdArray, 4>::zeros([1, 1, 1, n], &device);
+//! let rates = Tensor::<NdArray, 4>::full([1, 1, 1, 1], 0.1, &device);
+//! let step = OnlineStep {
+//!     student: &student,
+//!     frozen: &frozen,
+//!     teacher: &teacher,
+//!     learning_rates: &rates,
+//!     seeds: &[7],
+//!     step: 1,
+//!     label_noise: 0.0,
+//! };
+//! let (mut fused, mut generic) = (lora.clone(), lora);
+//! let fused_m = NdArray::online_lora_step(&mut fused, &step).order_parameter.into_scalar();
+//! let generic_m = generic_online_lora_step(&mut generic, &step).order_parameter.into_scalar();
+//! assert!((fused_m - generic_m).abs() < 1e-6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A backend of a user's own gets the generic code with one line,
+//! `impl goldilocks_kernels::EnsembleKernels for MyBackend {}`.
+
+#![warn(missing_docs)]
+
+mod backends;
+mod fused_online_step;
+mod generic_online_step;
+mod host_memory;
+mod online_step;
+
+pub use fused_online_step::fused_online_lora_step;
+pub use generic_online_step::generic_online_lora_step;
+pub use host_memory::HostMemory;
+pub use online_step::{OnlineStep, OnlineStepOutput};
+
+use burn::tensor::backend::Backend;
+use goldilocks_lora::LoraFactors;
+
+/// The escape ensemble's hot steps, per backend; each method defaults to the generic tensor
+/// code.
+pub trait EnsembleKernels: Backend {
+    /// One batch-1 SGD step of every run of an ensemble on fresh inputs drawn from the
+    /// step's address: updates `lora` and returns each run's loss on the sample and its
+    /// order parameter m_V after the step (see [`OnlineStep`]).
+    fn online_lora_step(
+        lora: &mut LoraFactors<Self>,
+        step: &OnlineStep<'_, Self>,
+    ) -> OnlineStepOutput<Self> {
+        generic_online_lora_step(lora, step)
+    }
+}

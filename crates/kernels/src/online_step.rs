@@ -1,0 +1,36 @@
+//! What one online (batch-1) SGD step of an ensemble reads and returns.
+
+use burn::tensor::{backend::Backend, Tensor};
+use goldilocks_model::SingleIndexEnsemble;
+
+/// Everything one batch-1 SGD step of an ensemble reads besides the LoRA factors it
+/// updates. Group g's input is drawn from the address (`seeds[g]`, `Stream::Data`, `step`)
+/// and its label noise from (`seeds[g]`, `Stream::LabelNoise`, `step`), as
+/// `goldilocks_model::gaussian_batch` draws them; the runs of a group share both.
+#[derive(Debug, Clone, Copy)]
+pub struct OnlineStep<'a, B: Backend> {
+    /// The activation pair of each run of a group, and the readout width K.
+    pub student: &'a SingleIndexEnsemble,
+    /// The frozen weights W0. Shape [G, R, K, N].
+    pub frozen: &'a Tensor<B, 4>,
+    /// The teacher rows of each group. Shape [G, K, N].
+    pub teacher: &'a Tensor<B, 3>,
+    /// The learning rate of each run. Shape [1, R, 1, 1] or [G, R, 1, 1].
+    pub learning_rates: &'a Tensor<B, 4>,
+    /// The seed of each group (G entries).
+    pub seeds: &'a [u64],
+    /// The SGD step (1 for the first), the index of the input draws.
+    pub step: usize,
+    /// The standard deviation of the label noise (0 for none).
+    pub label_noise: f64,
+}
+
+/// What one online step returns.
+#[derive(Debug, Clone)]
+pub struct OnlineStepOutput<B: Backend> {
+    /// Each run's loss (1/2)(y_hat - y)^2 on the step's sample, before the update. [G, R].
+    pub loss: Tensor<B, 2>,
+    /// Each run's order parameter m_V after the update
+    /// (`goldilocks_model::observables::order_parameter`). [G, R].
+    pub order_parameter: Tensor<B, 2>,
+}
