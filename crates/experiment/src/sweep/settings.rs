@@ -53,25 +53,32 @@ impl SweepSettings {
 
     /// Checks every setting, naming the first one that is wrong.
     pub fn validate(&self) -> Result<(), ExperimentError> {
-        lists_at_least_one("methods", self.methods.len(), "method")?;
-        lists_at_least_one("seeds", self.seeds.len(), "seed")?;
+        self.validate_fields("")
+    }
+
+    /// [`Self::validate`] with every field named after `prefix`, for a config that holds the
+    /// settings in a section of its own (the ViT config's `"finetune."`).
+    pub fn validate_fields(&self, prefix: &str) -> Result<(), ExperimentError> {
+        let field = |name: &str| format!("{prefix}{name}");
+        lists_at_least_one(&field("methods"), self.methods.len(), "method")?;
+        lists_at_least_one(&field("seeds"), self.seeds.len(), "seed")?;
         for method in &self.methods {
             if let FinetuneMethod::Lora { rank } = *method {
                 self.lora_config(rank)
                     .validate()
-                    .map_err(|e| ExperimentError::invalid("lora", e.to_string()))?;
+                    .map_err(|e| ExperimentError::invalid(field("lora"), e.to_string()))?;
             }
         }
-        at_least_one("batch", self.batch)?;
-        positive_number("lora_learning_rate", self.lora_learning_rate)?;
-        positive_number("full_learning_rate", self.full_learning_rate)?;
-        at_least_one("max_steps", self.max_steps)?;
-        at_least_one("eval_every", self.eval_every)?;
+        at_least_one(&field("batch"), self.batch)?;
+        positive_number(&field("lora_learning_rate"), self.lora_learning_rate)?;
+        positive_number(&field("full_learning_rate"), self.full_learning_rate)?;
+        at_least_one(&field("max_steps"), self.max_steps)?;
+        at_least_one(&field("eval_every"), self.eval_every)?;
         if !self.target.is_finite() {
-            return Err(ExperimentError::invalid("target", "must be a finite number"));
+            return Err(ExperimentError::invalid(field("target"), "must be a finite number"));
         }
         if let Some(bound) = self.loss_bound {
-            positive_number("loss_bound", bound)?;
+            positive_number(&field("loss_bound"), bound)?;
         }
         Ok(())
     }

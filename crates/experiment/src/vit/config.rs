@@ -295,19 +295,10 @@ impl ExperimentKind for VitExperimentConfig {
             LoraError::Alpha(_) => invalid("finetune.lora_alpha", e.to_string()),
             _ => invalid("finetune", e.to_string()),
         })?;
-        lists_at_least_one("finetune.seeds", f.seeds.len(), "seed")?;
-        at_least_one("finetune.batch", f.batch)?;
-        positive_number("finetune.lora_learning_rate", f.lora_learning_rate)?;
-        positive_number("finetune.full_learning_rate", f.full_learning_rate)?;
-        at_least_one("finetune.max_steps", f.max_steps)?;
-        at_least_one("finetune.eval_every", f.eval_every)?;
         unit_fraction("finetune.target_accuracy", f.target_accuracy)?;
-        for (field, bound) in
-            [("pretrain.loss_bound", p.loss_bound), ("finetune.loss_bound", f.loss_bound)]
-        {
-            if let Some(bound) = bound {
-                positive_number(field, bound)?;
-            }
+        f.sweep_settings().validate_fields("finetune.")?;
+        if let Some(bound) = p.loss_bound {
+            positive_number("pretrain.loss_bound", bound)?;
         }
         Ok(())
     }
