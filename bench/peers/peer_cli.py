@@ -1,7 +1,9 @@
 """The command line that every peer script of `cargo xtask bench` shares: the workload and
 its size from the arguments, the timing from the peer, and the one line the bench reads:
-`<peer> <workload> runs=E: S steps/s, R sample-steps/s`."""
+`<peer> <workload> runs=E: S steps/s, R sample-steps/s, peak RSS M KiB` (the process's peak
+resident memory, interpreter and libraries included)."""
 import argparse
+import resource
 
 # The paper workload's runs (9 strengths x 3 seeds) and batch size.
 PAPER_RUNS, PAPER_BATCH = 27, 500
@@ -25,5 +27,6 @@ def run_peer(name, description, online, paper, add_arguments=None):
         seconds = paper(steps, **args)
         runs, batch = PAPER_RUNS, PAPER_BATCH
     rate = steps / seconds
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"{name} {workload} runs={runs}: {rate:.1f} steps/s, "
-          f"{rate * runs * batch:.3e} sample-steps/s")
+          f"{rate * runs * batch:.3e} sample-steps/s, peak RSS {peak_kib} KiB")

@@ -121,7 +121,11 @@ fn a_source_with_its_own_activation_is_learnt_through_it_and_read_through_the_ta
     assert!((rotated.target_test_loss - 4.7).abs() < 1.0, "{rotated:?}");
     let first = &outcome.checkpoints[0];
     assert_eq!(first.step, 0);
-    assert!(first.target_test_loss > 2.0, "{first:?}");
+    // At step 0 (|w| = 0.1, no overlap) the target test loss is (1/2) E[He3(z)^2] = 3 in
+    // expectation, but its mean over the 200 test samples is skewed by He3's tails: its median
+    // is 2.4 and 0.1% of test sets fall below 0.97 (a simulation of 20,000 sets). Far above
+    // the trained 1e-2 either way.
+    assert!(first.target_test_loss > 0.9, "{first:?}");
 }
 
 #[test]

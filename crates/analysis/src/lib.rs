@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod backend_agreement;
 pub mod comparison;
 pub mod distinct;
 pub mod error;
@@ -50,6 +51,7 @@ pub mod summary_csv;
 pub mod theory_fit;
 pub mod trajectory;
 
+pub use backend_agreement::{RecordAgreement, VariantAgreement};
 pub use comparison::{compare_with_published, Comparison, MISS_ABSOLUTE_STEPS, MISS_RELATIVE};
 pub use error::AnalysisError;
 pub use escape::{escape_step, median_escape};

@@ -16,13 +16,13 @@ use std::time::Instant;
 use anyhow::Context;
 use goldilocks_experiment::escape::{plan_ensembles, run_ensemble, EscapeConfig};
 use goldilocks_experiment::ExperimentKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::backend::{dispatch, BackendKind, BackendTask};
 use crate::cli::BenchArgs;
 
 /// One measured workload on one backend.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Measurement {
     workload: String,
     backend: String,
@@ -31,7 +31,15 @@ struct Measurement {
     seconds: f64,
     steps_per_second: f64,
     sample_steps_per_second: f64,
+    /// The peak resident memory of the process that ran the workload alone, in bytes.
+    peak_rss_bytes: u64,
+    /// (peak RSS - the process's peak before the workload) / runs, in bytes.
+    rss_per_run_bytes: f64,
 }
+
+/// The line prefix under which a process that runs one workload (`--workload`) prints its
+/// measurement as JSON, for the bench that started it.
+const MEASUREMENT_LINE: &str = "measurement: ";
 
 const PAPER: &str = r#"
 name = "bench-paper"
@@ -78,7 +86,47 @@ seeds = RUNS
 grid = { kind = "list", steps = [0] }
 "#;
 
-/// Runs the benchmarks and writes the table as JSON.
+/// One bench workload: its name (for `--workload`), its row label and its config.
+struct Workload {
+    name: String,
+    label: String,
+    config: String,
+}
+
+/// The bench's workloads, in table order.
+fn workloads(args: &BenchArgs) -> Vec<Workload> {
+    let paper = PAPER.replace("STEPS", &args.paper_steps.to_string());
+    let mut list = vec![
+        Workload {
+            name: "paper".into(),
+            label: "paper (N=1000, B=500, 27 runs)".into(),
+            config: paper.clone(),
+        },
+        Workload {
+            name: "paper-projected".into(),
+            label: "paper, projected inputs".into(),
+            config: paper.replace("[training]", "[training]\ninputs = \"projected\""),
+        },
+    ];
+    for runs in [1usize, 64, 1024] {
+        list.push(Workload {
+            name: format!("online-{runs}"),
+            label: format!("online (N=1024, r=4, B=1, {runs} runs)"),
+            config: ONLINE
+                .replace("STEPS", &args.online_steps.to_string())
+                .replace("RUNS", &runs.to_string()),
+        });
+    }
+    list.push(Workload {
+        name: "online-shared-1024".into(),
+        label: "online, one input stream (N=1024, r=4, B=1, 1024 runs)".into(),
+        config: online_shared(args.online_steps, 1024),
+    });
+    list
+}
+
+/// Runs the benchmarks and writes the table as JSON; with `--workload`, times that one
+/// workload in this process and prints its measurement.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let backends: Vec<BackendKind> = match args.backend {
         Some(kind) => vec![kind],
@@ -87,34 +135,37 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .filter(|k| k.is_compiled())
             .collect(),
     };
+    let all = workloads(&args);
+    if let Some(name) = &args.workload {
+        let names: Vec<&str> = all.iter().map(|w| w.name.as_str()).collect();
+        let workload = all.iter().find(|w| &w.name == name).with_context(|| {
+            format!("unknown workload {name:?}; the workloads are {}", names.join(", "))
+        })?;
+        for &backend in &backends {
+            let measured = measure(backend, workload)?;
+            println!("{MEASUREMENT_LINE}{}", serde_json::to_string(&measured)?);
+        }
+        return Ok(());
+    }
     let mut results = Vec::new();
     for &backend in &backends {
-        let paper = PAPER.replace("STEPS", &args.paper_steps.to_string());
-        results.push(measure(backend, "paper (N=1000, B=500, 27 runs)", &paper)?);
-        let projected = paper.replace("[training]", "[training]\ninputs = \"projected\"");
-        results.push(measure(backend, "paper, projected inputs", &projected)?);
-        for runs in [1usize, 64, 1024] {
-            let online = ONLINE
-                .replace("STEPS", &args.online_steps.to_string())
-                .replace("RUNS", &runs.to_string());
-            results.push(measure(
-                backend,
-                &format!("online (N=1024, r=4, B=1, {runs} runs)"),
-                &online,
-            )?);
+        for workload in &all {
+            results.push(measure_alone(backend, workload, &args)?);
         }
-        let shared = online_shared(args.online_steps, 1024);
-        results.push(measure(
-            backend,
-            "online, one input stream (N=1024, r=4, B=1, 1024 runs)",
-            &shared,
-        )?);
     }
-    println!("{:<38} {:>8} {:>12} {:>18}", "workload", "backend", "steps/s", "sample-steps/s");
+    println!(
+        "{:<56} {:>8} {:>10} {:>14} {:>9} {:>12}",
+        "workload", "backend", "steps/s", "sample-steps/s", "peak MiB", "KiB per run"
+    );
     for m in &results {
         println!(
-            "{:<38} {:>8} {:>12.1} {:>18.3e}",
-            m.workload, m.backend, m.steps_per_second, m.sample_steps_per_second
+            "{:<56} {:>8} {:>10.1} {:>14.3e} {:>9.1} {:>12.1}",
+            m.workload,
+            m.backend,
+            m.steps_per_second,
+            m.sample_steps_per_second,
+            m.peak_rss_bytes as f64 / 1_048_576.0,
+            m.rss_per_run_bytes / 1024.0
         );
     }
     let peers = run_peers(&args);
@@ -133,20 +184,70 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn measure(backend: BackendKind, workload: &str, config_text: &str) -> anyhow::Result<Measurement> {
-    let config = EscapeConfig::from_toml(config_text, workload)?;
-    let measured = dispatch(backend, TimedEnsemble { config: &config })?;
-    let (runs, steps, seconds) = measured;
-    eprintln!("{workload} on {}: {steps} steps in {seconds:.2} s", backend.feature());
+/// Times `workload` on `backend` in a process of its own (this binary with `--workload`), so
+/// that the peak RSS it reports is the workload's alone.
+fn measure_alone(
+    backend: BackendKind,
+    workload: &Workload,
+    args: &BenchArgs,
+) -> anyhow::Result<Measurement> {
+    let exe = std::env::current_exe().context("cannot find this binary to time a workload")?;
+    let output = Command::new(&exe)
+        .args(["bench", "--backend", backend.feature(), "--workload", &workload.name])
+        .args(["--paper-steps", &args.paper_steps.to_string()])
+        .args(["--online-steps", &args.online_steps.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot start {}", exe.display()))?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "the {} workload failed on {} ({})",
+            workload.name,
+            backend.feature(),
+            output.status
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix(MEASUREMENT_LINE))
+        .with_context(|| format!("the {} workload printed no measurement", workload.name))?;
+    Ok(serde_json::from_str(line)?)
+}
+
+/// Times `workload` on `backend` in this process.
+fn measure(backend: BackendKind, workload: &Workload) -> anyhow::Result<Measurement> {
+    let config = EscapeConfig::from_toml(&workload.config, &workload.label)?;
+    let before = peak_rss_bytes();
+    let (runs, steps, seconds) = dispatch(backend, TimedEnsemble { config: &config })?;
+    let peak = peak_rss_bytes();
+    eprintln!("{} on {}: {steps} steps in {seconds:.2} s", workload.label, backend.feature());
     Ok(Measurement {
-        workload: workload.to_string(),
+        workload: workload.label.clone(),
         backend: backend.feature().to_string(),
         runs,
         steps,
         seconds,
         steps_per_second: steps as f64 / seconds,
         sample_steps_per_second: (steps * runs * config.model.batch) as f64 / seconds,
+        peak_rss_bytes: peak,
+        rss_per_run_bytes: peak.saturating_sub(before) as f64 / runs as f64,
     })
+}
+
+/// The peak resident memory of this process so far, in bytes (0 where the system does not
+/// say).
+fn peak_rss_bytes() -> u64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes into the zeroed struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            // ru_maxrss is in KiB on Linux.
+            return u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
+        }
+    }
+    0
 }
 
 /// The online workload with `runs` runs that share one seed's input stream: one data group
@@ -214,6 +315,8 @@ struct PeerRate {
     #[serde(flatten)]
     workload: PeerWorkload,
     sample_steps_per_second: f64,
+    /// The peer process's peak resident memory (interpreter and libraries included), KiB.
+    peak_rss_kib: Option<f64>,
 }
 
 /// Runs every peer (`bench/peers/<peer>_peer.py`) whose Python module is installed on every
@@ -251,7 +354,12 @@ fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
                     let text = String::from_utf8_lossy(&output.stdout);
                     print!("peer {peer}: {text}");
                     if let Some(rate) = sample_steps_per_second(&text) {
-                        rates.push(PeerRate { peer, workload, sample_steps_per_second: rate });
+                        rates.push(PeerRate {
+                            peer,
+                            workload,
+                            sample_steps_per_second: rate,
+                            peak_rss_kib: number_before(&text, "KiB"),
+                        });
                     }
                 }
                 Ok(output) => {
@@ -272,7 +380,12 @@ fn run_peers(args: &BenchArgs) -> Vec<PeerRate> {
 
 /// The number before "sample-steps/s" in a peer's output line.
 fn sample_steps_per_second(text: &str) -> Option<f64> {
-    let before = text.split("sample-steps/s").next()?;
+    number_before(text, "sample-steps/s")
+}
+
+/// The number just before the first `unit` in `text`.
+fn number_before(text: &str, unit: &str) -> Option<f64> {
+    let (before, _) = text.split_once(unit)?;
     before.split_whitespace().last()?.trim_end_matches(',').parse().ok()
 }
 
@@ -307,7 +420,9 @@ fn print_ratios(results: &[Measurement], peers: &[PeerRate]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{peer_workload_of, sample_steps_per_second, Measurement, PeerWorkload};
+    use super::{
+        number_before, peer_workload_of, sample_steps_per_second, Measurement, PeerWorkload,
+    };
 
     #[test]
     fn each_workload_is_compared_with_the_peer_workload_of_the_same_definition() {
@@ -319,6 +434,8 @@ mod tests {
             seconds: 1.0,
             steps_per_second: 1.0,
             sample_steps_per_second: 1.0,
+            peak_rss_bytes: 0,
+            rss_per_run_bytes: 0.0,
         };
         let paper = measurement("paper, projected inputs", 27);
         assert_eq!(peer_workload_of(&paper), Some(PeerWorkload::Paper));
@@ -332,8 +449,10 @@ mod tests {
     fn peer_rates_are_read_from_their_output() {
         let numpy = "numpy online runs=1: 31566.1 steps/s, 3.157e+04 sample-steps/s\n";
         assert_eq!(sample_steps_per_second(numpy), Some(3.157e4));
-        let jax = "jax paper runs=27: 48.6 steps/s, 6.567e+05 sample-steps/s\n";
+        let jax =
+            "jax paper runs=27: 48.6 steps/s, 6.567e+05 sample-steps/s, peak RSS 412345 KiB\n";
         assert_eq!(sample_steps_per_second(jax), Some(6.567e5));
+        assert_eq!(number_before(jax, "KiB"), Some(412345.0));
         assert_eq!(sample_steps_per_second("no rate here"), None);
     }
 }

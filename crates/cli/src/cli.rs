@@ -37,6 +37,9 @@ pub enum Command {
     /// Check every unit that the shards of a sweep stored and write the outputs of the
     /// one-machine run (summary, report, plots).
     Merge(MergeArgs),
+    /// Compare the stored runs of two results folders of one config (two backends, say):
+    /// escape steps run by run and, per variant, within seed noise; fails when they disagree.
+    Compare(CompareArgs),
     /// Write the sbatch scripts of a sweep (a job array over the units, the merge after it)
     /// and, with --submit, submit them.
     Slurm(SlurmArgs),
@@ -77,6 +80,21 @@ pub struct VerifyArgs {
     pub results: PathBuf,
 }
 
+/// Flags of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// One experiment's results folder (holding runs/*.jsonl).
+    #[arg(value_name = "DIR")]
+    pub first: PathBuf,
+    /// The results folder of the same config run another way.
+    #[arg(value_name = "DIR")]
+    pub second: PathBuf,
+    /// The largest difference of a variant's mean escape steps, in standard errors, that
+    /// counts as seed noise.
+    #[arg(long, default_value_t = 3.0)]
+    pub max_z: f64,
+}
+
 /// Flags of `checkpoints`.
 #[derive(Debug, Args)]
 pub struct CheckpointsArgs {
@@ -103,6 +121,11 @@ pub struct BenchArgs {
     /// Where the JSON table goes.
     #[arg(long, value_name = "FILE", default_value = "results/bench/bench.json")]
     pub output: PathBuf,
+    /// Time only this workload (paper, paper-projected, online-1, online-64, online-1024,
+    /// online-shared-1024), in this process, without the peers, and print its measurement;
+    /// the full bench runs every workload this way, each in a process of its own.
+    #[arg(long, value_name = "NAME")]
+    pub workload: Option<String>,
 }
 
 /// Flags of `experiment`.

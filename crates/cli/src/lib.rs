@@ -19,6 +19,7 @@ mod backend;
 mod bench;
 mod checkpoints;
 pub mod cli;
+mod compare;
 mod experiment;
 mod ode;
 mod plan;
@@ -110,5 +111,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         cli::Command::Plan(args) => plan::run(args),
         cli::Command::Merge(args) => experiment::merge(args),
         cli::Command::Slurm(args) => slurm::run(args),
+        cli::Command::Compare(args) => compare::run(args),
     }
 }

@@ -6,21 +6,27 @@ use goldilocks_model::gaussian::{fill_standard_normal_row, Stream};
 use goldilocks_model::Activation;
 use rayon::prelude::*;
 
-use crate::{HostMemory, OnlineStep, OnlineStepOutput};
+use crate::host_loops::{dot, scale, subtract_scaled};
+use crate::{EnsembleStep, HostMemory, StepOutput};
 
-/// The online step of [`crate::EnsembleKernels::online_lora_step`] as one loop per run,
-/// runs in parallel, on a backend whose tensors live in host memory.
+/// The online (batch-1) step of [`crate::EnsembleKernels::drawn_lora_step`] as one loop per
+/// run, groups and runs in parallel, on a backend whose tensors live in host memory.
 ///
-/// Each group's input is drawn once into a buffer of N values. Each run then computes its
-/// projections a = V x, pre-activations, loss and gradient, updates U, and in one sweep over
-/// each row of V subtracts the update, accumulates the row's norm and (while the row is in
-/// cache) its overlaps with the teacher rows: V is read and written once per step, where
-/// the tensor route passes over V-sized data about eight times. Numbers agree with
-/// [`crate::generic_online_lora_step`] to float rounding (sums run in another order).
+/// Each group draws its input into a buffer of N values held by the thread that runs the
+/// group. Each run then computes its projections a = V x, pre-activations, loss and
+/// gradient, updates U, and in one sweep over each row of V subtracts the update and
+/// accumulates the row's norm and its inner products with the teacher rows (m_V): V is read
+/// and written once per step, where the tensor route passes over V-sized data about eight
+/// times. Numbers agree with [`crate::generic_drawn_lora_step`] to float rounding (sums run
+/// in another order).
+///
+/// # Panics
+/// If the step's batch is not 1.
 pub fn fused_online_lora_step<B: HostMemory>(
     lora: &mut LoraFactors<B>,
-    step: &OnlineStep<'_, B>,
-) -> OnlineStepOutput<B> {
+    step: &EnsembleStep<'_, B>,
+) -> StepOutput<B> {
+    assert_eq!(step.batch, 1, "the fused online step takes a batch of one");
     let device = lora.v.device();
     let [groups, runs, rank, n] = lora.v.dims();
     let k = lora.u.dims()[2];
@@ -28,60 +34,59 @@ pub fn fused_online_lora_step<B: HostMemory>(
     let mut v = B::into_host(std::mem::replace(&mut lora.v, placeholder()));
     let mut u = B::into_host(std::mem::replace(&mut lora.u, placeholder()));
     let rates = B::read_host(step.learning_rates, <[f32]>::to_vec);
-    let index = step.step as u64;
-
-    let mut inputs = vec![0.0f32; groups * n];
-    inputs.par_chunks_mut(n).zip(step.seeds).for_each(|(x, &seed)| {
-        fill_standard_normal_row(x, seed, Stream::Data, index, 0);
-    });
-    let noise: Vec<f32> = step
-        .seeds
-        .iter()
-        .map(|&seed| {
-            if step.label_noise > 0.0 {
-                let mut draw = [0.0f32];
-                fill_standard_normal_row(&mut draw, seed, Stream::LabelNoise, index, 0);
-                draw[0] * step.label_noise as f32
-            } else {
-                0.0
-            }
-        })
-        .collect();
     let settings = RunSettings {
         pairs: step.student.pairs().iter().map(|p| (p.teacher, p.student)).collect(),
         scaling: lora.scaling() as f32,
         renormalize: lora.renormalizes_rows(),
         shape: Shape { rank, k, n },
     };
+    let index = step.step as u64;
 
     let mut loss = vec![0.0f32; groups * runs];
     let mut order = vec![0.0f32; groups * runs];
     B::read_host(step.teacher, |teacher| {
         B::read_host(step.frozen, |frozen| {
-            v.par_chunks_mut(rank * n)
-                .zip(u.par_chunks_mut(k * rank))
-                .zip(frozen.par_chunks(k * n))
-                .zip(loss.par_iter_mut().zip(order.par_iter_mut()))
+            v.par_chunks_mut(runs * rank * n)
+                .zip(u.par_chunks_mut(runs * k * rank))
+                .zip(frozen.par_chunks(runs * k * n))
+                .zip(loss.par_chunks_mut(runs).zip(order.par_chunks_mut(runs)))
+                .zip(teacher.par_chunks(k * n).zip(step.seeds))
                 .enumerate()
-                .for_each(|(run, (((v, u), frozen), (loss, order)))| {
-                    let (g, j) = (run / runs, run % runs);
-                    let rate = if rates.len() == runs { rates[j] } else { rates[run] };
-                    let state = RunState {
-                        x: &inputs[g * n..(g + 1) * n],
-                        teacher: &teacher[g * k * n..(g + 1) * k * n],
-                        frozen,
-                        noise: noise[g],
-                        rate,
-                        pair: settings.pairs[j],
+                .for_each(|(g, ((((v, u), frozen), (loss, order)), (teacher, &seed)))| {
+                    let mut x = vec![0.0f32; n];
+                    fill_standard_normal_row(&mut x, seed, Stream::Data, index, 0);
+                    let noise = if step.label_noise > 0.0 {
+                        let mut draw = [0.0f32];
+                        fill_standard_normal_row(&mut draw, seed, Stream::LabelNoise, index, 0);
+                        draw[0] * step.label_noise as f32
+                    } else {
+                        0.0
                     };
-                    (*loss, *order) = settings.step_run(&state, u, v);
+                    v.par_chunks_mut(rank * n)
+                        .zip(u.par_chunks_mut(k * rank))
+                        .zip(frozen.par_chunks(k * n))
+                        .zip(loss.par_iter_mut().zip(order.par_iter_mut()))
+                        .enumerate()
+                        .for_each(|(j, (((v, u), frozen), (loss, order)))| {
+                            let rate =
+                                if rates.len() == runs { rates[j] } else { rates[g * runs + j] };
+                            let state = RunState {
+                                x: &x,
+                                teacher,
+                                frozen,
+                                noise,
+                                rate,
+                                pair: settings.pairs[j],
+                            };
+                            (*loss, *order) = settings.step_run(&state, u, v);
+                        });
                 });
         })
     });
 
     lora.v = B::from_host(v, [groups, runs, rank, n], &device);
     lora.u = B::from_host(u, [groups, runs, k, rank], &device);
-    OnlineStepOutput {
+    StepOutput {
         loss: B::from_host(loss, [groups, runs], &device),
         order_parameter: B::from_host(order, [groups, runs], &device),
     }
@@ -117,7 +122,7 @@ impl RunSettings {
     /// One SGD step of one run on its sample: updates U ([K, r]) and V ([r, N]) in place
     /// and returns the loss before the step and m_V after it.
     fn step_run(&self, run: &RunState<'_>, u: &mut [f32], v: &mut [f32]) -> (f32, f32) {
-        let Shape { rank, k, n, .. } = self.shape;
+        let Shape { rank, k, n } = self.shape;
         let (phi, sigma) = run.pair;
         let x = run.x;
         let label =
@@ -154,51 +159,16 @@ impl RunSettings {
         }
         let mut order = 0.0f32;
         for (row, &e) in v.chunks_exact_mut(n).zip(&e) {
-            let norm = subtract_scaled(row, e, x).sqrt();
-            if self.renormalize {
-                row.iter_mut().for_each(|value| *value /= norm);
-            }
-            let length = if self.renormalize { 1.0 } else { norm };
+            // The row stays in L1 between the update and the passes for its norm and overlaps.
+            subtract_scaled(row, e, x);
+            let norm = dot(row, row).sqrt();
             for t in run.teacher.chunks_exact(n) {
-                order = order.max(dot(row, t).abs() / length);
+                order = order.max(dot(row, t).abs() / norm);
+            }
+            if self.renormalize {
+                scale(row, 1.0 / norm);
             }
         }
         (loss, order)
     }
-}
-
-/// Lanes of the accumulators: wide enough for the compiler to vectorise the loops.
-const LANES: usize = 8;
-
-/// <a, b>, summed in `LANES` independent lanes.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; LANES];
-    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(a, b)| a * b).sum();
-    for (a, b) in a_chunks.zip(b_chunks) {
-        for lane in 0..LANES {
-            lanes[lane] += a[lane] * b[lane];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
-/// row -= e x, returning the squared norm of the new row.
-fn subtract_scaled(row: &mut [f32], e: f32, x: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; LANES];
-    let mut row_chunks = row.chunks_exact_mut(LANES);
-    let mut x_chunks = x.chunks_exact(LANES);
-    for (row, x) in (&mut row_chunks).zip(&mut x_chunks) {
-        for lane in 0..LANES {
-            let value = row[lane] - x[lane] * e;
-            row[lane] = value;
-            lanes[lane] += value * value;
-        }
-    }
-    let mut tail = 0.0f32;
-    for (value, &x) in row_chunks.into_remainder().iter_mut().zip(x_chunks.remainder()) {
-        *value -= x * e;
-        tail += *value * *value;
-    }
-    lanes.iter().sum::<f32>() + tail
 }

@@ -209,6 +209,23 @@ impl Activation {
         }
     }
 
+    /// The value and the derivative at a scalar, sharing their common work (one
+    /// exponential for sigmoid and erf, one tanh): [`Self::value`] and [`Self::derivative`].
+    pub fn value_and_derivative(self, x: f64) -> (f64, f64) {
+        match self {
+            Activation::Erf => (libm::erf(x), std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp()),
+            Activation::Sigmoid => {
+                let s = 1.0 / (1.0 + (-x).exp());
+                (s, s * (1.0 - s))
+            }
+            Activation::Tanh => {
+                let t = x.tanh();
+                (t, 1.0 - t.powi(2))
+            }
+            _ => (self.value(x), self.derivative(x)),
+        }
+    }
+
     /// The activation applied elementwise to a tensor.
     pub fn apply<B: Backend, const D: usize>(self, x: Tensor<B, D>) -> Tensor<B, D> {
         match self {

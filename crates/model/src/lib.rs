@@ -39,12 +39,13 @@ pub mod observables;
 mod projected_inputs;
 mod single_index;
 pub mod teacher;
+mod vectorised;
 pub mod vit;
 mod weight_source;
 
 pub use activation::{Activation, ActivationPair, SquaredBase};
 pub use error::ModelError;
-pub use lower_factor::LowerFactor;
+pub use lower_factor::{LowerFactor, DEPENDENT_PIVOT};
 pub use projected_inputs::ProjectedInputs;
 pub use single_index::{PreactivationGradient, SingleIndexEnsemble, StudentGradient};
 pub use vit::{Vit, VitConfig, VitShape};

@@ -12,7 +12,7 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 /// before it. Pivots are squared residual lengths, so a row counts as dependent when less
 /// than about 0.3% of its length lies outside the span of the rows before it; f32 Gram
 /// matrices resolve pivots down to about 1e-6 of the diagonal.
-const DEPENDENT_PIVOT: f64 = 1e-5;
+pub const DEPENDENT_PIVOT: f64 = 1e-5;
 
 /// The Cholesky factor L of each matrix M of a batch, and the triangular map T that turns the
 /// rows behind M into orthonormal ones.

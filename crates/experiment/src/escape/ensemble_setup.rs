@@ -10,26 +10,23 @@ use goldilocks_lora::{gradient_aligned_factors, initial_factors, FactorSettings,
 use goldilocks_model::gaussian::{generator, standard_normal_rows, Stream};
 use goldilocks_model::gaussian_batch::{draw_inputs, with_label_noise};
 use goldilocks_model::teacher::{norm, random_unit_orthogonal, vector_at_overlap};
-use goldilocks_model::{ProjectedInputs, SingleIndexEnsemble};
+use goldilocks_model::SingleIndexEnsemble;
 
 use crate::escape::ensemble_records::to_f64;
 use crate::escape::plan::{EnsemblePlan, Variant};
-use crate::escape::{EscapeConfig, InputSampling};
+use crate::escape::EscapeConfig;
 use crate::ExperimentError;
 
 /// Frozen per-ensemble tensors.
 ///
 /// Shapes: teacher [G, K, N], frozen [G, R, K, N], learning_rates [1, R, 1, 1],
-/// test_inputs [G, T, N] and test_labels [G, T, R] for T test samples, fixed_span_rows
-/// [G, R, 2K, N].
+/// test_inputs [G, T, N] and test_labels [G, T, R] for T test samples.
 pub(super) struct Setup<B: Backend> {
     pub(super) teacher: Tensor<B, 3>,
     pub(super) frozen: Tensor<B, 4>,
     pub(super) learning_rates: Tensor<B, 4>,
     pub(super) test_inputs: Tensor<B, 3>,
     pub(super) test_labels: Tensor<B, 3>,
-    /// [teacher; frozen] rows of every run's span, with projected inputs.
-    pub(super) fixed_span_rows: Option<Tensor<B, 4>>,
 }
 
 impl<B: Backend> Setup<B> {
@@ -41,7 +38,6 @@ impl<B: Backend> Setup<B> {
             learning_rates: self.learning_rates.select(1, kept.clone()),
             test_inputs: self.test_inputs,
             test_labels: self.test_labels.select(2, kept.clone()),
-            fixed_span_rows: self.fixed_span_rows.map(|rows| rows.select(1, kept.clone())),
         }
     }
 }
@@ -82,9 +78,7 @@ pub(super) fn build_setup<B: Backend>(
     let test_inputs =
         Tensor::<B, 3>::from_data(TensorData::new(test_values, [groups, test_size, n]), device);
     let test_labels = student.labels(&test_inputs, &teacher);
-    let fixed_span_rows = (config.training.inputs == InputSampling::Projected)
-        .then(|| ProjectedInputs::fixed_rows(&teacher, &frozen));
-    Setup { teacher, frozen, learning_rates, test_inputs, test_labels, fixed_span_rows }
+    Setup { teacher, frozen, learning_rates, test_inputs, test_labels }
 }
 
 /// The learning rate of a variant's runs: its own rate or the configured one, divided by

@@ -1,9 +1,10 @@
-//! The fused online step against the generic tensor step, on shared draws.
+//! The fused host steps against the generic tensor steps, on shared draws.
 
 use burn::backend::{Flex, NdArray};
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use goldilocks_kernels::{
-    fused_online_lora_step, generic_online_lora_step, EnsembleKernels, HostMemory, OnlineStep,
+    fused_online_lora_step, fused_projected_lora_step, generic_drawn_lora_step,
+    generic_projected_lora_step, EnsembleKernels, EnsembleStep, HostMemory, StepOutput,
 };
 use goldilocks_lora::{InitialFactors, LoraConfig, LoraFactors, LoraInit};
 use goldilocks_model::gaussian::{standard_normal_rows, Stream};
@@ -91,22 +92,23 @@ struct Trajectory {
     v: Vec<f32>,
 }
 
-fn trajectory<B: HostMemory>(
-    init: LoraInit,
-    step_fn: fn(&mut LoraFactors<B>, &OnlineStep<'_, B>) -> goldilocks_kernels::OnlineStepOutput<B>,
-) -> Trajectory {
+/// A step function of the kernels crate.
+type StepFn<B> = fn(&mut LoraFactors<B>, &EnsembleStep<'_, B>) -> StepOutput<B>;
+
+fn trajectory<B: HostMemory>(init: LoraInit, batch: usize, step_fn: StepFn<B>) -> Trajectory {
     let student = student();
     let Start { frozen, teacher, learning_rates, mut lora } = start::<B>(init, 7);
     let seeds: Vec<u64> = (0..GROUPS as u64).map(|g| 40 + g).collect();
     let (mut order, mut loss) = (Vec::new(), Vec::new());
     for step in 1..=STEPS {
-        let online = OnlineStep {
+        let online = EnsembleStep {
             student: &student,
             frozen: &frozen,
             teacher: &teacher,
             learning_rates: &learning_rates,
             seeds: &seeds,
             step,
+            batch,
             label_noise: 0.1,
         };
         let output = step_fn(&mut lora, &online);
@@ -144,8 +146,8 @@ fn assert_agree(fused: &Trajectory, generic: &Trajectory, what: &str) {
 #[test]
 fn the_fused_step_follows_the_generic_step_on_ndarray() {
     for init in [LoraInit::Paper, LoraInit::Gaussian] {
-        let fused = trajectory::<NdArray>(init.clone(), fused_online_lora_step);
-        let generic = trajectory::<NdArray>(init.clone(), generic_online_lora_step);
+        let fused = trajectory::<NdArray>(init.clone(), 1, fused_online_lora_step);
+        let generic = trajectory::<NdArray>(init.clone(), 1, generic_drawn_lora_step);
         assert_agree(&fused, &generic, &format!("ndarray, {init:?}"));
     }
 }
@@ -155,8 +157,24 @@ fn the_fused_step_follows_the_generic_step_on_ndarray() {
 #[test]
 fn flex_runs_the_fused_step() {
     for init in [LoraInit::Paper, LoraInit::Gaussian] {
-        let fused = trajectory::<Flex>(init.clone(), <Flex as EnsembleKernels>::online_lora_step);
-        let generic = trajectory::<Flex>(init.clone(), generic_online_lora_step);
+        let fused = trajectory::<Flex>(init.clone(), 1, <Flex as EnsembleKernels>::drawn_lora_step);
+        let generic = trajectory::<Flex>(init.clone(), 1, generic_drawn_lora_step);
         assert_agree(&fused, &generic, &format!("flex, {init:?}"));
+    }
+}
+
+/// The fused step on projected inputs follows the generic one over 300 steps of batch 16,
+/// with the same pairs, K = 2, rank 2, label noise and per-run rates, with and without the
+/// paper's row renormalisation, on ndarray and on flex (through its kernel table).
+#[test]
+fn the_fused_projected_step_follows_the_generic_step() {
+    for init in [LoraInit::Paper, LoraInit::Gaussian] {
+        let fused = trajectory::<NdArray>(init.clone(), 16, fused_projected_lora_step);
+        let generic = trajectory::<NdArray>(init.clone(), 16, generic_projected_lora_step);
+        assert_agree(&fused, &generic, &format!("ndarray, projected, {init:?}"));
+        let fused =
+            trajectory::<Flex>(init.clone(), 16, <Flex as EnsembleKernels>::projected_lora_step);
+        let generic = trajectory::<Flex>(init.clone(), 16, generic_projected_lora_step);
+        assert_agree(&fused, &generic, &format!("flex, projected, {init:?}"));
     }
 }
