@@ -2,7 +2,7 @@
 //! checkout (which rebuilds itself with another backend's feature when asked) and the
 //! `goldilocks` binary that compute nodes run without a Rust toolchain
 //! (`cargo install --path crates/cli`). Commands: `experiment` (whole, or one `--shard`),
-//! `merge`, `slurm`, `plan`, `theory tau|ode`, `bench`, `checkpoints`, `verify`.
+//! `merge`, `slurm`, `plan`, `theory tau|ode`, `bench`, `checkpoints`, `verify`, `compare`.
 //!
 //! It parses flags, picks the burn backend, and calls the library crates.
 //!

@@ -44,43 +44,65 @@ pub fn fused_online_lora_step<B: HostMemory>(
 
     let mut loss = vec![0.0f32; groups * runs];
     let mut order = vec![0.0f32; groups * runs];
+    // Below this much of V a step takes microseconds, and handing it to the thread pool would
+    // cost as much again: small ensembles (a single run, say) step on the calling thread.
+    let parallel = groups * runs * rank * n >= PARALLEL_ELEMENTS;
     B::read_host(step.teacher, |teacher| {
         B::read_host(step.frozen, |frozen| {
-            v.par_chunks_mut(runs * rank * n)
-                .zip(u.par_chunks_mut(runs * k * rank))
-                .zip(frozen.par_chunks(runs * k * n))
-                .zip(loss.par_chunks_mut(runs).zip(order.par_chunks_mut(runs)))
-                .zip(teacher.par_chunks(k * n).zip(step.seeds))
-                .enumerate()
-                .for_each(|(g, ((((v, u), frozen), (loss, order)), (teacher, &seed)))| {
-                    let mut x = vec![0.0f32; n];
-                    fill_standard_normal_row(&mut x, seed, Stream::Data, index, 0);
-                    let noise = if step.label_noise > 0.0 {
-                        let mut draw = [0.0f32];
-                        fill_standard_normal_row(&mut draw, seed, Stream::LabelNoise, index, 0);
-                        draw[0] * step.label_noise as f32
-                    } else {
-                        0.0
-                    };
+            let group = |x: &mut Vec<f32>,
+                         (g, ((((v, u), frozen), (loss, order)), (teacher, &seed))): (
+                usize,
+                GroupSlices<'_>,
+            )| {
+                fill_standard_normal_row(x, seed, Stream::Data, index, 0);
+                let noise = if step.label_noise > 0.0 {
+                    let mut draw = [0.0f32];
+                    fill_standard_normal_row(&mut draw, seed, Stream::LabelNoise, index, 0);
+                    draw[0] * step.label_noise as f32
+                } else {
+                    0.0
+                };
+                let run = |(j, (((v, u), frozen), (loss, order))): (usize, RunSlices<'_>)| {
+                    let rate = if rates.len() == runs { rates[j] } else { rates[g * runs + j] };
+                    let state =
+                        RunState { x, teacher, frozen, noise, rate, pair: settings.pairs[j] };
+                    (*loss, *order) = settings.step_run(&state, u, v);
+                };
+                if parallel {
                     v.par_chunks_mut(rank * n)
                         .zip(u.par_chunks_mut(k * rank))
                         .zip(frozen.par_chunks(k * n))
                         .zip(loss.par_iter_mut().zip(order.par_iter_mut()))
                         .enumerate()
-                        .for_each(|(j, (((v, u), frozen), (loss, order)))| {
-                            let rate =
-                                if rates.len() == runs { rates[j] } else { rates[g * runs + j] };
-                            let state = RunState {
-                                x: &x,
-                                teacher,
-                                frozen,
-                                noise,
-                                rate,
-                                pair: settings.pairs[j],
-                            };
-                            (*loss, *order) = settings.step_run(&state, u, v);
-                        });
-                });
+                        .for_each(run);
+                } else {
+                    v.chunks_mut(rank * n)
+                        .zip(u.chunks_mut(k * rank))
+                        .zip(frozen.chunks(k * n))
+                        .zip(loss.iter_mut().zip(order.iter_mut()))
+                        .enumerate()
+                        .for_each(run);
+                }
+            };
+            if parallel {
+                v.par_chunks_mut(runs * rank * n)
+                    .zip(u.par_chunks_mut(runs * k * rank))
+                    .zip(frozen.par_chunks(runs * k * n))
+                    .zip(loss.par_chunks_mut(runs).zip(order.par_chunks_mut(runs)))
+                    .zip(teacher.par_chunks(k * n).zip(step.seeds))
+                    .enumerate()
+                    // Each thread draws its groups' inputs into one buffer of its own.
+                    .for_each_init(|| vec![0.0f32; n], group);
+            } else {
+                let mut x = vec![0.0f32; n];
+                v.chunks_mut(runs * rank * n)
+                    .zip(u.chunks_mut(runs * k * rank))
+                    .zip(frozen.chunks(runs * k * n))
+                    .zip(loss.chunks_mut(runs).zip(order.chunks_mut(runs)))
+                    .zip(teacher.chunks(k * n).zip(step.seeds))
+                    .enumerate()
+                    .for_each(|item| group(&mut x, item));
+            }
         })
     });
 
@@ -91,6 +113,19 @@ pub fn fused_online_lora_step<B: HostMemory>(
         order_parameter: B::from_host(order, [groups, runs], &device),
     }
 }
+
+/// One group's slices as the zipped iterators hand them out: (((V, U), frozen rows),
+/// (losses, m_V)), (teacher rows, seed).
+type GroupSlices<'a> = (
+    (((&'a mut [f32], &'a mut [f32]), &'a [f32]), (&'a mut [f32], &'a mut [f32])),
+    (&'a [f32], &'a u64),
+);
+
+/// One run's slices as the zipped iterators hand them out: ((V, U), frozen rows), (loss, m_V).
+type RunSlices<'a> = (((&'a mut [f32], &'a mut [f32]), &'a [f32]), (&'a mut f32, &'a mut f32));
+
+/// The size of V (elements over every run) from which a step runs on the thread pool.
+const PARALLEL_ELEMENTS: usize = 1 << 15;
 
 /// The sizes of one run: rank r, K units, N inputs.
 struct Shape {

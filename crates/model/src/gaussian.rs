@@ -9,8 +9,8 @@
 //! it) with the same arithmetic: the transform uses explicit f32 polynomials for the
 //! logarithm and the sine and cosine, so it is the same sequence of IEEE operations on every
 //! target. Rows are generated in parallel, and a row in blocks of lanes that the compiler
-//! vectorises (AVX2 or AVX-512 where the CPU has them, chosen at run time by
-//! [`vectorised_fn!`](crate::vectorised_fn)).
+//! vectorises (AVX2 or AVX-512 where the CPU has them, chosen at run time by the
+//! `multiversion` crate).
 //!
 //! The generator is written here rather than taken from a crate because its exact formulas
 //! are shared with the project's CubeCL kernels and must vectorise over lanes; Philox itself
@@ -24,6 +24,7 @@
 //! assert_eq!(a.len(), 20);
 //! ```
 
+use multiversion::multiversion;
 use rand::rand_core::{impls, RngCore};
 use rayon::prelude::*;
 
@@ -211,7 +212,9 @@ const LANES: usize = 16;
 const CHUNK_BLOCKS: usize = 64;
 
 /// The first and second words of the Box-Muller pairs of blocks `first .. first + LANES` of
-/// one row: pair 2i is words (0, 1) of block first + i, pair 2i + 1 its words (2, 3).
+/// one row: pair 2i is words (0, 1) of block first + i, pair 2i + 1 its words (2, 3). The
+/// words live in 64-bit lanes (upper halves zero) so that each product is one unsigned
+/// 32 x 32 -> 64 multiply per lane, without widening and narrowing.
 #[inline(always)]
 fn lane_words(
     key: [u32; 2],
@@ -220,77 +223,75 @@ fn lane_words(
     firsts: &mut [u32],
     seconds: &mut [u32],
 ) {
-    let mut c0 = [0u32; LANES];
+    const LOW: u64 = 0xffff_ffff;
+    let mut c0 = [0u64; LANES];
     for (lane, c) in c0.iter_mut().enumerate() {
-        *c = first.wrapping_add(lane as u32);
+        *c = u64::from(first.wrapping_add(lane as u32));
     }
-    let (mut c1, mut c2, mut c3) = ([counter[1]; LANES], [counter[2]; LANES], [counter[3]; LANES]);
+    let mut c1 = [u64::from(counter[1]); LANES];
+    let mut c2 = [u64::from(counter[2]); LANES];
+    let mut c3 = [u64::from(counter[3]); LANES];
     let [mut k0, mut k1] = key;
     for round in 0..ROUNDS {
         if round > 0 {
             k0 = k0.wrapping_add(W0);
             k1 = k1.wrapping_add(W1);
         }
+        let (k0, k1) = (u64::from(k0), u64::from(k1));
         for lane in 0..LANES {
-            let p0 = u64::from(M0) * u64::from(c0[lane]);
-            let p1 = u64::from(M1) * u64::from(c2[lane]);
-            let next = (
-                (p1 >> 32) as u32 ^ c1[lane] ^ k0,
-                p1 as u32,
-                (p0 >> 32) as u32 ^ c3[lane] ^ k1,
-                p0 as u32,
-            );
+            let p0 = u64::from(M0) * (c0[lane] & LOW);
+            let p1 = u64::from(M1) * (c2[lane] & LOW);
+            let next = ((p1 >> 32) ^ c1[lane] ^ k0, p1 & LOW, (p0 >> 32) ^ c3[lane] ^ k1, p0 & LOW);
             (c0[lane], c1[lane], c2[lane], c3[lane]) = next;
         }
     }
     for lane in 0..LANES {
-        firsts[2 * lane] = c0[lane];
-        seconds[2 * lane] = c1[lane];
-        firsts[2 * lane + 1] = c2[lane];
-        seconds[2 * lane + 1] = c3[lane];
+        firsts[2 * lane] = c0[lane] as u32;
+        seconds[2 * lane] = c1[lane] as u32;
+        firsts[2 * lane + 1] = c2[lane] as u32;
+        seconds[2 * lane + 1] = c3[lane] as u32;
     }
 }
 
-crate::vectorised_fn! {
-    /// Fills `out` with columns `0 .. out.len()` of one row under `key`, `counter` naming the
-    /// row's first block: Philox words chunk by chunk, then their Box-Muller normals in one loop
-    /// over the chunk's pairs (a loop of run-time length, which the compiler vectorises).
-    fn fill_row(out: &mut [f32], key: [u32; 2], counter: [u32; 4]) {
-        let mut firsts = [0u32; 2 * CHUNK_BLOCKS];
-        let mut seconds = [0u32; 2 * CHUNK_BLOCKS];
-        let mut cosines = [0.0f32; 2 * CHUNK_BLOCKS];
-        let mut sines = [0.0f32; 2 * CHUNK_BLOCKS];
-        let mut block = counter[0];
-        for values in out.chunks_mut(4 * CHUNK_BLOCKS) {
-            let blocks = values.len().div_ceil(4).next_multiple_of(LANES);
-            for group in 0..blocks / LANES {
-                let pairs = 2 * LANES * group..2 * LANES * (group + 1);
-                lane_words(
-                    key,
-                    counter,
-                    block.wrapping_add((group * LANES) as u32),
-                    &mut firsts[pairs.clone()],
-                    &mut seconds[pairs],
-                );
-            }
-            block = block.wrapping_add(blocks as u32);
-            let pairs = values.len().div_ceil(2);
-            for (((&first, &second), cosine), sine) in firsts[..pairs]
-                .iter()
-                .zip(&seconds[..pairs])
-                .zip(&mut cosines[..pairs])
-                .zip(&mut sines[..pairs])
-            {
-                (*cosine, *sine) = box_muller(first, second);
-            }
-            let mut value_pairs = values.chunks_exact_mut(2);
-            for ((pair, &cosine), &sine) in (&mut value_pairs).zip(&cosines).zip(&sines) {
-                pair[0] = cosine;
-                pair[1] = sine;
-            }
-            if let [last] = value_pairs.into_remainder() {
-                *last = cosines[pairs - 1];
-            }
+/// Fills `out` with columns `0 .. out.len()` of one row under `key`, `counter` naming the
+/// row's first block: Philox words chunk by chunk, then their Box-Muller normals in one loop
+/// over the chunk's pairs (a loop of run-time length, which the compiler vectorises).
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+fn fill_row(out: &mut [f32], key: [u32; 2], counter: [u32; 4]) {
+    let mut firsts = [0u32; 2 * CHUNK_BLOCKS];
+    let mut seconds = [0u32; 2 * CHUNK_BLOCKS];
+    let mut cosines = [0.0f32; 2 * CHUNK_BLOCKS];
+    let mut sines = [0.0f32; 2 * CHUNK_BLOCKS];
+    let mut block = counter[0];
+    for values in out.chunks_mut(4 * CHUNK_BLOCKS) {
+        let blocks = values.len().div_ceil(4).next_multiple_of(LANES);
+        for group in 0..blocks / LANES {
+            let pairs = 2 * LANES * group..2 * LANES * (group + 1);
+            lane_words(
+                key,
+                counter,
+                block.wrapping_add((group * LANES) as u32),
+                &mut firsts[pairs.clone()],
+                &mut seconds[pairs],
+            );
+        }
+        block = block.wrapping_add(blocks as u32);
+        let pairs = values.len().div_ceil(2);
+        for (((&first, &second), cosine), sine) in firsts[..pairs]
+            .iter()
+            .zip(&seconds[..pairs])
+            .zip(&mut cosines[..pairs])
+            .zip(&mut sines[..pairs])
+        {
+            (*cosine, *sine) = box_muller(first, second);
+        }
+        let mut value_pairs = values.chunks_exact_mut(2);
+        for ((pair, &cosine), &sine) in (&mut value_pairs).zip(&cosines).zip(&sines) {
+            pair[0] = cosine;
+            pair[1] = sine;
+        }
+        if let [last] = value_pairs.into_remainder() {
+            *last = cosines[pairs - 1];
         }
     }
 }

@@ -39,7 +39,6 @@ pub mod observables;
 mod projected_inputs;
 mod single_index;
 pub mod teacher;
-mod vectorised;
 pub mod vit;
 mod weight_source;
 
