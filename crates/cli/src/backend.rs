@@ -64,11 +64,15 @@ pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> anyhow::Result<T:
         BackendKind::Ndarray => task.run::<burn::backend::NdArray>(&Default::default()),
         #[cfg(feature = "wgpu")]
         BackendKind::Wgpu => {
-            on_gpu("wgpu", || task.run::<burn::backend::Wgpu>(&Default::default()))?
+            let device = Default::default();
+            probe_gpu::<burn::backend::Wgpu>("wgpu", &device)?;
+            task.run::<burn::backend::Wgpu>(&device)
         }
         #[cfg(feature = "cuda")]
         BackendKind::Cuda => {
-            on_gpu("cuda", || task.run::<burn::backend::Cuda>(&Default::default()))?
+            let device = Default::default();
+            probe_gpu::<burn::backend::Cuda>("cuda", &device)?;
+            task.run::<burn::backend::Cuda>(&device)
         }
         #[allow(unreachable_patterns)]
         other => bail!(
@@ -79,10 +83,19 @@ pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> anyhow::Result<T:
     }
 }
 
-/// GPU backends panic when no device is present: turn that into an error naming the backend.
+/// Runs one small operation on the device before any work starts (and before a results
+/// folder is made). GPU backends panic when no device or driver is present: that becomes an
+/// error naming the backend.
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
-fn on_gpu<T>(name: &str, work: impl FnOnce() -> T) -> anyhow::Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+fn probe_gpu<B: burn::tensor::backend::Backend>(
+    name: &str,
+    device: &B::Device,
+) -> anyhow::Result<()> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        burn::tensor::Tensor::<B, 1>::ones([1], device).into_data()
+    }))
+    .map(drop)
+    .map_err(|_| {
         anyhow::anyhow!("backend {name} could not run: no usable {name} device on this machine")
     })
 }

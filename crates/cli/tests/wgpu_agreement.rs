@@ -1,6 +1,7 @@
 //! The wgpu backend (its CubeCL step, inputs drawn in the kernels) against flex on
 //! configs/checks/backend-check.toml, through the installed binary: every variant's mean
-//! escape step agrees within seed noise. Runs where a Vulkan device exists, for example
+//! escape step agrees within seed noise; and without a usable device the backend is one clear
+//! error before anything is written. Runs where a Vulkan device exists, for example
 //! Mesa's software driver (Debian's mesa-vulkan-drivers); `.ci/run` installs it and runs
 //! `cargo test -p goldilocks-cli --features wgpu --test wgpu_agreement`.
 #![cfg(feature = "wgpu")]
@@ -58,4 +59,26 @@ fn wgpu_escape_steps_agree_with_flex_within_seed_noise() {
         .and_then(|count| count.parse().ok())
         .expect("the count of runs with the same escape step");
     assert!(same >= 24, "only {same} of 32 runs escape at the same step on both backends");
+}
+
+/// With the Vulkan driver hidden (an ICD list that names no file), `--backend wgpu` finds no
+/// device: one error naming the backend, a non-zero exit, and no results folder.
+#[test]
+fn wgpu_without_a_device_is_one_clear_error_and_writes_nothing() {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/checks/backend-check.toml");
+    let root = tempfile::tempdir().unwrap();
+    let results = root.path().join("results");
+    let output = Command::new(env!("CARGO_BIN_EXE_goldilocks"))
+        .args(["experiment", "--config", config, "--backend", "wgpu", "--quiet", "--results"])
+        .arg(&results)
+        .env("VK_ICD_FILENAMES", root.path().join("no-driver.json"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("backend wgpu could not run: no usable wgpu device on this machine"),
+        "{stderr}"
+    );
+    assert!(!results.exists(), "a results folder was made: {}", results.display());
 }
