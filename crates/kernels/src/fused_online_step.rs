@@ -1,11 +1,10 @@
 //! The online step fused into one loop per run over host memory.
 
-use burn::tensor::Tensor;
 use goldilocks_lora::LoraFactors;
 use goldilocks_model::gaussian::{fill_standard_normal_row, Stream};
 use goldilocks_model::Activation;
-use rayon::prelude::*;
 
+use crate::host_ensemble::{step_on_host, Group, Run};
 use crate::host_loops::{dot, scale, subtract_scaled};
 use crate::{EnsembleStep, HostMemory, StepOutput};
 
@@ -27,13 +26,8 @@ pub fn fused_online_lora_step<B: HostMemory>(
     step: &EnsembleStep<'_, B>,
 ) -> StepOutput<B> {
     assert_eq!(step.batch, 1, "the fused online step takes a batch of one");
-    let device = lora.v.device();
     let [groups, runs, rank, n] = lora.v.dims();
     let k = lora.u.dims()[2];
-    let placeholder = || Tensor::<B, 4>::zeros([1, 1, 1, 1], &device);
-    let mut v = B::into_host(std::mem::replace(&mut lora.v, placeholder()));
-    let mut u = B::into_host(std::mem::replace(&mut lora.u, placeholder()));
-    let rates = B::read_host(step.learning_rates, <[f32]>::to_vec);
     let settings = RunSettings {
         pairs: step.student.pairs().iter().map(|p| (p.teacher, p.student)).collect(),
         scaling: lora.scaling() as f32,
@@ -41,88 +35,34 @@ pub fn fused_online_lora_step<B: HostMemory>(
         shape: Shape { rank, k, n },
     };
     let index = step.step as u64;
-
-    let mut loss = vec![0.0f32; groups * runs];
-    let mut order = vec![0.0f32; groups * runs];
     // Below this much of V a step takes microseconds, and handing it to the thread pool would
     // cost as much again: small ensembles (a single run, say) step on the calling thread.
     let parallel = groups * runs * rank * n >= PARALLEL_ELEMENTS;
-    B::read_host(step.teacher, |teacher| {
-        B::read_host(step.frozen, |frozen| {
-            let group = |x: &mut Vec<f32>,
-                         (g, ((((v, u), frozen), (loss, order)), (teacher, &seed))): (
-                usize,
-                GroupSlices<'_>,
-            )| {
-                fill_standard_normal_row(x, seed, Stream::Data, index, 0);
-                let noise = if step.label_noise > 0.0 {
-                    let mut draw = [0.0f32];
-                    fill_standard_normal_row(&mut draw, seed, Stream::LabelNoise, index, 0);
-                    draw[0] * step.label_noise as f32
-                } else {
-                    0.0
-                };
-                let run = |(j, (((v, u), frozen), (loss, order))): (usize, RunSlices<'_>)| {
-                    let rate = if rates.len() == runs { rates[j] } else { rates[g * runs + j] };
-                    let state =
-                        RunState { x, teacher, frozen, noise, rate, pair: settings.pairs[j] };
-                    (*loss, *order) = settings.step_run(&state, u, v);
-                };
-                if parallel {
-                    v.par_chunks_mut(rank * n)
-                        .zip(u.par_chunks_mut(k * rank))
-                        .zip(frozen.par_chunks(k * n))
-                        .zip(loss.par_iter_mut().zip(order.par_iter_mut()))
-                        .enumerate()
-                        .for_each(run);
-                } else {
-                    v.chunks_mut(rank * n)
-                        .zip(u.chunks_mut(k * rank))
-                        .zip(frozen.chunks(k * n))
-                        .zip(loss.iter_mut().zip(order.iter_mut()))
-                        .enumerate()
-                        .for_each(run);
-                }
+    // Each thread draws its groups' inputs into one buffer of its own.
+    let buffer = || vec![0.0f32; n];
+    step_on_host(lora, step, parallel, buffer, |x: &mut Vec<f32>, group: Group<'_>| {
+        fill_standard_normal_row(x, group.seed, Stream::Data, index, 0);
+        let noise = if step.label_noise > 0.0 {
+            let mut draw = [0.0f32];
+            fill_standard_normal_row(&mut draw, group.seed, Stream::LabelNoise, index, 0);
+            draw[0] * step.label_noise as f32
+        } else {
+            0.0
+        };
+        let teacher = group.teacher;
+        group.for_each_run(parallel, |run: Run<'_>| {
+            let state = RunState {
+                x,
+                teacher,
+                frozen: run.frozen,
+                noise,
+                rate: run.rate,
+                pair: settings.pairs[run.index],
             };
-            if parallel {
-                v.par_chunks_mut(runs * rank * n)
-                    .zip(u.par_chunks_mut(runs * k * rank))
-                    .zip(frozen.par_chunks(runs * k * n))
-                    .zip(loss.par_chunks_mut(runs).zip(order.par_chunks_mut(runs)))
-                    .zip(teacher.par_chunks(k * n).zip(step.seeds))
-                    .enumerate()
-                    // Each thread draws its groups' inputs into one buffer of its own.
-                    .for_each_init(|| vec![0.0f32; n], group);
-            } else {
-                let mut x = vec![0.0f32; n];
-                v.chunks_mut(runs * rank * n)
-                    .zip(u.chunks_mut(runs * k * rank))
-                    .zip(frozen.chunks(runs * k * n))
-                    .zip(loss.chunks_mut(runs).zip(order.chunks_mut(runs)))
-                    .zip(teacher.chunks(k * n).zip(step.seeds))
-                    .enumerate()
-                    .for_each(|item| group(&mut x, item));
-            }
-        })
-    });
-
-    lora.v = B::from_host(v, [groups, runs, rank, n], &device);
-    lora.u = B::from_host(u, [groups, runs, k, rank], &device);
-    StepOutput {
-        loss: B::from_host(loss, [groups, runs], &device),
-        order_parameter: B::from_host(order, [groups, runs], &device),
-    }
+            settings.step_run(&state, run.u, run.v)
+        });
+    })
 }
-
-/// One group's slices as the zipped iterators hand them out: (((V, U), frozen rows),
-/// (losses, m_V)), (teacher rows, seed).
-type GroupSlices<'a> = (
-    (((&'a mut [f32], &'a mut [f32]), &'a [f32]), (&'a mut [f32], &'a mut [f32])),
-    (&'a [f32], &'a u64),
-);
-
-/// One run's slices as the zipped iterators hand them out: ((V, U), frozen rows), (loss, m_V).
-type RunSlices<'a> = (((&'a mut [f32], &'a mut [f32]), &'a [f32]), (&'a mut f32, &'a mut f32));
 
 /// The size of V (elements over every run) from which a step runs on the thread pool.
 const PARALLEL_ELEMENTS: usize = 1 << 15;

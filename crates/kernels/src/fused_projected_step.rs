@@ -1,11 +1,10 @@
 //! The step on projected inputs fused into one loop per run over host memory.
 
-use burn::tensor::Tensor;
 use goldilocks_lora::LoraFactors;
 use goldilocks_model::gaussian::{standard_normal_rows, Stream};
 use goldilocks_model::{Activation, DEPENDENT_PIVOT};
-use rayon::prelude::*;
 
+use crate::host_ensemble::{step_on_host, Group, Run};
 use crate::host_loops::{add_scaled, dot, scale, subtract_scaled};
 use crate::{EnsembleStep, HostMemory, StepOutput};
 
@@ -25,15 +24,10 @@ pub fn fused_projected_lora_step<B: HostMemory>(
     lora: &mut LoraFactors<B>,
     step: &EnsembleStep<'_, B>,
 ) -> StepOutput<B> {
-    let device = lora.v.device();
-    let [groups, runs, rank, n] = lora.v.dims();
+    let [_, _, rank, n] = lora.v.dims();
     let k = lora.u.dims()[2];
     let d = 2 * k + rank;
     let batch = step.batch;
-    let placeholder = || Tensor::<B, 4>::zeros([1, 1, 1, 1], &device);
-    let mut v = B::into_host(std::mem::replace(&mut lora.v, placeholder()));
-    let mut u = B::into_host(std::mem::replace(&mut lora.u, placeholder()));
-    let rates = B::read_host(step.learning_rates, <[f32]>::to_vec);
     let settings = Settings {
         pairs: step.student.pairs().iter().map(|p| (p.teacher, p.student)).collect(),
         scaling: lora.scaling() as f32,
@@ -41,63 +35,37 @@ pub fn fused_projected_lora_step<B: HostMemory>(
         shape: Shape { rank, k, n, d, batch },
     };
     let index = step.step as u64;
-
-    let mut loss = vec![0.0f32; groups * runs];
-    let mut order = vec![0.0f32; groups * runs];
-    B::read_host(step.teacher, |teacher| {
-        B::read_host(step.frozen, |frozen| {
-            v.par_chunks_mut(runs * rank * n)
-                .zip(u.par_chunks_mut(runs * k * rank))
-                .zip(frozen.par_chunks(runs * k * n))
-                .zip(loss.par_chunks_mut(runs).zip(order.par_chunks_mut(runs)))
-                .zip(teacher.par_chunks(k * n).zip(step.seeds))
-                .enumerate()
-                .for_each(|(g, ((((v, u), frozen), (loss, order)), (teacher, &seed)))| {
-                    let draws = GroupDraws {
-                        coordinates: standard_normal_rows(
-                            seed,
-                            Stream::SpanInputs,
-                            index,
-                            1,
-                            batch * d,
-                        ),
-                        remainder: standard_normal_rows(
-                            seed,
-                            Stream::SpanRemainder,
-                            index,
-                            rank,
-                            n,
-                        ),
-                        noise: if step.label_noise > 0.0 {
-                            standard_normal_rows(seed, Stream::LabelNoise, index, 1, batch)
-                                .into_iter()
-                                .map(|x| x * step.label_noise as f32)
-                                .collect()
-                        } else {
-                            vec![0.0; batch]
-                        },
-                    };
-                    v.par_chunks_mut(rank * n)
-                        .zip(u.par_chunks_mut(k * rank))
-                        .zip(frozen.par_chunks(k * n))
-                        .zip(loss.par_iter_mut().zip(order.par_iter_mut()))
-                        .enumerate()
-                        .for_each(|(j, (((v, u), frozen), (loss, order)))| {
-                            let rate =
-                                if rates.len() == runs { rates[j] } else { rates[g * runs + j] };
-                            let run = Run { teacher, frozen, rate, pair: settings.pairs[j] };
-                            (*loss, *order) = settings.step_run(&run, &draws, u, v);
-                        });
-                });
-        })
-    });
-
-    lora.v = B::from_host(v, [groups, runs, rank, n], &device);
-    lora.u = B::from_host(u, [groups, runs, k, rank], &device);
-    StepOutput {
-        loss: B::from_host(loss, [groups, runs], &device),
-        order_parameter: B::from_host(order, [groups, runs], &device),
-    }
+    step_on_host(
+        lora,
+        step,
+        true,
+        || (),
+        |_, group: Group<'_>| {
+            let seed = group.seed;
+            let draws = GroupDraws {
+                coordinates: standard_normal_rows(seed, Stream::SpanInputs, index, 1, batch * d),
+                remainder: standard_normal_rows(seed, Stream::SpanRemainder, index, rank, n),
+                noise: if step.label_noise > 0.0 {
+                    standard_normal_rows(seed, Stream::LabelNoise, index, 1, batch)
+                        .into_iter()
+                        .map(|x| x * step.label_noise as f32)
+                        .collect()
+                } else {
+                    vec![0.0; batch]
+                },
+            };
+            let teacher = group.teacher;
+            group.for_each_run(true, |run: Run<'_>| {
+                let state = RunState {
+                    teacher,
+                    frozen: run.frozen,
+                    rate: run.rate,
+                    pair: settings.pairs[run.index],
+                };
+                settings.step_run(&state, &draws, run.u, run.v)
+            });
+        },
+    )
 }
 
 /// The sizes of one run: rank r, K units, N inputs, d = 2K + r spanning rows, batch B.
@@ -126,7 +94,7 @@ struct GroupDraws {
 }
 
 /// What one run reads besides its factors.
-struct Run<'a> {
+struct RunState<'a> {
     teacher: &'a [f32],
     frozen: &'a [f32],
     rate: f32,
@@ -138,7 +106,7 @@ impl Settings {
     /// loss before the step and m_V after it.
     fn step_run(
         &self,
-        run: &Run<'_>,
+        run: &RunState<'_>,
         draws: &GroupDraws,
         u: &mut [f32],
         v: &mut [f32],

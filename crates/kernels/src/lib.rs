@@ -59,6 +59,7 @@ mod fused_online_step;
 mod fused_projected_step;
 mod generic_drawn_step;
 mod generic_projected_step;
+mod host_ensemble;
 mod host_loops;
 mod host_memory;
 
